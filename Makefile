@@ -1,0 +1,84 @@
+# boxoffice: `make up` starts the whole stack with demo data; `make test` runs every test.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+BIN := bin/boxoffice
+GO  ?= go
+
+# Debian packages the stack and the tests need.
+APT_PACKAGES := nginx libnginx-mod-http-lua libnginx-mod-http-cache-purge \
+	lua-resty-core lua-resty-lrucache lua-nginx-redis lua-nginx-string \
+	lua-cjson lua-luaossl luajit2 lua-busted lua-check \
+	redis-server redis-tools mariadb-server mariadb-client curl ca-certificates
+
+# The test stack: its own run folder and ports, so tests never touch the dev stack.
+TEST_ENV := BOXOFFICE_RUN_DIR=$(CURDIR)/.run/test BOXOFFICE_PUBLIC_URL=http://127.0.0.1:18080 \
+	BOXOFFICE_EDGE_ADDR=127.0.0.1:18080 BOXOFFICE_API_ADDR=127.0.0.1:18081 \
+	BOXOFFICE_NOTIFY_ADDR=127.0.0.1:18082 BOXOFFICE_PAYGW_ADDR=127.0.0.1:18083 \
+	BOXOFFICE_RELAY_ADDR=127.0.0.1:18084 BOXOFFICE_ORDERS_ADDR=127.0.0.1:18085 \
+	BOXOFFICE_TIMEOUTS_ADDR=127.0.0.1:18086 BOXOFFICE_DEVKAFKA_ADDR=127.0.0.1:18087 \
+	BOXOFFICE_SALE_REDIS_ADDR=127.0.0.1:16390 BOXOFFICE_CACHE_REDIS_ADDR=127.0.0.1:16391 \
+	BOXOFFICE_MYSQL_ADDR=127.0.0.1:13307 BOXOFFICE_KAFKA_BROKERS=127.0.0.1:29092 \
+	BOXOFFICE_EDGE_WORKERS=2
+
+.PHONY: help deps build up down status test vet unit lua integration clean
+
+help:
+	@echo "make up      install what is missing, start the stack with demo data"
+	@echo "make down    stop everything 'make up' started"
+	@echo "make status  show what runs"
+	@echo "make test    vet, unit, Lua and integration tests"
+
+# deps installs missing Debian packages without starting their system services.
+deps:
+	@command -v $(GO) >/dev/null || { echo "Go 1.26+ is required: https://go.dev/dl/"; exit 1; }
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing:" $$missing; \
+		sudo=; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+		guard=; if [ ! -e /usr/sbin/policy-rc.d ]; then guard=1; \
+			printf '#!/bin/sh\nexit 101\n' | $$sudo tee /usr/sbin/policy-rc.d >/dev/null; $$sudo chmod +x /usr/sbin/policy-rc.d; fi; \
+		$$sudo apt-get update -q && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -q --no-install-recommends $$missing; \
+		status=$$?; [ -z "$$guard" ] || $$sudo rm -f /usr/sbin/policy-rc.d; exit $$status; \
+	fi
+
+build:
+	$(GO) build -o $(BIN) .
+
+up: deps build
+	@$(BIN) dev up
+
+down:
+	@[ -x $(BIN) ] || $(GO) build -o $(BIN) .
+	@$(BIN) dev down
+	@$(TEST_ENV) $(BIN) dev down
+
+status:
+	@[ -x $(BIN) ] || $(GO) build -o $(BIN) .
+	@$(BIN) dev status
+
+# integration runs every Go test, unit tests included, against the test stack.
+test: deps build vet lua integration
+
+vet:
+	$(GO) vet -tags integration ./...
+
+# unit runs only the tests that need no servers.
+unit:
+	$(GO) test -race -count=1 ./...
+
+lua:
+	cd lua && luacheck -q .
+	cd lua && busted --lua=luajit -o utfTerminal
+
+# integration starts the test stack unless it runs, and stops it after if it started it.
+integration: build
+	@export $(TEST_ENV); mkdir -p .run/test; \
+	if $(BIN) dev status | grep -q stopped; then started=1; else started=0; fi; \
+	echo "starting the test stack (log: .run/test/up.log)"; \
+	$(BIN) dev up > .run/test/up.log 2>&1 || { cat .run/test/up.log; [ $$started = 0 ] || $(BIN) dev down; exit 1; }; \
+	status=0; $(GO) test -race -count=1 -tags integration -p 1 ./... || status=$$?; \
+	[ $$started = 0 ] || $(BIN) dev down >/dev/null; exit $$status
+
+clean: down
+	rm -rf bin .run

@@ -1,0 +1,183 @@
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Var documents one setting: its variable, default and meaning.
+type Var struct {
+	Name     string
+	Default  string
+	Doc      string
+	Secret   bool // generated into the run folder by make up; never logged
+	Required bool // must be non-empty for config check to pass
+	set      func(*Config, string) error
+	get      func(*Config) string
+}
+
+// Vars is every setting, in the order the README lists them.
+var Vars = []Var{
+	str("BOXOFFICE_RUN_DIR", ".run", "Folder for the dev stack's data, logs, pid files and secrets.", func(c *Config) *string { return &c.RunDir }),
+	str("BOXOFFICE_SECRETS_FILE", "", "KEY=value file read for unset variables (default: $BOXOFFICE_RUN_DIR/secrets.env, if present).", func(c *Config) *string { return &c.SecretsFile }),
+	enum("BOXOFFICE_LOG_LEVEL", "info", "Log level: debug, info, warn or error.", []string{"debug", "info", "warn", "error"}, func(c *Config) *string { return &c.LogLevel }),
+	urlVar("BOXOFFICE_PUBLIC_URL", "http://localhost:8080", "Public base URL of the edge, used in links and payment callbacks.", func(c *Config) *string { return &c.PublicURL }),
+
+	addr("BOXOFFICE_EDGE_ADDR", "127.0.0.1:8080", "Edge (nginx + Lua) listen address.", func(c *Config) *string { return &c.EdgeAddr }),
+	workers("BOXOFFICE_EDGE_WORKERS", "auto", "nginx worker processes: a number or auto.", func(c *Config) *string { return &c.EdgeWorkers }),
+	addr("BOXOFFICE_API_ADDR", "127.0.0.1:8081", "api daemon listen address (public and admin API).", func(c *Config) *string { return &c.APIAddr }),
+	addr("BOXOFFICE_NOTIFY_ADDR", "127.0.0.1:8082", "notify daemon listen address (SSE).", func(c *Config) *string { return &c.NotifyAddr }),
+	addr("BOXOFFICE_PAYGW_ADDR", "127.0.0.1:8083", "paygw (mock payment gateway) listen address.", func(c *Config) *string { return &c.PaygwAddr }),
+	addr("BOXOFFICE_RELAY_ADDR", "127.0.0.1:8084", "relay daemon health and metrics address.", func(c *Config) *string { return &c.RelayAddr }),
+	addr("BOXOFFICE_ORDERS_ADDR", "127.0.0.1:8085", "orders daemon health and metrics address.", func(c *Config) *string { return &c.OrdersAddr }),
+	addr("BOXOFFICE_TIMEOUTS_ADDR", "127.0.0.1:8086", "timeouts daemon health and metrics address.", func(c *Config) *string { return &c.TimeoutsAddr }),
+	addr("BOXOFFICE_DEVKAFKA_ADDR", "127.0.0.1:8087", "devkafka health and metrics address (the broker itself listens on the first of BOXOFFICE_KAFKA_BROKERS).", func(c *Config) *string { return &c.DevKafkaAddr }),
+
+	addr("BOXOFFICE_SALE_REDIS_ADDR", "127.0.0.1:6390", "Sale Redis (seats, holds, outbox; AOF on).", func(c *Config) *string { return &c.SaleRedisAddr }),
+	secret("BOXOFFICE_SALE_REDIS_PASSWORD", "Sale Redis password, if it has one.", false, func(c *Config) *string { return &c.SaleRedisPassword }),
+	addr("BOXOFFICE_CACHE_REDIS_ADDR", "127.0.0.1:6391", "Cache Redis (catalog cache-aside).", func(c *Config) *string { return &c.CacheRedisAddr }),
+	secret("BOXOFFICE_CACHE_REDIS_PASSWORD", "Cache Redis password, if it has one.", false, func(c *Config) *string { return &c.CacheRedisPassword }),
+
+	addr("BOXOFFICE_MYSQL_ADDR", "127.0.0.1:3307", "MySQL/MariaDB address.", func(c *Config) *string { return &c.MySQLAddr }),
+	str("BOXOFFICE_MYSQL_USER", "boxoffice", "MySQL user.", func(c *Config) *string { return &c.MySQLUser }),
+	secret("BOXOFFICE_MYSQL_PASSWORD", "MySQL password.", true, func(c *Config) *string { return &c.MySQLPassword }),
+	ident("BOXOFFICE_MYSQL_DATABASE", "boxoffice", "MySQL database name.", func(c *Config) *string { return &c.MySQLDatabase }),
+
+	brokers("BOXOFFICE_KAFKA_BROKERS", "127.0.0.1:19092", "Comma-separated Kafka bootstrap brokers.", func(c *Config) *[]string { return &c.KafkaBrokers }),
+	str("BOXOFFICE_KAFKA_TOPIC", "sale-events", "Kafka topic for sale events.", func(c *Config) *string { return &c.KafkaTopic }),
+	str("BOXOFFICE_KAFKA_DLQ_TOPIC", "sale-events-dlq", "Kafka dead-letter topic.", func(c *Config) *string { return &c.KafkaDLQTopic }),
+
+	signingKey("BOXOFFICE_JWT_SECRET", "HS256 secret for buyer and admin tokens (32+ bytes).", func(c *Config) *string { return &c.JWTSecret }),
+	signingKey("BOXOFFICE_PAY_SECRET", "HMAC secret shared with the payment gateway (32+ bytes).", func(c *Config) *string { return &c.PaySecret }),
+
+	secret("BOXOFFICE_DEMO_PASSWORD", "Password of the demo admin and buyers that 'boxoffice seed' creates.", false, func(c *Config) *string { return &c.DemoPassword }),
+	str("BOXOFFICE_LUA_DIR", "lua", "Folder of the edge's Lua modules and Redis scripts.", func(c *Config) *string { return &c.LuaDir }),
+
+	duration("BOXOFFICE_DEP_TIMEOUT", "500ms", "Timeout for one dependency call (readiness checks, dials); a dependency slower than this is treated as down.", func(c *Config) *time.Duration { return &c.DepTimeout }),
+	duration("BOXOFFICE_SHUTDOWN_TIMEOUT", "15s", "How long a daemon may take to finish in-flight work on SIGTERM.", func(c *Config) *time.Duration { return &c.ShutdownTimeout }),
+}
+
+var byName = func() map[string]*Var {
+	m := make(map[string]*Var, len(Vars))
+	for i := range Vars {
+		m[Vars[i].Name] = &Vars[i]
+	}
+	return m
+}()
+
+func str(name, def, doc string, field func(*Config) *string) Var {
+	return Var{Name: name, Default: def, Doc: doc,
+		set: func(c *Config, s string) error { *field(c) = s; return nil },
+		get: func(c *Config) string { return *field(c) }}
+}
+
+func checked(v Var, check func(string) error) Var {
+	set := v.set
+	v.set = func(c *Config, s string) error {
+		if err := check(s); err != nil {
+			return err
+		}
+		return set(c, s)
+	}
+	return v
+}
+
+func addr(name, def, doc string, field func(*Config) *string) Var {
+	return checked(str(name, def, doc, field), parseAddr)
+}
+
+func secret(name, doc string, required bool, field func(*Config) *string) Var {
+	v := str(name, "", doc, field)
+	v.Secret, v.Required = true, required
+	return v
+}
+
+// signingKey is a required secret of at least 32 bytes.
+func signingKey(name, doc string, field func(*Config) *string) Var {
+	return checked(secret(name, doc, true, field), func(s string) error {
+		if s != "" && len(s) < 32 {
+			return fmt.Errorf("must be at least 32 bytes")
+		}
+		return nil
+	})
+}
+
+func enum(name, def, doc string, allowed []string, field func(*Config) *string) Var {
+	return checked(str(name, def, doc, field), func(s string) error {
+		for _, a := range allowed {
+			if s == a {
+				return nil
+			}
+		}
+		return fmt.Errorf("must be one of %s", strings.Join(allowed, ", "))
+	})
+}
+
+func urlVar(name, def, doc string, field func(*Config) *string) Var {
+	return checked(str(name, def, doc, field), func(s string) error {
+		u, err := url.Parse(s)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("want an http(s) URL such as https://tickets.example.com")
+		}
+		return nil
+	})
+}
+
+func ident(name, def, doc string, field func(*Config) *string) Var {
+	return checked(str(name, def, doc, field), func(s string) error {
+		if s == "" || len(s) > 64 || strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != "" {
+			return fmt.Errorf("want 1-64 letters, digits or underscores")
+		}
+		return nil
+	})
+}
+
+func workers(name, def, doc string, field func(*Config) *string) Var {
+	return checked(str(name, def, doc, field), func(s string) error {
+		if s == "auto" {
+			return nil
+		}
+		if n, err := strconv.Atoi(s); err != nil || n < 1 || n > 256 {
+			return fmt.Errorf("want auto or a number from 1 to 256")
+		}
+		return nil
+	})
+}
+
+func duration(name, def, doc string, field func(*Config) *time.Duration) Var {
+	return Var{Name: name, Default: def, Doc: doc,
+		set: func(c *Config, s string) error {
+			d, err := time.ParseDuration(s)
+			if err != nil || d <= 0 {
+				return fmt.Errorf("want a positive duration such as 500ms or 15s")
+			}
+			*field(c) = d
+			return nil
+		},
+		get: func(c *Config) string { return field(c).String() }}
+}
+
+func brokers(name, def, doc string, field func(*Config) *[]string) Var {
+	return Var{Name: name, Default: def, Doc: doc,
+		set: func(c *Config, s string) error {
+			var out []string
+			for _, b := range strings.Split(s, ",") {
+				if b = strings.TrimSpace(b); b == "" {
+					continue
+				}
+				if err := parseAddr(b); err != nil {
+					return fmt.Errorf("broker %q: %v", b, err)
+				}
+				out = append(out, b)
+			}
+			if len(out) == 0 {
+				return fmt.Errorf("want at least one host:port")
+			}
+			*field(c) = out
+			return nil
+		},
+		get: func(c *Config) string { return strings.Join(*field(c), ",") }}
+}

@@ -1,0 +1,171 @@
+package devstack
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"boxoffice/openresty"
+)
+
+// part is one server of the stack.
+type part struct {
+	proc
+	addr    string
+	addrVar string        // the setting that moves its port
+	wait    time.Duration // how long it may take to become ready
+	daemon  bool          // runs our own binary: restarted when the binary is newer
+	command func() (*exec.Cmd, error)
+	ready   func(ctx context.Context) error
+}
+
+func (s *Stack) newProc(name, match string) proc {
+	return proc{name: name, match: match,
+		pidFile: filepath.Join(s.run, "pids", name+".pid"),
+		logFile: filepath.Join(s.run, "logs", name+".log")}
+}
+
+// infra are the servers the daemons depend on; daemons come up after them.
+func (s *Stack) infra() []*part {
+	c := s.cfg
+	return []*part{
+		{proc: s.newProc("mariadb", "mariadbd"), addr: c.MySQLAddr, addrVar: "BOXOFFICE_MYSQL_ADDR",
+			wait: 90 * time.Second, command: s.mariadbCommand, ready: dialReady(c.MySQLAddr)},
+		{proc: s.newProc("sale-redis", "redis-server"), addr: c.SaleRedisAddr, addrVar: "BOXOFFICE_SALE_REDIS_ADDR",
+			wait: 30 * time.Second, command: s.redisCommand("sale-redis", c.SaleRedisAddr, true),
+			ready: redisReady(c.SaleRedisAddr, c.SaleRedisPassword)},
+		{proc: s.newProc("cache-redis", "redis-server"), addr: c.CacheRedisAddr, addrVar: "BOXOFFICE_CACHE_REDIS_ADDR",
+			wait: 30 * time.Second, command: s.redisCommand("cache-redis", c.CacheRedisAddr, false),
+			ready: redisReady(c.CacheRedisAddr, c.CacheRedisPassword)},
+		s.daemonPart("devkafka", c.KafkaBrokers[0], "BOXOFFICE_KAFKA_BROKERS", c.DevKafkaAddr),
+	}
+}
+
+// services face users; they come up once the schema is in place.
+func (s *Stack) services() []*part {
+	c := s.cfg
+	return []*part{
+		s.daemonPart("api", c.APIAddr, "BOXOFFICE_API_ADDR", c.APIAddr),
+		{proc: s.newProc("edge", "nginx"), addr: c.EdgeAddr, addrVar: "BOXOFFICE_EDGE_ADDR",
+			wait: 30 * time.Second, command: s.edgeCommand, ready: httpReady("http://" + c.EdgeAddr + "/healthz")},
+	}
+}
+
+func (s *Stack) all() []*part { return append(s.infra(), s.services()...) }
+
+// daemonPart is one of our own daemons; healthAddr serves its /readyz.
+func (s *Stack) daemonPart(name, addr, addrVar, healthAddr string) *part {
+	return &part{proc: s.newProc(name, "boxoffice"), addr: addr, addrVar: addrVar,
+		wait: 30 * time.Second, daemon: true,
+		command: func() (*exec.Cmd, error) { return s.cmd(s.bin, name), nil },
+		ready:   httpReady("http://" + healthAddr + "/readyz")}
+}
+
+func (s *Stack) cmd(name string, args ...string) *exec.Cmd {
+	cmd := exec.Command(name, args...)
+	cmd.Env = s.env
+	return cmd
+}
+
+func (s *Stack) redisCommand(name, addr string, durable bool) func() (*exec.Cmd, error) {
+	return func() (*exec.Cmd, error) {
+		dir := filepath.Join(s.run, name)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, err
+		}
+		host, port, _ := net.SplitHostPort(addr)
+		args := []string{"--bind", host, "--port", port, "--dir", dir, "--daemonize", "no",
+			"--save", "", "--logfile", ""}
+		if durable {
+			args = append(args, "--appendonly", "yes", "--appendfsync", "everysec")
+		} else {
+			args = append(args, "--appendonly", "no", "--maxmemory", "256mb", "--maxmemory-policy", "allkeys-lru")
+		}
+		return s.cmd("redis-server", args...), nil
+	}
+}
+
+// edgeCommand renders nginx.conf into the prefix and checks it.
+func (s *Stack) edgeCommand() (*exec.Cmd, error) {
+	prefix, err := s.renderEdge()
+	if err != nil {
+		return nil, err
+	}
+	return s.cmd("nginx", "-p", prefix+"/", "-c", "conf/nginx.conf", "-e", "logs/error.log"), nil
+}
+
+// renderEdge writes the edge's nginx.conf; it returns the nginx prefix.
+func (s *Stack) renderEdge() (string, error) {
+	prefix := filepath.Join(s.run, "nginx")
+	for _, d := range []string{"conf", "logs", "temp"} {
+		if err := os.MkdirAll(filepath.Join(prefix, d), 0o755); err != nil {
+			return "", err
+		}
+	}
+	var conf bytes.Buffer
+	if err := openresty.Render(&conf, s.cfg); err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(filepath.Join(prefix, "conf", "nginx.conf"), conf.Bytes(), 0o644); err != nil {
+		return "", err
+	}
+	out, err := s.cmd("nginx", "-t", "-q", "-p", prefix+"/", "-c", "conf/nginx.conf", "-e", "logs/error.log").CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("nginx rejects %s/conf/nginx.conf: %s", prefix, bytes.TrimSpace(out))
+	}
+	return prefix, nil
+}
+
+func dialReady(addr string) func(ctx context.Context) error {
+	return func(ctx context.Context) error {
+		conn, err := (&net.Dialer{}).DialContext(ctx, "tcp", addr)
+		if err == nil {
+			conn.Close()
+		}
+		return err
+	}
+}
+
+func redisReady(addr, password string) func(ctx context.Context) error {
+	return func(ctx context.Context) error {
+		rdb := goredis.NewClient(&goredis.Options{Addr: addr, Password: password, MaxRetries: -1})
+		defer rdb.Close()
+		return rdb.Ping(ctx).Err()
+	}
+}
+
+func httpReady(url string) func(ctx context.Context) error {
+	return func(ctx context.Context) error {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return err
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("%s answered %d", url, resp.StatusCode)
+		}
+		return nil
+	}
+}
+
+// osUser is the account that owns the servers; as root, mariadbd needs it said.
+func osUser() string {
+	if u, err := user.Current(); err == nil {
+		return u.Username
+	}
+	return os.Getenv("USER")
+}
+

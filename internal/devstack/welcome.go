@@ -1,0 +1,34 @@
+package devstack
+
+import (
+	"fmt"
+	"strings"
+
+	"boxoffice/internal/seed"
+)
+
+func (s *Stack) printWelcome(sum *seed.Summary) {
+	c := s.cfg
+	edge := strings.TrimRight(c.PublicURL, "/")
+	fmt.Fprintf(s.out, `
+boxoffice is up.
+
+  Buyers (edge)      %[1]s            health: %[1]s/healthz
+  Public API         %[1]s/api/
+  Admin API          %[1]s/admin/api/
+  api daemon         http://%[2]s     /readyz  /metrics
+  Kafka (dev)        %[3]s
+  MariaDB            %[4]s  database %[5]s, user %[6]s
+  Sale / cache Redis %[7]s / %[8]s
+  Logs               %[9]s/
+
+Logins (password %[10]s, also in %[11]s as BOXOFFICE_DEMO_PASSWORD):
+  admin   %[12]s
+  buyers  %[13]s
+
+Demo: show %[14]d, session %[15]d on sale (%[16]d seats at venue %[17]d).
+Stop everything with: make down
+`, edge, c.APIAddr, strings.Join(c.KafkaBrokers, ","), c.MySQLAddr, c.MySQLDatabase, c.MySQLUser,
+		c.SaleRedisAddr, c.CacheRedisAddr, s.rel(s.run+"/logs"), c.DemoPassword, s.rel(s.run+"/secrets.env"),
+		sum.AdminEmail, strings.Join(sum.BuyerPhones, ", "), sum.ShowID, sum.SessionID, sum.SeatCount, sum.VenueID)
+}

@@ -1,0 +1,76 @@
+// Package testenv gives integration tests the running test stack: its
+// settings, the boxoffice binary, and small HTTP helpers.
+package testenv
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"testing"
+	"time"
+
+	"boxoffice/internal/config"
+)
+
+// Root is the repository's root folder.
+func Root() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}
+
+// Config loads the test stack's settings, failing the test with a hint if
+// the stack does not answer.
+func Config(tb testing.TB) *config.Config {
+	tb.Helper()
+	cfg, err := config.Load()
+	if err != nil {
+		tb.Fatalf("load settings: %v", err)
+	}
+	if cfg.MySQLPassword == "" {
+		tb.Fatalf("no test stack settings: run integration tests with 'make test'")
+	}
+	return cfg
+}
+
+// Bin returns the path of the built boxoffice binary.
+func Bin(tb testing.TB) string {
+	tb.Helper()
+	bin := filepath.Join(Root(), "bin", "boxoffice")
+	if _, err := os.Stat(bin); err != nil {
+		tb.Fatalf("%s is missing: run 'make build'", bin)
+	}
+	return bin
+}
+
+// Run runs the boxoffice binary with args and returns its combined output.
+func Run(tb testing.TB, args ...string) (string, error) {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, Bin(tb), args...)
+	cmd.Dir = Root()
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// GetJSON fetches url and decodes its JSON body into a map.
+func GetJSON(tb testing.TB, url string) (int, map[string]any) {
+	tb.Helper()
+	client := &http.Client{Timeout: 5 * time.Second}
+	resp, err := client.Get(url)
+	if err != nil {
+		tb.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var body map[string]any
+	if err := json.Unmarshal(b, &body); err != nil {
+		tb.Fatalf("GET %s: body is not JSON: %q", url, b)
+	}
+	return resp.StatusCode, body
+}

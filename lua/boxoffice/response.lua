@@ -1,0 +1,48 @@
+-- JSON responses in the shape every boxoffice endpoint uses:
+-- {"error":"<code>","message":"<for a person>", ...extra fields}.
+local cjson = require "cjson.safe"
+
+local ngx = ngx
+local pairs = pairs
+local tostring = tostring
+
+local _M = { _VERSION = "0.1" }
+
+-- error_body returns the JSON text of an error; fields may add keys but
+-- never replace error or message.
+function _M.error_body(code, message, fields)
+    local body = {}
+    if fields then
+        for k, v in pairs(fields) do
+            body[k] = v
+        end
+    end
+    body.error = code
+    body.message = message
+    return cjson.encode(body)
+end
+
+-- json sends status and a JSON-encoded value, then ends the request.
+function _M.json(status, value)
+    ngx.status = status
+    ngx.header["Content-Type"] = "application/json"
+    ngx.header["Cache-Control"] = "no-store"
+    ngx.say(cjson.encode(value))
+    return ngx.exit(status)
+end
+
+-- error sends an error in the shared shape. opts.retry_after sets the
+-- Retry-After header; opts.fields adds keys to the body.
+function _M.error(status, code, message, opts)
+    opts = opts or {}
+    ngx.status = status
+    ngx.header["Content-Type"] = "application/json"
+    ngx.header["Cache-Control"] = "no-store"
+    if opts.retry_after then
+        ngx.header["Retry-After"] = tostring(opts.retry_after)
+    end
+    ngx.say(_M.error_body(code, message, opts.fields))
+    return ngx.exit(status)
+end
+
+return _M
