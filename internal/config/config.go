@@ -124,8 +124,9 @@ func (e *Error) Error() string {
 
 // withSecretsFile layers the secrets file under the environment.
 func withSecretsFile(lookup func(string) (string, bool)) (func(string) (string, bool), error) {
-	path, explicit := lookup("BOXOFFICE_SECRETS_FILE")
-	if !explicit || path == "" {
+	path, _ := lookup("BOXOFFICE_SECRETS_FILE")
+	explicit := path != ""
+	if !explicit {
 		dir, ok := lookup("BOXOFFICE_RUN_DIR")
 		if !ok || dir == "" {
 			dir = byName["BOXOFFICE_RUN_DIR"].Default

@@ -168,4 +168,3 @@ func osUser() string {
 	}
 	return os.Getenv("USER")
 }
-

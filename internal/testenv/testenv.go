@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -34,6 +35,11 @@ func Config(tb testing.TB) *config.Config {
 	if cfg.MySQLPassword == "" {
 		tb.Fatalf("no test stack settings: run integration tests with 'make test'")
 	}
+	if conn, err := net.DialTimeout("tcp", cfg.MySQLAddr, time.Second); err != nil {
+		tb.Fatalf("the test stack is not running (%v): run integration tests with 'make test'", err)
+	} else {
+		conn.Close()
+	}
 	return cfg
 }
 
@@ -50,12 +56,28 @@ func Bin(tb testing.TB) string {
 // Run runs the boxoffice binary with args and returns its combined output.
 func Run(tb testing.TB, args ...string) (string, error) {
 	tb.Helper()
+	return RunEnv(tb, nil, args...)
+}
+
+// RunEnv is Run with extra KEY=value environment entries.
+func RunEnv(tb testing.TB, env []string, args ...string) (string, error) {
+	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, Bin(tb), args...)
 	cmd.Dir = Root()
+	cmd.Env = append(os.Environ(), env...)
 	out, err := cmd.CombinedOutput()
 	return string(out), err
+}
+
+// Command prepares the boxoffice binary with args and extra environment.
+func Command(tb testing.TB, env []string, args ...string) *exec.Cmd {
+	tb.Helper()
+	cmd := exec.Command(Bin(tb), args...)
+	cmd.Dir = Root()
+	cmd.Env = append(os.Environ(), env...)
+	return cmd
 }
 
 // GetJSON fetches url and decodes its JSON body into a map.

@@ -1,0 +1,114 @@
+package mysql
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// Password length bounds; bcrypt reads at most 72 bytes.
+const (
+	MinPasswordLen = 8
+	MaxPasswordLen = 72
+)
+
+// ValidateEmail reports whether s is a bare address such as
+// admin@example.com, with no display name and a dotted domain.
+func ValidateEmail(s string) error {
+	if s == "" {
+		return errors.New("email is empty")
+	}
+	if len(s) > 254 {
+		return errors.New("email is longer than 254 characters")
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || a.Name != "" {
+		return fmt.Errorf("email %q is not an address like name@example.com", s)
+	}
+	_, domain, _ := strings.Cut(s, "@")
+	if !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") {
+		return fmt.Errorf("email %q needs a domain like example.com", s)
+	}
+	return nil
+}
+
+// ValidatePassword reports whether p is 8 to 72 bytes long.
+func ValidatePassword(p string) error {
+	switch {
+	case len(p) < MinPasswordLen:
+		return fmt.Errorf("password must be at least %d characters", MinPasswordLen)
+	case len(p) > MaxPasswordLen:
+		return fmt.Errorf("password must be at most %d bytes", MaxPasswordLen)
+	}
+	return nil
+}
+
+// HashPassword validates p and returns its bcrypt hash at the default cost.
+func HashPassword(p string) (string, error) {
+	if err := ValidatePassword(p); err != nil {
+		return "", err
+	}
+	h, err := bcrypt.GenerateFromPassword([]byte(p), bcrypt.DefaultCost)
+	if err != nil {
+		return "", fmt.Errorf("hash password: %w", err)
+	}
+	return string(h), nil
+}
+
+// UpsertAdmin creates the admin with this email, or gives an existing admin
+// the new password (keeping its id). The email is trimmed and lower-cased.
+// A user with that email who is not an admin is an error.
+func UpsertAdmin(ctx context.Context, db *sqlx.DB, email, password string) (id int64, created bool, err error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	if err := ValidateEmail(email); err != nil {
+		return 0, false, err
+	}
+	hash, err := HashPassword(password)
+	if err != nil {
+		return 0, false, err
+	}
+	tx, err := db.BeginTxx(ctx, nil)
+	if err != nil {
+		return 0, false, fmt.Errorf("upsert admin: %w", err)
+	}
+	defer tx.Rollback()
+	if id, created, err = upsertAdminTx(ctx, tx, email, hash); err != nil {
+		return 0, false, err
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, false, fmt.Errorf("upsert admin %s: commit: %w", email, err)
+	}
+	return id, created, nil
+}
+
+func upsertAdminTx(ctx context.Context, tx *sqlx.Tx, email, hash string) (int64, bool, error) {
+	var u struct {
+		ID   int64  `db:"id"`
+		Role string `db:"role"`
+	}
+	err := tx.GetContext(ctx, &u, "SELECT id, role FROM users WHERE email = ? FOR UPDATE", email)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		res, err := tx.ExecContext(ctx,
+			"INSERT INTO users (email, password_hash, role) VALUES (?, ?, 'admin')", email, hash)
+		if err != nil {
+			return 0, false, fmt.Errorf("create admin %s: %w", email, err)
+		}
+		id, err := res.LastInsertId()
+		return id, true, err
+	case err != nil:
+		return 0, false, fmt.Errorf("look up user %s: %w", email, err)
+	case u.Role != "admin":
+		return 0, false, fmt.Errorf("user %s exists with role %q, not admin; refusing to change it", email, u.Role)
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE users SET password_hash = ? WHERE id = ?", hash, u.ID); err != nil {
+		return 0, false, fmt.Errorf("update admin %s: %w", email, err)
+	}
+	return u.ID, false, nil
+}
