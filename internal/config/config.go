@@ -49,6 +49,9 @@ type Config struct {
 	KafkaDLQTopic string
 
 	JWTSecret    string
+	JWTKID       string
+	JWTPrevious  map[string]string
+	JWTTTL       time.Duration
 	PaySecret    string
 	DemoPassword string
 	LuaDir       string

@@ -51,6 +51,9 @@ var Vars = []Var{
 	str("BOXOFFICE_KAFKA_DLQ_TOPIC", "sale-events-dlq", "Kafka dead-letter topic.", func(c *Config) *string { return &c.KafkaDLQTopic }),
 
 	signingKey("BOXOFFICE_JWT_SECRET", "HS256 secret for buyer and admin tokens (32+ bytes).", func(c *Config) *string { return &c.JWTSecret }),
+	kid("BOXOFFICE_JWT_KID", "k1", "Key id (JWT kid) of BOXOFFICE_JWT_SECRET, the key that signs new tokens.", func(c *Config) *string { return &c.JWTKID }),
+	keyList("BOXOFFICE_JWT_PREVIOUS_KEYS", "", "Retired keys still accepted for verification during rotation: kid:secret,kid:secret.", func(c *Config) *map[string]string { return &c.JWTPrevious }),
+	duration("BOXOFFICE_JWT_TTL", "2h", "Lifetime of issued tokens.", func(c *Config) *time.Duration { return &c.JWTTTL }),
 	signingKey("BOXOFFICE_PAY_SECRET", "HMAC secret shared with the payment gateway (32+ bytes).", func(c *Config) *string { return &c.PaySecret }),
 
 	secret("BOXOFFICE_DEMO_PASSWORD", "Password of the demo admin and buyers that 'boxoffice seed' creates.", false, func(c *Config) *string { return &c.DemoPassword }),
@@ -145,6 +148,44 @@ func workers(name, def, doc string, field func(*Config) *string) Var {
 		}
 		return nil
 	})
+}
+
+func kid(name, def, doc string, field func(*Config) *string) Var {
+	return checked(str(name, def, doc, field), checkKID)
+}
+
+func checkKID(s string) error {
+	if s == "" || len(s) > 32 || strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != "" {
+		return fmt.Errorf("want a key id of 1-32 letters, digits, - or _")
+	}
+	return nil
+}
+
+// keyList parses kid:secret pairs; each secret must be 32+ bytes.
+func keyList(name, def, doc string, field func(*Config) *map[string]string) Var {
+	return Var{Name: name, Default: def, Doc: doc, Secret: true,
+		set: func(c *Config, s string) error {
+			keys := map[string]string{}
+			for _, pair := range strings.Split(s, ",") {
+				if pair = strings.TrimSpace(pair); pair == "" {
+					continue
+				}
+				k, secret, ok := strings.Cut(pair, ":")
+				if !ok || checkKID(k) != nil || len(secret) < 32 {
+					return fmt.Errorf("want kid:secret pairs, each secret at least 32 bytes")
+				}
+				keys[k] = secret
+			}
+			*field(c) = keys
+			return nil
+		},
+		get: func(c *Config) string {
+			var out []string
+			for k := range *field(c) {
+				out = append(out, k+":***")
+			}
+			return strings.Join(out, ",")
+		}}
 }
 
 func duration(name, def, doc string, field func(*Config) *time.Duration) Var {

@@ -10,6 +10,8 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"golang.org/x/crypto/bcrypt"
+
+	"boxoffice/internal/boxoffice"
 )
 
 // Password length bounds; bcrypt reads at most 72 bytes.
@@ -111,4 +113,22 @@ func upsertAdminTx(ctx context.Context, tx *sqlx.Tx, email, hash string) (int64,
 		return 0, false, fmt.Errorf("update admin %s: %w", email, err)
 	}
 	return u.ID, false, nil
+}
+
+// Credentials are what login needs of a user.
+type Credentials struct {
+	ID           int64  `db:"id"`
+	PasswordHash string `db:"password_hash"`
+	Role         string `db:"role"`
+}
+
+// CredentialsByEmail returns the user with the email, or ENOTFOUND.
+func CredentialsByEmail(ctx context.Context, db *sqlx.DB, email string) (*Credentials, error) {
+	var c Credentials
+	err := db.GetContext(ctx, &c, `SELECT id, password_hash, role FROM users WHERE email = ?`,
+		strings.ToLower(strings.TrimSpace(email)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, boxoffice.Errorf(boxoffice.ENOTFOUND, "no such user")
+	}
+	return &c, err
 }
