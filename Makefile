@@ -21,7 +21,7 @@ TEST_ENV := BOXOFFICE_RUN_DIR=$(CURDIR)/.run/test BOXOFFICE_PUBLIC_URL=http://12
 	BOXOFFICE_MYSQL_ADDR=127.0.0.1:13307 BOXOFFICE_KAFKA_BROKERS=127.0.0.1:29092 \
 	BOXOFFICE_EDGE_WORKERS=2
 
-.PHONY: help deps build up down status test vet unit lua integration clean
+.PHONY: help deps build up down status test vet unit lua integration test-up test-run clean
 
 help:
 	@echo "make up      install what is missing, start the stack with demo data"
@@ -79,6 +79,14 @@ integration: build
 	$(BIN) dev up > .run/test/up.log 2>&1 || { cat .run/test/up.log; [ $$started = 0 ] || $(BIN) dev down; exit 1; }; \
 	status=0; $(GO) test -race -count=1 -tags integration -p 1 ./... || status=$$?; \
 	[ $$started = 0 ] || $(BIN) dev down >/dev/null; exit $$status
+
+# test-up starts (or refreshes) the test stack; test-run runs Go tests against it:
+#   make test-run PKG=./admin/... RUN=TestVenues
+test-up: build
+	@export $(TEST_ENV); $(BIN) dev up
+
+test-run:
+	@export $(TEST_ENV); $(GO) test -race -count=1 -tags integration $(if $(RUN),-run '$(RUN)') $(or $(PKG),./...)
 
 clean: down
 	rm -rf bin .run

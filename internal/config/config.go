@@ -56,6 +56,8 @@ type Config struct {
 	DemoPassword string
 	LuaDir       string
 
+	TrustedProxies []string
+
 	DepTimeout      time.Duration
 	ShutdownTimeout time.Duration
 }

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"net"
 	"net/url"
 	"strconv"
 	"strings"
@@ -58,6 +59,8 @@ var Vars = []Var{
 
 	secret("BOXOFFICE_DEMO_PASSWORD", "Password of the demo admin and buyers that 'boxoffice seed' creates.", false, func(c *Config) *string { return &c.DemoPassword }),
 	str("BOXOFFICE_LUA_DIR", "lua", "Folder of the edge's Lua modules and Redis scripts.", func(c *Config) *string { return &c.LuaDir }),
+
+	cidrs("BOXOFFICE_TRUSTED_PROXIES", "127.0.0.1/8,::1/128", "Comma-separated CIDRs of the edges in front of api; X-Forwarded-For is believed only from these.", func(c *Config) *[]string { return &c.TrustedProxies }),
 
 	duration("BOXOFFICE_DEP_TIMEOUT", "500ms", "Timeout for one dependency call (readiness checks, dials); a dependency slower than this is treated as down.", func(c *Config) *time.Duration { return &c.DepTimeout }),
 	duration("BOXOFFICE_SHUTDOWN_TIMEOUT", "15s", "How long a daemon may take to finish in-flight work on SIGTERM.", func(c *Config) *time.Duration { return &c.ShutdownTimeout }),
@@ -199,6 +202,25 @@ func duration(name, def, doc string, field func(*Config) *time.Duration) Var {
 			return nil
 		},
 		get: func(c *Config) string { return field(c).String() }}
+}
+
+func cidrs(name, def, doc string, field func(*Config) *[]string) Var {
+	return Var{Name: name, Default: def, Doc: doc,
+		set: func(c *Config, s string) error {
+			var out []string
+			for _, p := range strings.Split(s, ",") {
+				if p = strings.TrimSpace(p); p == "" {
+					continue
+				}
+				if _, _, err := net.ParseCIDR(p); err != nil {
+					return fmt.Errorf("%q is not a CIDR such as 10.0.0.0/8", p)
+				}
+				out = append(out, p)
+			}
+			*field(c) = out
+			return nil
+		},
+		get: func(c *Config) string { return strings.Join(*field(c), ",") }}
 }
 
 func brokers(name, def, doc string, field func(*Config) *[]string) Var {
