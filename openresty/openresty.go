@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"fmt"
 	"io"
+	"net"
 	"os/user"
 	"path/filepath"
 	"text/template"
@@ -24,6 +25,21 @@ type Params struct {
 	EdgeAddr string
 	APIAddr  string
 	LuaDir   string
+	// The cache Redis, read by the catalog edge cache: an IP address (Lua
+	// cosockets would need a resolver directive for a name). Its password
+	// reaches nginx through the environment (env directive), never this file.
+	CacheRedisHost string
+	CacheRedisPort string
+	// The sale Redis of the grab path, likewise.
+	SaleRedisHost  string
+	SaleRedisPort  string
+	RedisTimeoutMS int64
+	RedisPool      int
+	RateIP         string
+	BurstIP        int
+	RateUser       string
+	BurstUser      int
+	RealIPFrom     []string
 }
 
 // ParamsFor derives the template values from the configuration. When run as
@@ -34,7 +50,19 @@ func ParamsFor(cfg *config.Config) (Params, error) {
 	if err != nil {
 		return Params{}, fmt.Errorf("BOXOFFICE_LUA_DIR: %w", err)
 	}
-	p := Params{Workers: cfg.EdgeWorkers, EdgeAddr: cfg.EdgeAddr, APIAddr: cfg.APIAddr, LuaDir: lua}
+	host, port, err := resolve(cfg.CacheRedisAddr)
+	if err != nil {
+		return Params{}, fmt.Errorf("BOXOFFICE_CACHE_REDIS_ADDR: %w", err)
+	}
+	saleHost, salePort, err := resolve(cfg.SaleRedisAddr)
+	if err != nil {
+		return Params{}, fmt.Errorf("BOXOFFICE_SALE_REDIS_ADDR: %w", err)
+	}
+	p := Params{Workers: cfg.EdgeWorkers, EdgeAddr: cfg.EdgeAddr, APIAddr: cfg.APIAddr, LuaDir: lua,
+		CacheRedisHost: host, CacheRedisPort: port, SaleRedisHost: saleHost, SaleRedisPort: salePort,
+		RedisTimeoutMS: cfg.EdgeRedisTimeout.Milliseconds(), RedisPool: cfg.EdgeRedisPool,
+		RateIP: cfg.EdgeRateIP, BurstIP: cfg.EdgeBurstIP, RateUser: cfg.EdgeRateUser, BurstUser: cfg.EdgeBurstUser,
+		RealIPFrom: cfg.EdgeRealIPFrom}
 	if u, err := user.Current(); err == nil && u.Uid == "0" {
 		p.User = "root"
 	}
@@ -48,4 +76,21 @@ func Render(w io.Writer, cfg *config.Config) error {
 		return err
 	}
 	return tmpl.Execute(w, p)
+}
+
+// resolve splits host:port and turns a host name into its first address,
+// once, at render time (as nginx does for upstream servers).
+func resolve(addr string) (ip, port string, err error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", "", err
+	}
+	if net.ParseIP(host) != nil {
+		return host, port, nil
+	}
+	ips, err := net.LookupHost(host)
+	if err != nil || len(ips) == 0 {
+		return "", "", fmt.Errorf("cannot resolve %q: %v", host, err)
+	}
+	return ips[0], port, nil
 }

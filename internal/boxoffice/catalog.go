@@ -81,7 +81,8 @@ type PriceTier struct {
 }
 
 // CatalogChange names what a catalog write touched, so caches can drop it.
-// Lists (show search, pages) are always dropped.
+// Lists (show search, pages) are always dropped, and so are the sessions
+// of every named show.
 type CatalogChange struct {
 	ShowIDs    []int64
 	SessionIDs []int64

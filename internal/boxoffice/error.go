@@ -21,6 +21,7 @@ const (
 	EINTERNAL      = "internal"
 	ERESERVECLOSED = "reservation_closed"
 	ENOTELIGIBLE   = "not_eligible"
+	EPRECONDITION  = "precondition_required"
 )
 
 var statusOf = map[string]int{
@@ -35,6 +36,7 @@ var statusOf = map[string]int{
 	EINTERNAL:      http.StatusInternalServerError,
 	ERESERVECLOSED: http.StatusForbidden,
 	ENOTELIGIBLE:   http.StatusForbidden,
+	EPRECONDITION:  http.StatusPreconditionRequired,
 }
 
 // Error is an error a user may see: a code, a message for a person, and

@@ -24,15 +24,22 @@ type Config struct {
 	LogLevel    string
 	PublicURL   string
 
-	EdgeAddr     string
-	EdgeWorkers  string
-	APIAddr      string
-	NotifyAddr   string
-	PaygwAddr    string
-	RelayAddr    string
-	OrdersAddr   string
-	TimeoutsAddr string
-	DevKafkaAddr string
+	EdgeAddr         string
+	EdgeWorkers      string
+	EdgeRateIP       string
+	EdgeBurstIP      int
+	EdgeRateUser     string
+	EdgeBurstUser    int
+	EdgeRedisTimeout time.Duration
+	EdgeRedisPool    int
+	EdgeRealIPFrom   []string
+	APIAddr          string
+	NotifyAddr       string
+	PaygwAddr        string
+	RelayAddr        string
+	OrdersAddr       string
+	TimeoutsAddr     string
+	DevKafkaAddr     string
 
 	SaleRedisAddr      string
 	SaleRedisPassword  string
@@ -57,6 +64,7 @@ type Config struct {
 	LuaDir       string
 
 	TrustedProxies []string
+	BloomFP        float64
 
 	DepTimeout      time.Duration
 	ShutdownTimeout time.Duration

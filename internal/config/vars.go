@@ -29,6 +29,13 @@ var Vars = []Var{
 
 	addr("BOXOFFICE_EDGE_ADDR", "127.0.0.1:8080", "Edge (nginx + Lua) listen address.", func(c *Config) *string { return &c.EdgeAddr }),
 	workers("BOXOFFICE_EDGE_WORKERS", "auto", "nginx worker processes: a number or auto.", func(c *Config) *string { return &c.EdgeWorkers }),
+	rate("BOXOFFICE_EDGE_RATE_IP", "50r/s", "Grab requests allowed per client IP (nginx limit_req rate, r/s or r/m).", func(c *Config) *string { return &c.EdgeRateIP }),
+	number("BOXOFFICE_EDGE_BURST_IP", "100", 0, 1_000_000, "Burst of grab requests allowed per client IP above the rate.", func(c *Config) *int { return &c.EdgeBurstIP }),
+	rate("BOXOFFICE_EDGE_RATE_USER", "5r/s", "Grab requests allowed per buyer (by JWT subject).", func(c *Config) *string { return &c.EdgeRateUser }),
+	number("BOXOFFICE_EDGE_BURST_USER", "10", 0, 1_000_000, "Burst of grab requests allowed per buyer above the rate.", func(c *Config) *int { return &c.EdgeBurstUser }),
+	duration("BOXOFFICE_EDGE_REDIS_TIMEOUT", "200ms", "Edge timeout for connecting to and calling the sale Redis; past it a grab answers 503.", func(c *Config) *time.Duration { return &c.EdgeRedisTimeout }),
+	number("BOXOFFICE_EDGE_REDIS_POOL", "64", 1, 10_000, "Keepalive connections to the sale Redis per nginx worker.", func(c *Config) *int { return &c.EdgeRedisPool }),
+	cidrs("BOXOFFICE_EDGE_REAL_IP_FROM", "", "CIDRs of load balancers in front of the edge whose X-Forwarded-For names the client (empty: the socket address is the client).", func(c *Config) *[]string { return &c.EdgeRealIPFrom }),
 	addr("BOXOFFICE_API_ADDR", "127.0.0.1:8081", "api daemon listen address (public and admin API).", func(c *Config) *string { return &c.APIAddr }),
 	addr("BOXOFFICE_NOTIFY_ADDR", "127.0.0.1:8082", "notify daemon listen address (SSE).", func(c *Config) *string { return &c.NotifyAddr }),
 	addr("BOXOFFICE_PAYGW_ADDR", "127.0.0.1:8083", "paygw (mock payment gateway) listen address.", func(c *Config) *string { return &c.PaygwAddr }),
@@ -39,7 +46,7 @@ var Vars = []Var{
 
 	addr("BOXOFFICE_SALE_REDIS_ADDR", "127.0.0.1:6390", "Sale Redis (seats, holds, outbox; AOF on).", func(c *Config) *string { return &c.SaleRedisAddr }),
 	secret("BOXOFFICE_SALE_REDIS_PASSWORD", "Sale Redis password, if it has one.", false, func(c *Config) *string { return &c.SaleRedisPassword }),
-	addr("BOXOFFICE_CACHE_REDIS_ADDR", "127.0.0.1:6391", "Cache Redis (catalog cache-aside).", func(c *Config) *string { return &c.CacheRedisAddr }),
+	addr("BOXOFFICE_CACHE_REDIS_ADDR", "127.0.0.1:6391", "Cache Redis: the catalog cache-aside (api) and the edge cache version (nginx).", func(c *Config) *string { return &c.CacheRedisAddr }),
 	secret("BOXOFFICE_CACHE_REDIS_PASSWORD", "Cache Redis password, if it has one.", false, func(c *Config) *string { return &c.CacheRedisPassword }),
 
 	addr("BOXOFFICE_MYSQL_ADDR", "127.0.0.1:3307", "MySQL/MariaDB address.", func(c *Config) *string { return &c.MySQLAddr }),
@@ -60,6 +67,7 @@ var Vars = []Var{
 	secret("BOXOFFICE_DEMO_PASSWORD", "Password of the demo admin and buyers that 'boxoffice seed' creates.", false, func(c *Config) *string { return &c.DemoPassword }),
 	str("BOXOFFICE_LUA_DIR", "lua", "Folder of the edge's Lua modules and Redis scripts.", func(c *Config) *string { return &c.LuaDir }),
 
+	fraction("BOXOFFICE_BLOOM_FP", "0.001", "False-positive rate of the reserved-buyers Bloom filter the edge checks (the Redis set is definitive).", func(c *Config) *float64 { return &c.BloomFP }),
 	cidrs("BOXOFFICE_TRUSTED_PROXIES", "127.0.0.1/8,::1/128", "Comma-separated CIDRs of the edges in front of api; X-Forwarded-For is believed only from these.", func(c *Config) *[]string { return &c.TrustedProxies }),
 
 	duration("BOXOFFICE_DEP_TIMEOUT", "500ms", "Timeout for one dependency call (readiness checks, dials); a dependency slower than this is treated as down.", func(c *Config) *time.Duration { return &c.DepTimeout }),
@@ -202,6 +210,42 @@ func duration(name, def, doc string, field func(*Config) *time.Duration) Var {
 			return nil
 		},
 		get: func(c *Config) string { return field(c).String() }}
+}
+
+func rate(name, def, doc string, field func(*Config) *string) Var {
+	return checked(str(name, def, doc, field), func(s string) error {
+		n, unit, ok := strings.Cut(s, "r/")
+		if v, err := strconv.Atoi(n); !ok || err != nil || v < 1 || (unit != "s" && unit != "m") {
+			return fmt.Errorf("want a rate such as 50r/s or 600r/m")
+		}
+		return nil
+	})
+}
+
+func number(name, def string, lo, hi int, doc string, field func(*Config) *int) Var {
+	return Var{Name: name, Default: def, Doc: doc,
+		set: func(c *Config, s string) error {
+			n, err := strconv.Atoi(s)
+			if err != nil || n < lo || n > hi {
+				return fmt.Errorf("want a whole number from %d to %d", lo, hi)
+			}
+			*field(c) = n
+			return nil
+		},
+		get: func(c *Config) string { return strconv.Itoa(*field(c)) }}
+}
+
+func fraction(name, def, doc string, field func(*Config) *float64) Var {
+	return Var{Name: name, Default: def, Doc: doc,
+		set: func(c *Config, s string) error {
+			f, err := strconv.ParseFloat(s, 64)
+			if err != nil || f <= 0 || f >= 0.5 {
+				return fmt.Errorf("want a number between 0 and 0.5, such as 0.001")
+			}
+			*field(c) = f
+			return nil
+		},
+		get: func(c *Config) string { return strconv.FormatFloat(*field(c), 'g', -1, 64) }}
 }
 
 func cidrs(name, def, doc string, field func(*Config) *[]string) Var {

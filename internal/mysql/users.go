@@ -11,6 +11,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"golang.org/x/crypto/bcrypt"
 
+	"boxoffice/internal/auth"
 	"boxoffice/internal/boxoffice"
 )
 
@@ -115,18 +116,20 @@ func upsertAdminTx(ctx context.Context, tx *sqlx.Tx, email, hash string) (int64,
 	return u.ID, false, nil
 }
 
-// Credentials are what login needs of a user.
-type Credentials struct {
-	ID           int64  `db:"id"`
-	PasswordHash string `db:"password_hash"`
-	Role         string `db:"role"`
+// CredentialsByEmail returns the login data of the user with the email, or ENOTFOUND.
+func CredentialsByEmail(ctx context.Context, db *sqlx.DB, email string) (*auth.Credentials, error) {
+	return credentials(ctx, db, `SELECT id, password_hash, role FROM users WHERE email = ?`,
+		strings.ToLower(strings.TrimSpace(email)))
 }
 
-// CredentialsByEmail returns the user with the email, or ENOTFOUND.
-func CredentialsByEmail(ctx context.Context, db *sqlx.DB, email string) (*Credentials, error) {
-	var c Credentials
-	err := db.GetContext(ctx, &c, `SELECT id, password_hash, role FROM users WHERE email = ?`,
-		strings.ToLower(strings.TrimSpace(email)))
+// CredentialsByPhone returns the login data of the user with the phone, or ENOTFOUND.
+func CredentialsByPhone(ctx context.Context, db *sqlx.DB, phone string) (*auth.Credentials, error) {
+	return credentials(ctx, db, `SELECT id, password_hash, role FROM users WHERE phone = ?`, phone)
+}
+
+func credentials(ctx context.Context, db *sqlx.DB, query, arg string) (*auth.Credentials, error) {
+	var c auth.Credentials
+	err := db.GetContext(ctx, &c, query, arg)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, boxoffice.Errorf(boxoffice.ENOTFOUND, "no such user")
 	}

@@ -24,13 +24,15 @@ func NewCache(c *config.Config) *goredis.Client {
 // newClient fails fast: a Redis that is down costs at most the dial timeout.
 func newClient(addr, password string, timeout time.Duration) *goredis.Client {
 	return goredis.NewClient(&goredis.Options{
-		Addr:         addr,
-		Password:     password,
-		DialTimeout:  timeout,
-		ReadTimeout:  2 * timeout,
-		WriteTimeout: 2 * timeout,
-		PoolTimeout:  2 * timeout,
-		MaxRetries:   1,
+		Addr:        addr,
+		Password:    password,
+		DialTimeout: timeout,
+		// One dial attempt per call: a Redis that is down fails fast.
+		DialerRetries: 1,
+		ReadTimeout:   2 * timeout,
+		WriteTimeout:  2 * timeout,
+		PoolTimeout:   2 * timeout,
+		MaxRetries:    1,
 	})
 }
 

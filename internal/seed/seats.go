@@ -3,9 +3,11 @@ package seed
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/jmoiron/sqlx"
+
+	"boxoffice/internal/boxoffice"
+	"boxoffice/internal/mysql"
 )
 
 type seatKey struct {
@@ -39,21 +41,14 @@ func seats(ctx context.Context, tx *sqlx.Tx, venueID int64) (int, error) {
 	return len(have) + len(missing), nil
 }
 
-// insertSeats writes seats in multi-row INSERTs of up to seatBatch rows.
+// insertSeats writes the seats with the catalog's bulk insert.
 func insertSeats(ctx context.Context, tx *sqlx.Tx, venueID int64, seats []Seat) error {
-	for len(seats) > 0 {
-		n := min(len(seats), seatBatch)
-		args := make([]any, 0, 7*n)
-		for _, s := range seats[:n] {
-			args = append(args, venueID, s.Section, s.Row, s.Number, s.X, s.Y, s.Tier)
-		}
-		rows := strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?), ", n), ", ")
-		_, err := tx.ExecContext(ctx,
-			"INSERT INTO seats (venue_id, section, row_label, `number`, x, y, tier_code) VALUES "+rows, args...)
-		if err != nil {
-			return fmt.Errorf("seed seats: insert %d: %w", n, err)
-		}
-		seats = seats[n:]
+	rows := make([]boxoffice.Seat, len(seats))
+	for i, s := range seats {
+		rows[i] = boxoffice.Seat{Section: s.Section, Row: s.Row, Number: s.Number, X: s.X, Y: s.Y, Tier: s.Tier}
+	}
+	if err := mysql.InsertSeats(ctx, tx, venueID, rows); err != nil {
+		return fmt.Errorf("seed seats: %w", err)
 	}
 	return nil
 }

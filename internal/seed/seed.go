@@ -39,9 +39,6 @@ var tiers = []struct {
 	{TierB, "Tier B", 38000},
 }
 
-// seatBatch is how many seats one INSERT carries (7 placeholders each).
-const seatBatch = 500
-
 // Summary identifies what Demo loaded.
 type Summary struct {
 	VenueID     int64

@@ -7,10 +7,12 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/jmoiron/sqlx"
+	"github.com/prometheus/client_golang/prometheus"
 	goredis "github.com/redis/go-redis/v9"
 
 	"boxoffice/admin"
 	"boxoffice/internal/auth"
+	"boxoffice/internal/catalog"
 	"boxoffice/internal/config"
 	"boxoffice/internal/daemon"
 	"boxoffice/internal/mysql"
@@ -26,6 +28,13 @@ type Server struct {
 	Cache *goredis.Client
 	Keys  *auth.Keys
 	Admin *admin.API
+	// Catalog serves the public catalog reads (L3 cache) and drops them on admin writes.
+	Catalog *catalog.Cache
+	// TrustedProxies are the edges whose X-Forwarded-For is believed.
+	TrustedProxies []string
+	// BuyerLogins throttles failed buyer logins.
+	BuyerLogins *redis.LoginGuard
+	buyerLogin  *auth.Login
 }
 
 // Main serves the API until SIGTERM.
@@ -42,9 +51,11 @@ func Main(cfg *config.Config, _ []string) error {
 	sale, cache := redis.NewSale(cfg), redis.NewCache(cfg)
 	defer sale.Close()
 	defer cache.Close()
-	s := New(log, db, sale, cache, auth.NewKeys(cfg))
+	reg := daemon.NewRegistry()
+	s := New(cfg, log, db, sale, cache, reg)
+	defer s.Catalog.Close()
 	d := &daemon.Daemon{
-		Name: "api", Addr: cfg.APIAddr, Log: log, Registry: daemon.NewRegistry(),
+		Name: "api", Addr: cfg.APIAddr, Log: log, Registry: reg,
 		CheckTimeout: cfg.DepTimeout, ShutdownTimeout: cfg.ShutdownTimeout,
 		Checks: []daemon.Check{
 			{Name: "mysql", Ping: mysql.Ping(db)},
@@ -56,11 +67,15 @@ func Main(cfg *config.Config, _ []string) error {
 	return d.Run()
 }
 
-// New wires the handlers.
-func New(log *slog.Logger, db *sqlx.DB, sale, cache *goredis.Client, keys *auth.Keys) *Server {
-	s := &Server{Log: log, DB: db, Sale: sale, Cache: cache, Keys: keys}
-	s.Admin = &admin.API{Log: log, DB: db, Keys: keys,
+// New wires the handlers; their metrics go to reg.
+func New(cfg *config.Config, log *slog.Logger, db *sqlx.DB, sale, cache *goredis.Client, reg prometheus.Registerer) *Server {
+	keys := auth.NewKeys(cfg)
+	s := &Server{Log: log, DB: db, Sale: sale, Cache: cache, Keys: keys, TrustedProxies: cfg.TrustedProxies,
+		BuyerLogins: redis.NewLoginGuard(cache, "buyer-login")}
+	s.Admin = &admin.API{Log: log, DB: db, Sale: sale, Keys: keys, BloomFP: cfg.BloomFP,
 		Logins: redis.NewLoginGuard(cache, "admin-login")}
+	s.Catalog = catalog.New(log, db, cache, reg, catalog.Options{})
+	s.Admin.Cache = s.Catalog
 	return s
 }
 
@@ -69,12 +84,17 @@ func (s *Server) Router() *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
+	if err := r.SetTrustedProxies(s.TrustedProxies); err != nil {
+		panic(err) // the settings were validated
+	}
 	r.Use(gin.CustomRecovery(func(c *gin.Context, err any) {
 		s.Log.Error("panic", "path", c.FullPath(), "err", err)
 		web.Error(c, s.Log, fmt.Errorf("panic: %v", err))
 	}))
 	r.NoRoute(web.NotFound)
 	r.NoMethod(web.MethodNotAllowed)
+	s.mountCatalog(r)
+	s.mountBuyers(r.Group("/api"))
 	s.Admin.Mount(r.Group("/admin/api"))
 	return r
 }

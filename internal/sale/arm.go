@@ -1,0 +1,188 @@
+package sale
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"boxoffice/internal/bloomfilter"
+	"boxoffice/internal/boxoffice"
+	"boxoffice/lua"
+)
+
+// Plan is what arming loads: the session, its seats with their tiers and
+// prices, the seats MySQL already has in live orders, and who reserved.
+type Plan struct {
+	Session  boxoffice.Session
+	Seats    []PlanSeat
+	Taken    []TakenSeat
+	Reserved []int64
+}
+
+// PlanSeat is one seat of the session with its price.
+type PlanSeat struct {
+	ID    int64  `db:"id"`
+	Tier  string `db:"tier"`
+	Price int64  `db:"price_cents"`
+}
+
+// TakenSeat is a seat in a live order in MySQL.
+type TakenSeat struct {
+	SeatID  int64  `db:"seat_id"`
+	OrderNo string `db:"order_no"`
+	UserID  int64  `db:"user_id"`
+	Sold    bool   `db:"sold"`
+}
+
+// Armed describes a finished arm.
+type Armed struct {
+	Version   int64         `json:"version"`
+	Seats     int           `json:"seats"`
+	Available int64         `json:"available"`
+	Reserved  int           `json:"reserved"`
+	BloomM    uint          `json:"bloom_m"`
+	BloomK    uint          `json:"bloom_k"`
+	Took      time.Duration `json:"-"`
+}
+
+var armSwitch = lua.Script("arm_switch")
+
+// batch is how many fields or members go in one Redis command.
+const batch = 2000
+
+// Arm loads plan into the sale Redis under staging keys, then switches
+// them in with one script. It fails with EUNAVAILABLE if Redis is down;
+// a failure before the switch leaves the previous state untouched.
+func Arm(ctx context.Context, rdb *goredis.Client, plan *Plan, fp float64) (*Armed, error) {
+	began := time.Now()
+	k := KeysFor(plan.Session.ID)
+	version, err := rdb.Incr(ctx, k.Key("arms")).Result()
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	staging := make([]string, len(Rebuilt))
+	for i, name := range Rebuilt {
+		staging[i] = k.Staging(name)
+	}
+	if err := rdb.Del(ctx, staging...).Err(); err != nil {
+		return nil, unavailable(err)
+	}
+	filter := bloomfilter.Build(plan.Reserved, fp)
+	if err := build(ctx, rdb, k, plan, filter, version); err != nil {
+		return nil, unavailable(err)
+	}
+	keys := make([]string, 0, 2*len(Rebuilt)+1)
+	for _, name := range Rebuilt {
+		keys = append(keys, k.Key(name))
+	}
+	keys = append(append(keys, staging...), k.Key("soldout"))
+	avail, err := armSwitch.Run(ctx, rdb, keys).Int64()
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	return &Armed{Version: version, Seats: len(plan.Seats), Available: avail, Reserved: len(plan.Reserved),
+		BloomM: filter.M, BloomK: filter.K, Took: time.Since(began)}, nil
+}
+
+// build writes the staging keys in pipelined batches.
+func build(ctx context.Context, rdb *goredis.Client, k Keys, plan *Plan, f *bloomfilter.Filter, version int64) error {
+	taken := make(map[int64]TakenSeat, len(plan.Taken))
+	held := map[string]int64{}
+	for _, t := range plan.Taken {
+		taken[t.SeatID] = t
+		held[strconv.FormatInt(t.UserID, 10)]++
+	}
+	counts := map[string]int64{"avail": 0}
+	for _, s := range plan.Seats {
+		for _, kind := range []string{"avail", "locked", "sold"} {
+			counts[kind+":"+s.Tier] += 0
+		}
+	}
+	pipe := rdb.Pipeline()
+	for start := 0; start < len(plan.Seats); start += batch {
+		var seats, price, tier []any
+		for _, s := range plan.Seats[start:min(start+batch, len(plan.Seats))] {
+			state := seatState(taken, s.ID)
+			counts[kindOf(state)+":"+s.Tier]++
+			if state == "A" {
+				counts["avail"]++
+			}
+			id := strconv.FormatInt(s.ID, 10)
+			seats, price, tier = append(seats, id, state), append(price, id, s.Price), append(tier, id, s.Tier)
+		}
+		pipe.HSet(ctx, k.Staging("seats"), seats...)
+		pipe.HSet(ctx, k.Staging("price"), price...)
+		pipe.HSet(ctx, k.Staging("tier"), tier...)
+		if _, err := pipe.Exec(ctx); err != nil {
+			return err
+		}
+	}
+	for start := 0; start < len(plan.Reserved); start += 10 * batch {
+		var members []any
+		for _, id := range plan.Reserved[start:min(start+10*batch, len(plan.Reserved))] {
+			members = append(members, id)
+		}
+		pipe.SAdd(ctx, k.Staging("reserved"), members...)
+		if _, err := pipe.Exec(ctx); err != nil {
+			return err
+		}
+	}
+	pipe.HSet(ctx, k.Staging("counts"), fields(counts)...)
+	if len(held) > 0 {
+		pipe.HSet(ctx, k.Staging("held"), fields(held)...)
+	}
+	pipe.Set(ctx, k.Staging("bloom"), f.Bits, 0)
+	pipe.HSet(ctx, k.Staging("meta"), meta(plan.Session, f, version))
+	_, err := pipe.Exec(ctx)
+	return err
+}
+
+func seatState(taken map[int64]TakenSeat, id int64) string {
+	t, ok := taken[id]
+	switch {
+	case !ok:
+		return "A"
+	case t.Sold:
+		return "S:" + t.OrderNo
+	}
+	return "L:" + t.OrderNo
+}
+
+// fields flattens a map into HSET's field, value arguments.
+func fields(m map[string]int64) []any {
+	out := make([]any, 0, 2*len(m))
+	for k, v := range m {
+		out = append(out, k, v)
+	}
+	return out
+}
+
+func meta(s boxoffice.Session, f *bloomfilter.Filter, version int64) map[string]any {
+	return map[string]any{
+		"state":     boxoffice.SessionArmed,
+		"opens_at":  s.SaleOpensAt.UnixMilli(),
+		"closes_at": s.SaleClosesAt.UnixMilli(),
+		"limit":     s.SeatLimit,
+		"hold_ms":   int64(s.HoldSeconds) * 1000,
+		"version":   version,
+		"bloom_m":   f.M,
+		"bloom_k":   f.K,
+	}
+}
+
+func kindOf(state string) string {
+	switch state[0] {
+	case 'L':
+		return "locked"
+	case 'S':
+		return "sold"
+	}
+	return "avail"
+}
+
+func unavailable(err error) error {
+	return &boxoffice.Error{Code: boxoffice.EUNAVAILABLE, Message: fmt.Sprintf("sale Redis unavailable: %v", err)}
+}

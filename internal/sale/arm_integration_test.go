@@ -1,0 +1,242 @@
+//go:build integration
+
+package sale_test
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"strconv"
+	"testing"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"boxoffice/internal/bloomfilter"
+	"boxoffice/internal/boxoffice"
+	"boxoffice/internal/redis"
+	"boxoffice/internal/sale"
+	"boxoffice/internal/testenv"
+)
+
+func client(t *testing.T) *goredis.Client {
+	t.Helper()
+	rdb := redis.NewSale(testenv.Config(t))
+	t.Cleanup(func() { rdb.Close() })
+	return rdb
+}
+
+// plan makes a session with a random id far from real ones, seats 1..n
+// alternating tiers A and B, and the given taken seats and reservations.
+func plan(t *testing.T, rdb *goredis.Client, n int, taken []sale.TakenSeat, reserved []int64) *sale.Plan {
+	t.Helper()
+	id := int64(1e12) + rand.Int64N(1e12)
+	t.Cleanup(func() {
+		k := sale.KeysFor(id)
+		for _, name := range append(sale.Rebuilt, "soldout", "arms") {
+			rdb.Del(context.Background(), k.Key(name), k.Staging(name))
+		}
+	})
+	now := time.Now().Truncate(time.Millisecond)
+	p := &sale.Plan{Session: boxoffice.Session{ID: id, SeatLimit: 4, HoldSeconds: 600,
+		SaleOpensAt: now, SaleClosesAt: now.Add(time.Hour)}, Taken: taken, Reserved: reserved}
+	for i := 1; i <= n; i++ {
+		tier, price := "A", int64(10000)
+		if i%2 == 0 {
+			tier, price = "B", 5000
+		}
+		p.Seats = append(p.Seats, sale.PlanSeat{ID: int64(i), Tier: tier, Price: price})
+	}
+	return p
+}
+
+func hash(t *testing.T, rdb *goredis.Client, key string) map[string]string {
+	t.Helper()
+	m, err := rdb.HGetAll(context.Background(), key).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// wantConsistent checks that the counters match the seat states.
+func wantConsistent(t *testing.T, rdb *goredis.Client, id int64) {
+	t.Helper()
+	k := sale.KeysFor(id)
+	seats, tiers, counts := hash(t, rdb, k.Key("seats")), hash(t, rdb, k.Key("tier")), hash(t, rdb, k.Key("counts"))
+	want := map[string]int{}
+	for seat, state := range seats {
+		kind := map[byte]string{'A': "avail", 'L': "locked", 'S': "sold"}[state[0]]
+		want[kind+":"+tiers[seat]]++
+		if kind == "avail" {
+			want["avail"]++
+		}
+	}
+	for field, n := range want {
+		if counts[field] != strconv.Itoa(n) {
+			t.Errorf("counts[%s] = %s, want %d (seats %v)", field, counts[field], n, seats)
+		}
+	}
+}
+
+func TestArm(t *testing.T) {
+	ctx := context.Background()
+	rdb := client(t)
+	reserved := []int64{11, 12, 13, 14, 15}
+	p := plan(t, rdb, 10, []sale.TakenSeat{{SeatID: 3, OrderNo: "o3", UserID: 11, Sold: true}, {SeatID: 4, OrderNo: "o4", UserID: 11}}, reserved)
+	armed, err := sale.Arm(ctx, rdb, p, 0.001)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := sale.KeysFor(p.Session.ID)
+	seats := hash(t, rdb, k.Key("seats"))
+	if len(seats) != 10 || seats["1"] != "A" || seats["3"] != "S:o3" || seats["4"] != "L:o4" {
+		t.Errorf("seats = %v", seats)
+	}
+	if price := hash(t, rdb, k.Key("price")); price["1"] != "10000" || price["2"] != "5000" {
+		t.Errorf("price = %v", price)
+	}
+	wantConsistent(t, rdb, p.Session.ID)
+	if held := hash(t, rdb, k.Key("held")); held["11"] != "2" {
+		t.Errorf("held = %v, want user 11 holding 2", held)
+	}
+	meta := hash(t, rdb, k.Key("meta"))
+	if meta["state"] != "ARMED" || meta["limit"] != "4" || meta["hold_ms"] != "600000" ||
+		meta["opens_at"] != strconv.FormatInt(p.Session.SaleOpensAt.UnixMilli(), 10) || meta["version"] != strconv.FormatInt(armed.Version, 10) {
+		t.Errorf("meta = %v", meta)
+	}
+	members, _ := rdb.SMembers(ctx, k.Key("reserved")).Result()
+	if len(members) != len(reserved) {
+		t.Errorf("reserved = %v, want %v", members, reserved)
+	}
+	bits, _ := rdb.Get(ctx, k.Key("bloom")).Bytes()
+	f := &bloomfilter.Filter{M: armed.BloomM, K: armed.BloomK, Bits: bits}
+	for _, id := range reserved {
+		if !f.Test(bloomfilter.Key(id)) {
+			t.Errorf("bloom filter lacks reserved user %d", id)
+		}
+	}
+	if meta["bloom_m"] != strconv.Itoa(int(armed.BloomM)) || meta["bloom_k"] != strconv.Itoa(int(armed.BloomK)) {
+		t.Errorf("meta bloom m,k = %s,%s want %d,%d", meta["bloom_m"], meta["bloom_k"], armed.BloomM, armed.BloomK)
+	}
+	if n, _ := rdb.Exists(ctx, k.Key("soldout"), k.Staging("seats"), k.Staging("meta")).Result(); n != 0 {
+		t.Errorf("%d of soldout and staging keys exist, want none", n)
+	}
+	again, err := sale.Arm(ctx, rdb, p, 0.001)
+	if err != nil || again.Version != armed.Version+1 {
+		t.Errorf("re-arm version = %v, %v; want %d", again, err, armed.Version+1)
+	}
+}
+
+// A re-arm keeps each seat's live state: a seat sold in Redis stays sold,
+// and one released in Redis stays available though MySQL still lists it.
+func TestReArmKeepsLiveState(t *testing.T) {
+	ctx := context.Background()
+	rdb := client(t)
+	p := plan(t, rdb, 6, nil, []int64{1})
+	if _, err := sale.Arm(ctx, rdb, p, 0.001); err != nil {
+		t.Fatal(err)
+	}
+	k := sale.KeysFor(p.Session.ID)
+	rdb.HSet(ctx, k.Key("seats"), "1", "S:sold1")
+	rdb.HIncrBy(ctx, k.Key("counts"), "avail:A", -1)
+	rdb.HIncrBy(ctx, k.Key("counts"), "sold:A", 1)
+	rdb.HIncrBy(ctx, k.Key("counts"), "avail", -1)
+	rdb.HSet(ctx, k.Key("held"), "1", 1)
+
+	p.Taken = []sale.TakenSeat{{SeatID: 2, OrderNo: "stale", UserID: 9}} // released in Redis already
+	armed, err := sale.Arm(ctx, rdb, p, 0.001)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seats := hash(t, rdb, k.Key("seats"))
+	if seats["1"] != "S:sold1" || seats["2"] != "A" {
+		t.Errorf("seats = %v, want 1 sold and 2 available", seats)
+	}
+	if armed.Available != 5 {
+		t.Errorf("available = %d, want 5", armed.Available)
+	}
+	if held := hash(t, rdb, k.Key("held")); held["1"] != "1" || held["9"] != "" {
+		t.Errorf("held = %v, want the live counts", held)
+	}
+	wantConsistent(t, rdb, p.Session.ID)
+}
+
+func TestArmSoldOut(t *testing.T) {
+	rdb := client(t)
+	p := plan(t, rdb, 2, []sale.TakenSeat{{SeatID: 1, OrderNo: "a", UserID: 1, Sold: true}, {SeatID: 2, OrderNo: "b", UserID: 2}}, nil)
+	armed, err := sale.Arm(context.Background(), rdb, p, 0.001)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := rdb.Get(context.Background(), sale.KeysFor(p.Session.ID).Key("soldout")).Result(); got != "1" || armed.Available != 0 {
+		t.Errorf("soldout = %q, available = %d; want 1 and 0", got, armed.Available)
+	}
+}
+
+// failAfter fails every pipeline after the first n.
+type failAfter struct{ n int }
+
+func (f *failAfter) DialHook(next goredis.DialHook) goredis.DialHook          { return next }
+func (f *failAfter) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook { return next }
+func (f *failAfter) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []goredis.Cmder) error {
+		if f.n--; f.n < 0 {
+			return errors.New("injected failure")
+		}
+		return next(ctx, cmds)
+	}
+}
+
+// An arm that fails halfway leaves the previous state as it was.
+func TestArmFailureKeepsOldState(t *testing.T) {
+	ctx := context.Background()
+	rdb := client(t)
+	p := plan(t, rdb, 5000, nil, []int64{1, 2, 3})
+	if _, err := sale.Arm(ctx, rdb, p, 0.001); err != nil {
+		t.Fatal(err)
+	}
+	k := sale.KeysFor(p.Session.ID)
+	before := map[string]map[string]string{}
+	for _, name := range []string{"meta", "seats", "counts"} {
+		before[name] = hash(t, rdb, k.Key(name))
+	}
+	broken := redis.NewSale(testenv.Config(t))
+	defer broken.Close()
+	broken.AddHook(&failAfter{n: 1})
+	p.Reserved = append(p.Reserved, 4)
+	if _, err := sale.Arm(ctx, broken, p, 0.001); boxoffice.ErrorCode(err) != boxoffice.EUNAVAILABLE {
+		t.Fatalf("Arm with a failing Redis = %v, want unavailable", err)
+	}
+	for name, want := range before {
+		if got := hash(t, rdb, k.Key(name)); len(got) != len(want) || got["state"] != want["state"] || got["version"] != want["version"] {
+			t.Errorf("%s changed after a failed arm", name)
+		}
+	}
+	if n, _ := rdb.SCard(ctx, k.Key("reserved")).Result(); n != 3 {
+		t.Errorf("reserved has %d members, want the old 3", n)
+	}
+}
+
+func TestSetStateAndStats(t *testing.T) {
+	ctx := context.Background()
+	rdb := client(t)
+	p := plan(t, rdb, 4, []sale.TakenSeat{{SeatID: 1, OrderNo: "x", UserID: 1, Sold: true}}, []int64{1, 2})
+	if err := sale.SetState(ctx, rdb, p.Session.ID, "ON_SALE"); boxoffice.ErrorCode(err) != boxoffice.ECONFLICT {
+		t.Errorf("SetState before arming = %v, want conflict", err)
+	}
+	if _, err := sale.Arm(ctx, rdb, p, 0.001); err != nil {
+		t.Fatal(err)
+	}
+	if err := sale.SetState(ctx, rdb, p.Session.ID, "ON_SALE"); err != nil {
+		t.Fatal(err)
+	}
+	st, err := sale.LiveStats(ctx, rdb, p.Session.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := sale.TierStats{Available: 3, Sold: 1}
+	if st.State != "ON_SALE" || st.Total != want || st.Tiers["A"] != (sale.TierStats{Available: 1, Sold: 1}) || st.Reservations != 2 {
+		t.Errorf("stats = %+v", st)
+	}
+}

@@ -1,0 +1,48 @@
+package testenv
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// OnSale creates a session from spec whose sale is open now, reserves it
+// for n new buyers, and arms and opens it through the admin API.
+func OnSale(tb testing.TB, spec SessionSpec, n int) (*Session, []Buyer) {
+	tb.Helper()
+	db := DB(tb)
+	now := time.Now()
+	if spec.SaleOpen.IsZero() {
+		spec.ReserveOpen, spec.ReserveEnd, spec.SaleOpen = now.Add(-time.Hour), now.Add(-time.Minute), now.Add(-time.Minute)
+	}
+	s := NewSession(tb, db, spec)
+	buyers := NewBuyers(tb, db, n)
+	Reserve(tb, db, s.ID, buyers)
+	admin := Admin(tb)
+	for _, verb := range []string{"arm", "open"} {
+		if r := admin.Do(tb, "POST", fmt.Sprintf("/admin/api/sessions/%d/%s", s.ID, verb), nil, nil); r.Status != 200 {
+			tb.Fatalf("%s session %d = %d %s", verb, s.ID, r.Status, r.Body)
+		}
+	}
+	return s, buyers
+}
+
+// Grab sends a hold request for seats as the buyer with an idempotency key.
+func (c *Client) Grab(tb testing.TB, sid int64, key string, seats ...int64) *Response {
+	tb.Helper()
+	ids := make([]string, len(seats))
+	for i, s := range seats {
+		ids[i] = fmt.Sprint(s)
+	}
+	body := []byte(`{"seat_ids":[` + strings.Join(ids, ",") + `]}`)
+	return c.Do(tb, "POST", fmt.Sprintf("/api/sale/sessions/%d/holds", sid), body, http.Header{"Idempotency-Key": {key}})
+}
+
+// As returns a copy of the client that sends token.
+func (c *Client) As(token string) *Client {
+	cp := *c
+	cp.Token = token
+	return &cp
+}

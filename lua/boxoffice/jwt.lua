@@ -1,0 +1,108 @@
+-- JWT verification at the edge, the same rules as Go's internal/auth:
+-- HS256 only, the key chosen by kid, exp required, 30 s of leeway on exp,
+-- nbf and iat, iss "boxoffice". The signature is compared in constant time.
+local cjson = require "cjson.safe"
+local hmac = require "openssl.hmac"
+local b64 = require "boxoffice.b64"
+
+local bit = require "bit"
+local bor, bxor = bit.bor, bit.bxor
+local byte, find, sub = string.byte, string.find, string.sub
+local type, tonumber = type, tonumber
+
+local _M = { _VERSION = "0.1" }
+local mt = { __index = _M }
+
+local LEEWAY = 30
+local ISSUER = "boxoffice"
+
+-- new returns a verifier for keys, a table of kid → secret.
+function _M.new(keys)
+    if type(keys) ~= "table" or next(keys) == nil then
+        return nil, "no JWT keys"
+    end
+    return setmetatable({ keys = keys }, mt)
+end
+
+local function equal(a, b)
+    if #a ~= #b then
+        return false
+    end
+    local diff = 0
+    for i = 1, #a do
+        diff = bor(diff, bxor(byte(a, i), byte(b, i)))
+    end
+    return diff == 0
+end
+
+local function split(token)
+    local d1 = find(token, ".", 1, true)
+    local d2 = d1 and find(token, ".", d1 + 1, true)
+    if not d2 or find(token, ".", d2 + 1, true) then
+        return nil
+    end
+    return sub(token, 1, d1 - 1), sub(token, d1 + 1, d2 - 1), sub(token, d2 + 1)
+end
+
+local function decode_json(part)
+    local raw = b64.decode(part)
+    local v = raw and cjson.decode(raw)
+    if type(v) ~= "table" then
+        return nil
+    end
+    return v
+end
+
+-- verify returns the claims of a valid token, or nil and the reason.
+function _M.verify(self, token, now)
+    if type(token) ~= "string" or #token > 4096 then
+        return nil, "token malformed"
+    end
+    local h, p, s = split(token)
+    local header = h and decode_json(h)
+    if not header then
+        return nil, "token malformed"
+    end
+    if header.alg ~= "HS256" then
+        return nil, "token algorithm must be HS256"
+    end
+    local secret = type(header.kid) == "string" and self.keys[header.kid]
+    if not secret then
+        return nil, "token key id unknown"
+    end
+    local sig = b64.decode(s)
+    if not sig or not equal(hmac.new(secret, "sha256"):final(h .. "." .. p), sig) then
+        return nil, "token signature invalid"
+    end
+    local claims = decode_json(p)
+    if not claims then
+        return nil, "token malformed"
+    end
+    return _M.check_claims(claims, now)
+end
+
+-- check_claims validates the time and identity claims.
+function _M.check_claims(c, now)
+    if type(c.exp) ~= "number" then
+        return nil, "token has no exp"
+    end
+    if now > c.exp + LEEWAY then
+        return nil, "token expired"
+    end
+    if c.nbf ~= nil and (type(c.nbf) ~= "number" or c.nbf > now + LEEWAY) then
+        return nil, "token not valid yet"
+    end
+    if c.iat ~= nil and (type(c.iat) ~= "number" or c.iat > now + LEEWAY) then
+        return nil, "token issued in the future"
+    end
+    if c.iss ~= ISSUER then
+        return nil, "token issuer invalid"
+    end
+    local uid = type(c.sub) == "string" and find(c.sub, "^[1-9][0-9]*$") and #c.sub <= 18 and tonumber(c.sub)
+    if not uid then
+        return nil, "token subject invalid"
+    end
+    return c
+end
+
+return _M

@@ -1,0 +1,48 @@
+-- Switches a session to its freshly built state (boxoffice sale arming).
+-- KEYS: the live keys meta, seats, price, tier, counts, reserved, bloom,
+--       held, then their staging keys in the same order, then soldout.
+-- Returns the number of AVAILABLE seats.
+-- The sale Redis is the authority for seat state: when a live state exists
+-- (a re-arm), each seat keeps its live state and each buyer its live count,
+-- so holds that MySQL has not seen yet are never forgotten. The staging
+-- build, made from MySQL, decides only for seats the live state lacks.
+-- One call, so readers see either the old state or the new one.
+local n = 8
+local SEATS, TIER, COUNTS, HELD = 2, 4, 5, 8
+local kind = { A = "avail", L = "locked", S = "sold" }
+
+local live = redis.call("HGETALL", KEYS[SEATS])
+for i = 1, #live, 2 do
+    local seat, state = live[i], live[i + 1]
+    local built = redis.call("HGET", KEYS[n + SEATS], seat)
+    if built and built ~= state then
+        local from, to = kind[built:sub(1, 1)], kind[state:sub(1, 1)]
+        if from ~= to then
+            local tier = redis.call("HGET", KEYS[n + TIER], seat)
+            redis.call("HINCRBY", KEYS[n + COUNTS], from .. ":" .. tier, -1)
+            redis.call("HINCRBY", KEYS[n + COUNTS], to .. ":" .. tier, 1)
+            if from == "avail" then redis.call("HINCRBY", KEYS[n + COUNTS], "avail", -1) end
+            if to == "avail" then redis.call("HINCRBY", KEYS[n + COUNTS], "avail", 1) end
+        end
+        redis.call("HSET", KEYS[n + SEATS], seat, state)
+    end
+end
+if #live > 0 then
+    redis.call("DEL", KEYS[n + HELD]) -- live counts stay
+end
+
+for i = 1, n do
+    if redis.call("EXISTS", KEYS[n + i]) == 1 then
+        redis.call("RENAME", KEYS[n + i], KEYS[i])
+    elseif i ~= HELD or #live == 0 then
+        redis.call("DEL", KEYS[i])
+    end
+end
+
+local avail = tonumber(redis.call("HGET", KEYS[COUNTS], "avail") or "0")
+if avail <= 0 then
+    redis.call("SET", KEYS[2 * n + 1], "1")
+else
+    redis.call("DEL", KEYS[2 * n + 1])
+end
+return avail

@@ -1,0 +1,97 @@
+local cjson = require "cjson"
+local hmac = require "openssl.hmac"
+local jwt = require "boxoffice.jwt"
+
+local function b64url(s)
+    local alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    local out = {}
+    for i = 1, #s, 3 do
+        local a, b, c = s:byte(i, i + 2)
+        local n = a * 65536 + (b or 0) * 256 + (c or 0)
+        local chars = 2 + (b and 1 or 0) + (c and 1 or 0)
+        for j = 1, chars do
+            local idx = math.floor(n / 64 ^ (4 - j)) % 64
+            out[#out + 1] = alphabet:sub(idx + 1, idx + 1)
+        end
+    end
+    return table.concat(out)
+end
+
+local SECRET = string.rep("s", 32)
+local NOW = 1800000000
+
+local function token(header, claims, secret, alg)
+    local h = b64url(cjson.encode(header))
+    local p = b64url(cjson.encode(claims))
+    local sig = hmac.new(secret or SECRET, alg or "sha256"):final(h .. "." .. p)
+    return h .. "." .. p .. "." .. b64url(sig)
+end
+
+local function claims(over)
+    local c = { sub = "42", role = "user", iss = "boxoffice", iat = NOW, exp = NOW + 7200 }
+    for k, v in pairs(over or {}) do c[k] = v end
+    return c
+end
+
+describe("boxoffice.jwt", function()
+    local v = assert(jwt.new({ k1 = SECRET, old = string.rep("o", 32) }))
+    local header = { alg = "HS256", typ = "JWT", kid = "k1" }
+
+    it("accepts a valid token", function()
+        local c = assert(v:verify(token(header, claims()), NOW))
+        assert.are.equal("42", c.sub)
+    end)
+
+    it("accepts a retired key by its kid", function()
+        local t = token({ alg = "HS256", kid = "old" }, claims(), string.rep("o", 32))
+        assert.is_table(v:verify(t, NOW))
+    end)
+
+    it("accepts exp within 30 s of leeway", function()
+        assert.is_table(v:verify(token(header, claims({ exp = NOW - 29 })), NOW))
+    end)
+
+    local bad = {
+        ["expired"] = function() return token(header, claims({ exp = NOW - 31 })) end,
+        ["no exp"] = function() return token(header, claims({ exp = cjson.null })) end,
+        ["string exp"] = function() return token(header, claims({ exp = "9999999999" })) end,
+        ["nbf ahead"] = function() return token(header, claims({ nbf = NOW + 31 })) end,
+        ["iat ahead"] = function() return token(header, claims({ iat = NOW + 31 })) end,
+        ["wrong issuer"] = function() return token(header, claims({ iss = "other" })) end,
+        ["bad subject"] = function() return token(header, claims({ sub = "4x" })) end,
+        ["numeric subject"] = function() return token(header, claims({ sub = 42 })) end,
+        ["unknown kid"] = function() return token({ alg = "HS256", kid = "k9" }, claims()) end,
+        ["no kid"] = function() return token({ alg = "HS256" }, claims()) end,
+        ["alg none"] = function()
+            local t = token({ alg = "none", kid = "k1" }, claims())
+            return t:gsub("[^.]*$", "")
+        end,
+        ["HS512"] = function() return token({ alg = "HS512", kid = "k1" }, claims(), SECRET, "sha512") end,
+        ["lower-case alg"] = function() return token({ alg = "hs256", kid = "k1" }, claims()) end,
+        ["tampered payload"] = function()
+            local t = token(header, claims())
+            local h, _, s = t:match("^([^.]+)%.([^.]+)%.([^.]+)$")
+            return h .. "." .. b64url(cjson.encode(claims({ sub = "1" }))) .. "." .. s
+        end,
+        ["tampered signature"] = function()
+            local t = token(header, claims())
+            return t:sub(1, -2) .. (t:sub(-1) == "A" and "B" or "A")
+        end,
+        ["wrong secret"] = function() return token(header, claims(), string.rep("x", 32)) end,
+        ["two parts"] = function() return "abc.def" end,
+        ["four parts"] = function() return token(header, claims()) .. ".x" end,
+        ["bad base64"] = function() return "a*b.c.d" end,
+        ["header not JSON"] = function() return b64url("nope") .. "." .. b64url("{}") .. ".x" end,
+    }
+    for name, make in pairs(bad) do
+        it("rejects " .. name, function()
+            local c, err = v:verify(make(), NOW)
+            assert.is_nil(c)
+            assert.is_string(err)
+        end)
+    end
+
+    it("needs keys", function()
+        assert.is_nil(jwt.new({}))
+    end)
+end)

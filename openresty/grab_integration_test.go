@@ -1,0 +1,273 @@
+//go:build integration
+
+package openresty_test
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"boxoffice/internal/testenv"
+)
+
+func holds(sid int64) string { return fmt.Sprintf("/api/sale/sessions/%d/holds", sid) }
+
+// ids formats JSON numbers (float64) and seat ids alike, for comparing.
+func ids(v any) string {
+	var out []string
+	switch list := v.(type) {
+	case []any:
+		for _, x := range list {
+			out = append(out, fmt.Sprintf("%.0f", x))
+		}
+	case []int64:
+		for _, x := range list {
+			out = append(out, fmt.Sprint(x))
+		}
+	}
+	return strings.Join(out, ",")
+}
+
+// ip gives each caller its own client address, so per-IP limits of one
+// test do not touch another (the test edge trusts X-Forwarded-For).
+func ip(n int) http.Header {
+	return http.Header{"X-Forwarded-For": {fmt.Sprintf("10.%d.%d.%d", n>>16&255, n>>8&255, n&255)}}
+}
+
+func withKey(h http.Header, key string) http.Header {
+	h = h.Clone()
+	h.Set("Idempotency-Key", key)
+	return h
+}
+
+func TestGrab(t *testing.T) {
+	s, buyers := testenv.OnSale(t, testenv.SessionSpec{Seats: 20}, 3)
+	c := testenv.Edge(t).As(buyers[0].Token)
+
+	t.Run("Created", func(t *testing.T) {
+		r := c.Grab(t, s.ID, "k-ok", s.SeatIDs[0], s.SeatIDs[1])
+		if r.Status != 201 {
+			t.Fatalf("got %d %s", r.Status, r.Body)
+		}
+		exp, err := time.Parse(time.RFC3339, r.JSON["expires_at"].(string))
+		if err != nil || r.JSON["amount_cents"] != float64(15000) || r.JSON["session_id"] != float64(s.ID) ||
+			ids(r.JSON["seat_ids"]) != ids(s.SeatIDs[:2]) ||
+			time.Until(exp) < 14*time.Minute || r.JSON["order_no"] == "" {
+			t.Errorf("body %s (expires_at %v %v)", r.Body, exp, err)
+		}
+	})
+	t.Run("Replayed", func(t *testing.T) {
+		first := c.Grab(t, s.ID, "k-replay", s.SeatIDs[2])
+		again := c.Grab(t, s.ID, "k-replay", s.SeatIDs[2])
+		if first.Status != 201 || again.Status != 201 || again.JSON["order_no"] != first.JSON["order_no"] {
+			t.Errorf("first %d %s, again %d %s; want the same order", first.Status, first.Body, again.Status, again.Body)
+		}
+	})
+	t.Run("ErrIdempotencyConflict", func(t *testing.T) {
+		c.Grab(t, s.ID, "k-replay", s.SeatIDs[3]).WantError(t, 422, "idempotency_conflict")
+	})
+	t.Run("ErrLimitExceeded", func(t *testing.T) {
+		c.Grab(t, s.ID, "k-limit", s.SeatIDs[4], s.SeatIDs[5]).WantError(t, 403, "limit_exceeded")
+	})
+	t.Run("ErrSeatUnavailable", func(t *testing.T) {
+		r := testenv.Edge(t).As(buyers[1].Token).Grab(t, s.ID, "k-taken", s.SeatIDs[6], s.SeatIDs[0])
+		r.WantError(t, 409, "seat_unavailable")
+		if ids(r.JSON["seat_ids"]) != ids(s.SeatIDs[:1]) {
+			t.Errorf("taken ids = %v, want [%d]", r.JSON["seat_ids"], s.SeatIDs[0])
+		}
+		free := testenv.Edge(t).As(buyers[2].Token).Grab(t, s.ID, "k-free", s.SeatIDs[6])
+		if free.Status != 201 {
+			t.Errorf("seat %d after a refused grab: %d %s, want it still free", s.SeatIDs[6], free.Status, free.Body)
+		}
+	})
+	t.Run("ErrNotEligible", func(t *testing.T) {
+		stranger := testenv.NewBuyers(t, testenv.DB(t), 1)[0]
+		testenv.Edge(t).As(stranger.Token).Grab(t, s.ID, "k-stranger", s.SeatIDs[7]).WantError(t, 403, "not_eligible")
+	})
+	t.Run("ErrSeatOfAnotherSession", func(t *testing.T) {
+		other := testenv.NewSession(t, testenv.DB(t), testenv.SessionSpec{Seats: 1})
+		testenv.Edge(t).As(buyers[1].Token).Grab(t, s.ID, "k-other", other.SeatIDs[0]).WantError(t, 404, "not_found")
+	})
+	t.Run("ErrUnknownSession", func(t *testing.T) {
+		c.Grab(t, 1<<50, "k-unknown", 1).WantError(t, 404, "not_found")
+	})
+}
+
+func TestGrabSaleNotOpen(t *testing.T) {
+	now := time.Now()
+	s, buyers := testenv.OnSale(t, testenv.SessionSpec{ReserveOpen: now.Add(-time.Hour), ReserveEnd: now.Add(-time.Minute),
+		SaleOpen: now.Add(time.Hour)}, 1)
+	r := testenv.Edge(t).As(buyers[0].Token).Grab(t, s.ID, "k", s.SeatIDs[0])
+	r.WantError(t, 403, "sale_not_open")
+	if opens, err := time.Parse(time.RFC3339, fmt.Sprint(r.JSON["opens_at"])); err != nil || opens.Sub(now.Add(time.Hour)).Abs() > time.Second {
+		t.Errorf("opens_at = %v, want the sale's opening time", r.JSON["opens_at"])
+	}
+}
+
+func TestGrabBadRequests(t *testing.T) {
+	s, buyers := testenv.OnSale(t, testenv.SessionSpec{Seats: 10}, 1)
+	c := testenv.Edge(t).As(buyers[0].Token)
+	json := http.Header{"Idempotency-Key": {"k"}}
+	cases := []struct {
+		name   string
+		method string
+		body   []byte
+		header http.Header
+	}{
+		{"Duplicates", "POST", []byte(fmt.Sprintf(`{"seat_ids":[%d,%d]}`, s.SeatIDs[0], s.SeatIDs[0])), json},
+		{"ZeroSeats", "POST", []byte(`{"seat_ids":[]}`), json},
+		{"OverLimit", "POST", []byte(fmt.Sprintf(`{"seat_ids":[%d,%d,%d,%d,%d]}`, s.SeatIDs[0], s.SeatIDs[1], s.SeatIDs[2], s.SeatIDs[3], s.SeatIDs[4])), json},
+		{"Float", "POST", []byte(`{"seat_ids":[1.5]}`), json},
+		{"Negative", "POST", []byte(`{"seat_ids":[-3]}`), json},
+		{"NotJSON", "POST", []byte(`seat_ids=1`), json},
+		{"NoIdempotencyKey", "POST", []byte(fmt.Sprintf(`{"seat_ids":[%d]}`, s.SeatIDs[0])), nil},
+		{"LongIdempotencyKey", "POST", []byte(fmt.Sprintf(`{"seat_ids":[%d]}`, s.SeatIDs[0])), http.Header{"Idempotency-Key": {strings.Repeat("k", 65)}}},
+		{"TooLarge", "POST", []byte(`{"seat_ids":[1` + strings.Repeat(" ", 5000) + `]}`), json},
+		{"WrongMethod", "PUT", []byte(fmt.Sprintf(`{"seat_ids":[%d]}`, s.SeatIDs[0])), json},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c.Do(t, tc.method, holds(s.ID), tc.body, tc.header).WantError(t, 400, "bad_request")
+		})
+	}
+	t.Run("WrongContentType", func(t *testing.T) {
+		h := http.Header{"Idempotency-Key": {"k"}, "Content-Type": {"text/plain"}}
+		c.Do(t, "POST", holds(s.ID), []byte(fmt.Sprintf(`{"seat_ids":[%d]}`, s.SeatIDs[0])), h).WantError(t, 400, "bad_request")
+	})
+}
+
+func sign(t *testing.T, method jwt.SigningMethod, key any, header map[string]any, claims jwt.MapClaims) string {
+	t.Helper()
+	tok := jwt.NewWithClaims(method, claims)
+	for k, v := range header {
+		tok.Header[k] = v
+	}
+	s, err := tok.SignedString(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestGrabUnauthorized(t *testing.T) {
+	s, buyers := testenv.OnSale(t, testenv.SessionSpec{Seats: 5}, 1)
+	cfg := testenv.Config(t)
+	secret := []byte(cfg.JWTSecret)
+	now := time.Now()
+	claims := func(exp time.Time) jwt.MapClaims {
+		return jwt.MapClaims{"sub": fmt.Sprint(buyers[0].ID), "role": "user", "iss": "boxoffice", "iat": now.Unix(), "exp": exp.Unix()}
+	}
+	kid := map[string]any{"kid": cfg.JWTKID}
+	good := buyers[0].Token
+	parts := strings.Split(good, ".")
+	cases := map[string]string{
+		"Missing":           "",
+		"TamperedSignature": parts[0] + "." + parts[1] + "." + strings.Repeat("A", len(parts[2])),
+		"AlgNone":           sign(t, jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, kid, claims(now.Add(time.Hour))),
+		"HS512":             sign(t, jwt.SigningMethodHS512, secret, kid, claims(now.Add(time.Hour))),
+		"Expired":           sign(t, jwt.SigningMethodHS256, secret, kid, claims(now.Add(-time.Minute))),
+		"UnknownKid":        sign(t, jwt.SigningMethodHS256, secret, map[string]any{"kid": "nope"}, claims(now.Add(time.Hour))),
+		"Malformed":         "not-a-token",
+		"AdminToken":        testenv.Admin(t).Token,
+	}
+	for name, token := range cases {
+		t.Run(name, func(t *testing.T) {
+			testenv.Edge(t).As(token).Grab(t, s.ID, "k-"+name, s.SeatIDs[0]).WantError(t, 401, "unauthorized")
+		})
+	}
+}
+
+func TestGrabRateLimited(t *testing.T) {
+	s, buyers := testenv.OnSale(t, testenv.SessionSpec{Seats: 5}, 2)
+	cfg := testenv.Config(t)
+	t.Run("PerUser", func(t *testing.T) {
+		c := testenv.Edge(t).As(buyers[0].Token)
+		var last *testenv.Response
+		for i := 0; i < cfg.EdgeBurstUser+5; i++ {
+			last = c.Do(t, "POST", holds(s.ID), []byte(`{"seat_ids":[999999999]}`), withKey(ip(1000+i), fmt.Sprint("u", i)))
+		}
+		last.WantError(t, 429, "rate_limited")
+		if last.Header.Get("Retry-After") == "" {
+			t.Error("429 without Retry-After")
+		}
+	})
+	t.Run("PerIP", func(t *testing.T) {
+		// More than the burst plus what the rate refills while they are sent.
+		n := cfg.EdgeBurstIP + 100
+		var last *testenv.Response
+		tokens := testenv.NewBuyers(t, testenv.DB(t), n)
+		for i := 0; i < n; i++ {
+			last = testenv.Edge(t).As(tokens[i].Token).Do(t, "POST", holds(s.ID), []byte(`{"seat_ids":[999999999]}`),
+				withKey(ip(77), fmt.Sprint("i", i)))
+		}
+		last.WantError(t, 429, "rate_limited")
+	})
+}
+
+func TestGrabSoldOut(t *testing.T) {
+	s, buyers := testenv.OnSale(t, testenv.SessionSpec{Seats: 2}, 2)
+	if r := testenv.Edge(t).As(buyers[0].Token).Grab(t, s.ID, "all", s.SeatIDs...); r.Status != 201 {
+		t.Fatalf("grab = %d %s", r.Status, r.Body)
+	}
+	c := testenv.Edge(t).As(buyers[1].Token)
+	var r *testenv.Response
+	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if r = c.Grab(t, s.ID, "late", s.SeatIDs[0]); r.Status == 410 {
+			break
+		}
+	}
+	r.WantError(t, 410, "sold_out")
+}
+
+// The sale Redis stopped: grabs answer 503 quickly and work again once it
+// is back.
+func TestGrabRedisDown(t *testing.T) {
+	s, buyers := testenv.OnSale(t, testenv.SessionSpec{Seats: 5}, 1)
+	c := testenv.Edge(t).As(buyers[0].Token)
+	if out, err := testenv.Run(t, "dev", "stop", "sale-redis"); err != nil {
+		t.Fatalf("dev stop sale-redis: %v\n%s", err, out)
+	}
+	t.Cleanup(func() { testenv.Run(t, "dev", "up") })
+	began := time.Now()
+	r := c.Grab(t, s.ID, "down", s.SeatIDs[0])
+	took := time.Since(began)
+	r.WantError(t, 503, "unavailable")
+	if r.Header.Get("Retry-After") == "" {
+		t.Error("503 without Retry-After")
+	}
+	t.Logf("503 after %s", took.Round(time.Millisecond))
+	if took > time.Second {
+		t.Errorf("503 took %s, want under 1 s", took)
+	}
+	if out, err := testenv.Run(t, "dev", "up"); err != nil {
+		t.Fatalf("dev up: %v\n%s", err, out)
+	}
+	if r := c.Grab(t, s.ID, "back", s.SeatIDs[0]); r.Status != 201 {
+		t.Errorf("grab after restart = %d %s", r.Status, r.Body)
+	}
+}
+
+func TestSeatMap(t *testing.T) {
+	s, buyers := testenv.OnSale(t, testenv.SessionSpec{Seats: 4}, 1)
+	if r := testenv.Edge(t).As(buyers[0].Token).Grab(t, s.ID, "k", s.SeatIDs[0]); r.Status != 201 {
+		t.Fatalf("grab = %d %s", r.Status, r.Body)
+	}
+	var seats map[string]any
+	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		r := testenv.Edge(t).Do(t, "GET", fmt.Sprintf("/api/sale/sessions/%d/seats", s.ID), nil, nil)
+		if r.Status != 200 {
+			t.Fatalf("seats = %d %s", r.Status, r.Body)
+		}
+		if seats, _ = r.JSON["seats"].(map[string]any); seats[fmt.Sprint(s.SeatIDs[0])] == "LOCKED" {
+			break
+		}
+	}
+	if len(seats) != 4 || seats[fmt.Sprint(s.SeatIDs[0])] != "LOCKED" || seats[fmt.Sprint(s.SeatIDs[1])] != "AVAILABLE" {
+		t.Errorf("seats = %v", seats)
+	}
+	testenv.Edge(t).Do(t, "GET", "/api/sale/sessions/999999999999/seats", nil, nil).WantError(t, 404, "not_found")
+}
