@@ -11,6 +11,10 @@ import (
 	"boxoffice/internal/devstack"
 	"boxoffice/workers/api"
 	"boxoffice/workers/devkafka"
+	"boxoffice/workers/orders"
+	"boxoffice/workers/paygw"
+	"boxoffice/workers/relay"
+	"boxoffice/workers/timeouts"
 )
 
 type command struct {
@@ -24,11 +28,11 @@ var errUsage = errors.New("usage")
 func commands() []command {
 	return []command{
 		{"api", "serve the public and admin API", api.Main},
-		{"relay", "relay sale events from the sale Redis to Kafka", notBuilt},
-		{"orders", "write orders from sale events into MySQL", notBuilt},
-		{"timeouts", "release expired holds; sweep and reconcile", notBuilt},
+		{"relay", "relay sale events from the sale Redis to Kafka", relay.Main},
+		{"orders", "write orders from sale events into MySQL", orders.Main},
+		{"timeouts", "release expired holds; sweep and reconcile", timeouts.Main},
 		{"notify", "push live seat and order updates over SSE", notBuilt},
-		{"paygw", "mock payment gateway for dev and tests", notBuilt},
+		{"paygw", "mock payment gateway for dev and tests", paygw.Main},
 		{"devkafka", "in-memory Kafka-protocol broker for dev and tests", devkafka.Main},
 		{"migrate", "apply database migrations", migrateCmd},
 		{"seed", "load the demo data (idempotent)", seedCmd},

@@ -55,6 +55,17 @@ type Config struct {
 	KafkaTopic    string
 	KafkaDLQTopic string
 
+	PaygwURL          string
+	PayWindow         time.Duration
+	PaygwRetryBase    time.Duration
+	TimeoutsInterval  time.Duration
+	SweepInterval     time.Duration
+	ReconcileGrace    time.Duration
+	ReconcileInterval time.Duration
+	OrdersMaxTries    int
+	OrdersBatch       int
+	RelayBatch        int
+
 	JWTSecret    string
 	JWTKID       string
 	JWTPrevious  map[string]string

@@ -58,6 +58,17 @@ var Vars = []Var{
 	str("BOXOFFICE_KAFKA_TOPIC", "sale-events", "Kafka topic for sale events.", func(c *Config) *string { return &c.KafkaTopic }),
 	str("BOXOFFICE_KAFKA_DLQ_TOPIC", "sale-events-dlq", "Kafka dead-letter topic.", func(c *Config) *string { return &c.KafkaDLQTopic }),
 
+	urlVar("BOXOFFICE_PAYGW_URL", "http://127.0.0.1:8083", "Base URL of the payment gateway (paygw in dev) that api creates payments at and timeouts asks.", func(c *Config) *string { return &c.PaygwURL }),
+	duration("BOXOFFICE_PAY_WINDOW", "5m", "How long a buyer has to pay once payment starts (the PAYING deadline).", func(c *Config) *time.Duration { return &c.PayWindow }),
+	duration("BOXOFFICE_PAYGW_RETRY_BASE", "1s", "paygw: first delay between notification retries; it doubles each time, up to 8 tries.", func(c *Config) *time.Duration { return &c.PaygwRetryBase }),
+	duration("BOXOFFICE_TIMEOUTS_INTERVAL", "500ms", "How often timeouts scans the expiry queues of the sale Redis.", func(c *Config) *time.Duration { return &c.TimeoutsInterval }),
+	duration("BOXOFFICE_SWEEP_INTERVAL", "30s", "How often timeouts sweeps MySQL for overdue LOCKED and PAYING orders (the backstop).", func(c *Config) *time.Duration { return &c.SweepInterval }),
+	duration("BOXOFFICE_RECONCILE_GRACE", "30s", "Age after which a hold with no order row is re-sent to Kafka by the reconciler.", func(c *Config) *time.Duration { return &c.ReconcileGrace }),
+	duration("BOXOFFICE_RECONCILE_INTERVAL", "10s", "How often the reconciler compares holds with order rows.", func(c *Config) *time.Duration { return &c.ReconcileInterval }),
+	number("BOXOFFICE_ORDERS_MAX_TRIES", "5", 1, 100, "Tries of one sale event in orders before it goes to the dead-letter topic.", func(c *Config) *int { return &c.OrdersMaxTries }),
+	number("BOXOFFICE_ORDERS_BATCH", "200", 1, 10_000, "Most sale events orders writes to MySQL in one transaction.", func(c *Config) *int { return &c.OrdersBatch }),
+	number("BOXOFFICE_RELAY_BATCH", "500", 1, 10_000, "Most outbox entries relay reads and publishes at once per session.", func(c *Config) *int { return &c.RelayBatch }),
+
 	signingKey("BOXOFFICE_JWT_SECRET", "HS256 secret for buyer and admin tokens (32+ bytes).", func(c *Config) *string { return &c.JWTSecret }),
 	kid("BOXOFFICE_JWT_KID", "k1", "Key id (JWT kid) of BOXOFFICE_JWT_SECRET, the key that signs new tokens.", func(c *Config) *string { return &c.JWTKID }),
 	keyList("BOXOFFICE_JWT_PREVIOUS_KEYS", "", "Retired keys still accepted for verification during rotation: kid:secret,kid:secret.", func(c *Config) *map[string]string { return &c.JWTPrevious }),

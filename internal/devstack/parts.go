@@ -55,6 +55,10 @@ func (s *Stack) services() []*part {
 	c := s.cfg
 	return []*part{
 		s.daemonPart("api", c.APIAddr, "BOXOFFICE_API_ADDR", c.APIAddr),
+		s.daemonPart("paygw", c.PaygwAddr, "BOXOFFICE_PAYGW_ADDR", c.PaygwAddr),
+		s.daemonPart("relay", c.RelayAddr, "BOXOFFICE_RELAY_ADDR", c.RelayAddr),
+		s.daemonPart("orders", c.OrdersAddr, "BOXOFFICE_ORDERS_ADDR", c.OrdersAddr),
+		s.daemonPart("timeouts", c.TimeoutsAddr, "BOXOFFICE_TIMEOUTS_ADDR", c.TimeoutsAddr),
 		{proc: s.newProc("edge", "nginx"), addr: c.EdgeAddr, addrVar: "BOXOFFICE_EDGE_ADDR",
 			wait: 30 * time.Second, command: s.edgeCommand, ready: httpReady("http://" + c.EdgeAddr + "/healthz")},
 	}

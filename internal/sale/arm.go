@@ -136,6 +136,7 @@ func build(ctx context.Context, rdb *goredis.Client, k Keys, plan *Plan, f *bloo
 	}
 	pipe.Set(ctx, k.Staging("bloom"), f.Bits, 0)
 	pipe.HSet(ctx, k.Staging("meta"), meta(plan.Session, f, version))
+	pipe.SAdd(ctx, Sessions, plan.Session.ID)
 	_, err := pipe.Exec(ctx)
 	return err
 }

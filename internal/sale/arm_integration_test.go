@@ -36,6 +36,7 @@ func plan(t *testing.T, rdb *goredis.Client, n int, taken []sale.TakenSeat, rese
 		for _, name := range append(sale.Rebuilt, "soldout", "arms") {
 			rdb.Del(context.Background(), k.Key(name), k.Staging(name))
 		}
+		rdb.SRem(context.Background(), sale.Sessions, id)
 	})
 	now := time.Now().Truncate(time.Millisecond)
 	p := &sale.Plan{Session: boxoffice.Session{ID: id, SeatLimit: 4, HoldSeconds: 600,

@@ -78,7 +78,8 @@ redis.call("HINCRBY", KEYS[8], uid, n)
 local expires = now + tonumber(meta[5])
 local seats = table.concat(ids, ",")
 redis.call("HSET", KEYS[9], order_no, cjson.encode({
-    user = tonumber(uid), seats = seats, amount = amount, expires_at = expires, state = "LOCKED" }))
+    user = tonumber(uid), seats = seats, amount = amount, expires_at = expires, created_at = now,
+    state = "LOCKED" }))
 redis.call("ZADD", KEYS[10], expires, order_no)
 redis.call("XADD", KEYS[11], "*", "type", "hold.created", "id", order_no .. ":created",
     "session", sid, "order_no", order_no, "user", uid, "seats", seats,

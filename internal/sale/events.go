@@ -1,0 +1,122 @@
+package sale
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	goredis "github.com/redis/go-redis/v9"
+)
+
+// Event types (DESIGN §7).
+const (
+	EventHoldCreated  = "hold.created"
+	EventHoldReleased = "hold.released"
+	EventHoldSold     = "hold.sold"
+)
+
+// Event is a sale event as it travels on Kafka (JSON, keyed by order
+// number). Times are unix milliseconds.
+type Event struct {
+	ID          string  `json:"id"` // order number and type: unique per event
+	Type        string  `json:"type"`
+	Reason      string  `json:"reason,omitempty"`
+	SessionID   int64   `json:"session_id"`
+	OrderNo     string  `json:"order_no"`
+	UserID      int64   `json:"user_id"`
+	SeatIDs     []int64 `json:"seat_ids"`
+	AmountCents int64   `json:"amount_cents"`
+	ExpiresAt   int64   `json:"expires_at,omitempty"`
+	Txn         string  `json:"txn,omitempty"`
+	At          int64   `json:"at"`
+}
+
+// EventFromStream decodes an outbox stream entry written by the scripts.
+func EventFromStream(values map[string]any) (Event, error) {
+	str := func(k string) string { s, _ := values[k].(string); return s }
+	num := func(k string) int64 { n, _ := strconv.ParseInt(str(k), 10, 64); return n }
+	e := Event{ID: str("id"), Type: str("type"), Reason: str("reason"), SessionID: num("session"),
+		OrderNo: str("order_no"), UserID: num("user"), SeatIDs: parseIDs(str("seats")),
+		AmountCents: num("amount"), ExpiresAt: num("expires_at"), Txn: str("txn"), At: num("at")}
+	if e.ID == "" || e.OrderNo == "" || e.SessionID <= 0 {
+		return e, fmt.Errorf("outbox entry lacks id, order_no or session: %v", values)
+	}
+	switch e.Type {
+	case EventHoldCreated, EventHoldReleased, EventHoldSold:
+		return e, nil
+	}
+	return e, fmt.Errorf("outbox entry of unknown type %q", e.Type)
+}
+
+// streamValues is the outbox entry of e, as the scripts write it.
+func streamValues(e Event) []any {
+	seats := ""
+	for i, id := range e.SeatIDs {
+		if i > 0 {
+			seats += ","
+		}
+		seats += strconv.FormatInt(id, 10)
+	}
+	v := []any{"type", e.Type, "id", e.ID, "session", e.SessionID, "order_no", e.OrderNo,
+		"user", e.UserID, "seats", seats, "amount", e.AmountCents, "at", e.At}
+	if e.ExpiresAt != 0 {
+		v = append(v, "expires_at", e.ExpiresAt)
+	}
+	if e.Reason != "" {
+		v = append(v, "reason", e.Reason)
+	}
+	if e.Txn != "" {
+		v = append(v, "txn", e.Txn)
+	}
+	return v
+}
+
+// Emit appends e to its session's outbox, as a script would: the
+// reconciler uses it to re-send events Kafka lost.
+func Emit(ctx context.Context, rdb *goredis.Client, e Event) error {
+	err := rdb.XAdd(ctx, &goredis.XAddArgs{Stream: KeysFor(e.SessionID).Key("outbox"), Values: streamValues(e)}).Err()
+	if err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
+
+// Sessions is the set of session ids ever armed in this sale Redis: where
+// the relay, the timeouts and the reconciler look for work.
+const Sessions = "sale:sessions"
+
+// ActiveSessions returns the armed session ids.
+func ActiveSessions(ctx context.Context, rdb *goredis.Client) ([]int64, error) {
+	members, err := rdb.SMembers(ctx, Sessions).Result()
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	out := make([]int64, 0, len(members))
+	for _, m := range members {
+		if id, err := strconv.ParseInt(m, 10, 64); err == nil {
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}
+
+// EventFromHold is the event a hold's current state implies, for the
+// reconciler: hold.created always, plus its terminal event if it has one.
+func EventFromHold(h *Hold) []Event {
+	base := Event{SessionID: h.SessionID, OrderNo: h.OrderNo, UserID: h.UserID, SeatIDs: h.SeatIDs(),
+		AmountCents: h.Amount, ExpiresAt: h.ExpiresAt, At: h.CreatedAt}
+	created := base
+	created.Type, created.ID = EventHoldCreated, h.OrderNo+":created"
+	out := []Event{created}
+	switch h.State {
+	case HoldReleased:
+		e := base
+		e.Type, e.ID, e.Reason, e.ExpiresAt = EventHoldReleased, h.OrderNo+":released", h.Reason, 0
+		out = append(out, e)
+	case HoldSold:
+		e := base
+		e.Type, e.ID, e.Txn, e.ExpiresAt = EventHoldSold, h.OrderNo+":sold", h.Txn, 0
+		out = append(out, e)
+	}
+	return out
+}

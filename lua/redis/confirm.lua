@@ -1,0 +1,35 @@
+-- Confirms a paid hold: its seats go from LOCKED to SOLD. Idempotent; a
+-- hold released before the money came is not revived (the caller flags a
+-- refund).
+-- KEYS: 1 seats, 2 tier, 3 counts, 4 holds, 5 expiry, 6 outbox.
+-- ARGV: 1 session id, 2 order number, 3 gateway transaction id.
+-- Returns {outcome}: sold, sold_already, released or unknown.
+local sid, order_no = ARGV[1], ARGV[2]
+local raw = redis.call("HGET", KEYS[4], order_no)
+if not raw then
+    return { "unknown" }
+end
+local h = cjson.decode(raw)
+if h.state == "SOLD" then
+    return { "sold_already" }
+end
+if h.state == "RELEASED" then
+    return { "released" }
+end
+local t = redis.call("TIME")
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+for seat in string.gmatch(h.seats, "[^,]+") do
+    if redis.call("HGET", KEYS[1], seat) == "L:" .. order_no then
+        local tier = redis.call("HGET", KEYS[2], seat)
+        redis.call("HSET", KEYS[1], seat, "S:" .. order_no)
+        redis.call("HINCRBY", KEYS[3], "locked:" .. tier, -1)
+        redis.call("HINCRBY", KEYS[3], "sold:" .. tier, 1)
+    end
+end
+redis.call("ZREM", KEYS[5], order_no)
+h.state, h.txn, h.sold_at = "SOLD", ARGV[3], now
+redis.call("HSET", KEYS[4], order_no, cjson.encode(h))
+redis.call("XADD", KEYS[6], "*", "type", "hold.sold", "id", order_no .. ":sold",
+    "session", sid, "order_no", order_no, "user", string.format("%d", h.user), "seats", h.seats,
+    "amount", h.amount, "txn", ARGV[3], "at", now)
+return { "sold" }
