@@ -23,7 +23,7 @@ TEST_ENV := BOXOFFICE_RUN_DIR=$(CURDIR)/.run/test BOXOFFICE_PUBLIC_URL=http://12
 	BOXOFFICE_PAYGW_URL=http://127.0.0.1:18083 BOXOFFICE_RECONCILE_GRACE=3s \
 	BOXOFFICE_RECONCILE_INTERVAL=1s BOXOFFICE_SWEEP_INTERVAL=2s BOXOFFICE_PAYGW_RETRY_BASE=100ms
 
-.PHONY: help deps build up down status test vet unit lua integration test-up test-run bench-arm clean
+.PHONY: help deps build up down status test vet unit lua integration test-up test-env test-run bench-arm clean
 
 help:
 	@echo "make up      install what is missing, start the stack with demo data"
@@ -86,6 +86,10 @@ integration: build
 #   make test-run PKG=./admin/... RUN=TestVenues
 test-up: build
 	@export $(TEST_ENV); $(BIN) dev up
+
+# test-env prints the test stack's settings: eval "$$(make -s test-env)"
+test-env:
+	@for kv in $(TEST_ENV); do echo "export $$kv"; done
 
 test-run:
 	@export $(TEST_ENV); $(GO) test -race -count=1 -tags integration $(if $(RUN),-run '$(RUN)') $(or $(PKG),./...)

@@ -63,20 +63,9 @@ func hash(t *testing.T, rdb *goredis.Client, key string) map[string]string {
 // wantConsistent checks that the counters match the seat states.
 func wantConsistent(t *testing.T, rdb *goredis.Client, id int64) {
 	t.Helper()
-	k := sale.KeysFor(id)
-	seats, tiers, counts := hash(t, rdb, k.Key("seats")), hash(t, rdb, k.Key("tier")), hash(t, rdb, k.Key("counts"))
-	want := map[string]int{}
-	for seat, state := range seats {
-		kind := map[byte]string{'A': "avail", 'L': "locked", 'S': "sold"}[state[0]]
-		want[kind+":"+tiers[seat]]++
-		if kind == "avail" {
-			want["avail"]++
-		}
-	}
-	for field, n := range want {
-		if counts[field] != strconv.Itoa(n) {
-			t.Errorf("counts[%s] = %s, want %d (seats %v)", field, counts[field], n, seats)
-		}
+	problems, err := sale.Audit(context.Background(), rdb, id)
+	if err != nil || len(problems) > 0 {
+		t.Errorf("counters do not match the seats: %v %v", problems, err)
 	}
 }
 

@@ -7,10 +7,10 @@ local _M = { _VERSION = "0.1" }
 -- connect returns a connected client, or nil and the error.
 function _M.connect(cfg)
     local red = redis:new()
-    local t = cfg.redis_timeout_ms
-    red:set_timeouts(t, t, t)
-    local ok, err = red:connect(cfg.redis_host, cfg.redis_port,
-        { pool_size = cfg.redis_pool, backlog = cfg.redis_pool })
+    -- set_timeout (connect, send and read alike) exists in every
+    -- lua-resty-redis; set_timeouts only in OpenResty's newer ones.
+    red:set_timeout(cfg.redis_timeout_ms)
+    local ok, err = red:connect(cfg.redis_host, cfg.redis_port, { pool_size = cfg.redis_pool })
     if not ok then
         return nil, err
     end

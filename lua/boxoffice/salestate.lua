@@ -115,6 +115,8 @@ local function refresh(premature, cfg)
             local ok, rerr = refresh_one(red, sid)
             if not ok then
                 ngx.log(ngx.WARN, "sale state refresh of session ", sid, ": ", rerr)
+                red:close() -- a failed call may leave the connection unusable
+                red = nil
             end
         end
     end

@@ -1,0 +1,132 @@
+//go:build integration
+
+package openresty_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"boxoffice/internal/redis"
+	"boxoffice/internal/sale"
+	"boxoffice/internal/testenv"
+)
+
+// A sale Redis that is slow (busy in a long script) gets a 503 within the
+// edge's Redis timeout, not a hang.
+func TestGrabRedisSlow(t *testing.T) {
+	s, buyers := testenv.OnSale(t, testenv.SessionSpec{Seats: 3}, 1)
+	cfg := testenv.Config(t)
+	// Patient and without retries: the busy script must run exactly once.
+	rdb := goredis.NewClient(&goredis.Options{Addr: cfg.SaleRedisAddr, Password: cfg.SaleRedisPassword,
+		ReadTimeout: 10 * time.Second, MaxRetries: -1})
+	defer rdb.Close()
+	busy := make(chan error, 1)
+	go func() {
+		// Keeps the single-threaded Redis busy for about 1.5 s.
+		busy <- rdb.Eval(context.Background(), `local t = redis.call("TIME")
+			local stop = tonumber(t[1]) + 1.5 + tonumber(t[2]) / 1e6
+			while true do
+				t = redis.call("TIME")
+				if tonumber(t[1]) + tonumber(t[2]) / 1e6 > stop then return 1 end
+			end`, nil).Err()
+	}()
+	time.Sleep(200 * time.Millisecond)
+	began := time.Now()
+	r := testenv.Edge(t).As(buyers[0].Token).Grab(t, s.ID, "slow", s.SeatIDs[0])
+	took := time.Since(began)
+	<-busy
+	r.WantError(t, 503, "unavailable")
+	t.Logf("503 after %s with a busy Redis (timeout %s)", took.Round(time.Millisecond), cfg.EdgeRedisTimeout)
+	if took > time.Second {
+		t.Errorf("answer took %s, want well under 1 s", took)
+	}
+	if r := testenv.Edge(t).As(buyers[0].Token).Grab(t, s.ID, "after", s.SeatIDs[0]); r.Status != 201 {
+		t.Errorf("grab once Redis is free = %d %s", r.Status, r.Body)
+	}
+}
+
+// The sold-out flag clears once seats come back.
+func TestSoldOutClears(t *testing.T) {
+	s, buyers := testenv.OnSale(t, testenv.SessionSpec{Seats: 1}, 2)
+	first := testenv.Edge(t).As(buyers[0].Token).Grab(t, s.ID, "all", s.SeatIDs[0])
+	if first.Status != 201 {
+		t.Fatalf("grab = %d %s", first.Status, first.Body)
+	}
+	second := testenv.Edge(t).As(buyers[1].Token)
+	waitStatus(t, func() *testenv.Response { return second.Grab(t, s.ID, "k1", s.SeatIDs[0]) }, 410)
+	rdb := redis.NewSale(testenv.Config(t))
+	defer rdb.Close()
+	if out, err := sale.Release(context.Background(), rdb, first.JSON["order_no"].(string), sale.ReleaseOpts{Reason: "cancelled"}); out != sale.Released {
+		t.Fatalf("release = %s %v", out, err)
+	}
+	waitStatus(t, func() *testenv.Response { return second.Grab(t, s.ID, "k2", s.SeatIDs[0]) }, 201)
+}
+
+// waitStatus repeats a request for up to 3 s until it answers want.
+func waitStatus(t *testing.T, do func() *testenv.Response, want int) {
+	t.Helper()
+	var r *testenv.Response
+	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if r = do(); r.Status == want {
+			return
+		}
+	}
+	t.Fatalf("last answer %d %s, want %d within 3 s", r.Status, r.Body, want)
+}
+
+func TestEdgeMetrics(t *testing.T) {
+	s, buyers := testenv.OnSale(t, testenv.SessionSpec{Seats: 2}, 1)
+	testenv.Edge(t).As(buyers[0].Token).Grab(t, s.ID, "m", s.SeatIDs[0])
+	cfg := testenv.Config(t)
+	get := func(header http.Header) (int, string) {
+		req, _ := http.NewRequest("GET", "http://"+cfg.EdgeAddr+"/edge/metrics", nil)
+		req.Header = header
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	code, text := get(nil)
+	for _, want := range []string{`boxoffice_edge_grabs_total{outcome="created"}`, "boxoffice_edge_script_seconds_count",
+		`boxoffice_edge_script_seconds_bucket{le="+Inf"}`, "# TYPE boxoffice_edge_grabs_total counter"} {
+		if code != 200 || !strings.Contains(text, want) {
+			t.Errorf("metrics (%d) lack %q:\n%s", code, want, text)
+		}
+	}
+	if code, _ := get(http.Header{"X-Forwarded-For": {"198.51.100.7"}}); code != 403 {
+		t.Errorf("metrics from a non-local client = %d, want 403", code)
+	}
+}
+
+// Each grab writes one structured access-log line with its outcome.
+func TestGrabAccessLog(t *testing.T) {
+	s, buyers := testenv.OnSale(t, testenv.SessionSpec{Seats: 2}, 1)
+	key := "log-" + testenv.Unique()
+	testenv.Edge(t).As(buyers[0].Token).Grab(t, s.ID, key, s.SeatIDs[0])
+	path := filepath.Join(testenv.Config(t).RunDir, "nginx", "logs", "grab.log")
+	var line string
+	for deadline := time.Now().Add(3 * time.Second); line == "" && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		b, _ := os.ReadFile(path)
+		for _, l := range strings.Split(string(b), "\n") {
+			if strings.Contains(l, `"key":"`+key+`"`) {
+				line = l
+			}
+		}
+	}
+	want := fmt.Sprintf(`"session":"%d","user":"%d","key":"%s","outcome":"created","status":201`, s.ID, buyers[0].ID, key)
+	if !strings.Contains(line, want) {
+		t.Errorf("grab log line %q, want it to contain %s", line, want)
+	}
+}
