@@ -34,7 +34,7 @@ func TestSaleLifecycle(t *testing.T) {
 	t.Run("ErrOpenBeforeArm", func(t *testing.T) {
 		r := c.Do(t, "POST", action(s.ID, "open"), nil, nil)
 		r.WantError(t, 409, "conflict")
-		if r.JSON["state"] != "RESERVING" {
+		if r.JSON["current_state"] != "RESERVING" {
 			t.Errorf("body %s does not name the current state", r.Body)
 		}
 	})

@@ -40,11 +40,12 @@ func TestContention(t *testing.T) {
 	orders := make([]string, buyers)
 	var wg sync.WaitGroup
 	next := make(chan int)
+	edge := testenv.Edge(t)
 	for w := 0; w < 200; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c := testenv.Edge(t)
+			c := *edge
 			for i := range next {
 				r := c.As(bs[i].Token).Do(t, "POST", holds(s.ID), body(wants[i]), withKey(ip(i), fmt.Sprint("c", i)))
 				statuses[i] = r.Status

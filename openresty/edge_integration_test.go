@@ -130,3 +130,13 @@ func TestGrabAccessLog(t *testing.T) {
 		t.Errorf("grab log line %q, want it to contain %s", line, want)
 	}
 }
+
+// A body over a location's limit answers 413 in the JSON error shape.
+func TestPayloadTooLarge(t *testing.T) {
+	big := []byte(`{"name":"` + strings.Repeat("x", 200_000) + `"}`)
+	for _, path := range []string{"/admin/api/venues", "/api/auth/register", "/api/payments/notify"} {
+		t.Run(path, func(t *testing.T) {
+			testenv.Edge(t).Do(t, "POST", path, big, nil).WantError(t, 413, "payload_too_large")
+		})
+	}
+}

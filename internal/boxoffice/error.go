@@ -21,6 +21,8 @@ const (
 	EINTERNAL      = "internal"
 	ERESERVECLOSED = "reservation_closed"
 	ENOTELIGIBLE   = "not_eligible"
+	EMETHOD        = "method_not_allowed"
+	ETOOLARGE      = "payload_too_large"
 	EPRECONDITION  = "precondition_required"
 )
 
@@ -36,6 +38,8 @@ var statusOf = map[string]int{
 	EINTERNAL:      http.StatusInternalServerError,
 	ERESERVECLOSED: http.StatusForbidden,
 	ENOTELIGIBLE:   http.StatusForbidden,
+	EMETHOD:        http.StatusMethodNotAllowed,
+	ETOOLARGE:      http.StatusRequestEntityTooLarge,
 	EPRECONDITION:  http.StatusPreconditionRequired,
 }
 

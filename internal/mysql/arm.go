@@ -27,16 +27,15 @@ func ArmSession(ctx context.Context, db *sqlx.DB, id int64) (*sale.Plan, error) 
 		return nil, fmt.Errorf("arm session %d: %w", id, err)
 	}
 	defer tx.Rollback()
-	p := &sale.Plan{}
-	err = tx.GetContext(ctx, &p.Session, `SELECT `+sessionColumns+` FROM sessions se WHERE se.id = ? FOR UPDATE`, id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, boxoffice.Errorf(boxoffice.ENOTFOUND, fmt.Sprintf("no session %d", id))
-	}
+	p, err := readSession(ctx, tx, id, true)
 	if err != nil {
-		return nil, fmt.Errorf("read session %d: %w", id, err)
+		return nil, err
 	}
 	if err := WantState(p.Session.State, boxoffice.SessionReserving, boxoffice.SessionArmed); err != nil {
 		return nil, err
+	}
+	if _, err := tx.ExecContext(ctx, `SELECT id FROM venues WHERE id = ? LOCK IN SHARE MODE`, p.Session.VenueID); err != nil {
+		return nil, fmt.Errorf("lock venue of session %d: %w", id, err)
 	}
 	if err := readPlan(ctx, tx, p); err != nil {
 		return nil, err
@@ -49,13 +48,29 @@ func ArmSession(ctx context.Context, db *sqlx.DB, id int64) (*sale.Plan, error) 
 	return p, tx.Commit()
 }
 
+// readSession starts the plan of session id with the session itself,
+// locking its row when forUpdate; ENOTFOUND for an unknown session.
+func readSession(ctx context.Context, tx *sqlx.Tx, id int64, forUpdate bool) (*sale.Plan, error) {
+	q := `SELECT ` + sessionColumns + ` FROM sessions se WHERE se.id = ?`
+	if forUpdate {
+		q += ` FOR UPDATE`
+	}
+	p := &sale.Plan{}
+	err := tx.GetContext(ctx, &p.Session, q, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, boxoffice.Errorf(boxoffice.ENOTFOUND, fmt.Sprintf("no session %d", id))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read session %d: %w", id, err)
+	}
+	return p, nil
+}
+
 // readPlan reads the seats with their prices, the seats in live orders and
-// the reservations of the plan's session.
+// the reservations of the plan's session. It changes nothing, so it also
+// serves read-only transactions (recovery).
 func readPlan(ctx context.Context, tx *sqlx.Tx, p *sale.Plan) error {
 	id := p.Session.ID
-	if _, err := tx.ExecContext(ctx, `SELECT id FROM venues WHERE id = ? LOCK IN SHARE MODE`, p.Session.VenueID); err != nil {
-		return fmt.Errorf("lock venue of session %d: %w", id, err)
-	}
 	if err := tx.SelectContext(ctx, &p.Seats, `
 		SELECT s.id, s.tier_code AS tier, COALESCE(pt.price_cents, 0) AS price_cents
 		FROM seats s LEFT JOIN price_tiers pt ON pt.session_id = ? AND pt.code = s.tier_code
@@ -85,7 +100,7 @@ func WantState(current string, allowed ...string) error {
 		}
 	}
 	return boxoffice.Errorf(boxoffice.ECONFLICT, fmt.Sprintf("session is %s; this needs %s", current, strings.Join(allowed, " or "))).
-		With("state", current)
+		With("current_state", current)
 }
 
 // unpriced fails when a seat's tier has no price tier in the session.
@@ -128,7 +143,7 @@ func SetSessionState(ctx context.Context, db *sqlx.DB, id int64, state string, f
 		if s.State == state {
 			return nil
 		}
-		return boxoffice.Errorf(boxoffice.ECONFLICT, fmt.Sprintf("session is %s, not %v", s.State, from)).With("state", s.State)
+		return boxoffice.Errorf(boxoffice.ECONFLICT, fmt.Sprintf("session is %s, not %v", s.State, from)).With("current_state", s.State)
 	}
 	return nil
 }

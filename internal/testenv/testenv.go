@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,6 +25,11 @@ func Root() string {
 	return filepath.Join(filepath.Dir(file), "..", "..")
 }
 
+var (
+	stackOnce sync.Once
+	stackErr  error
+)
+
 // Config loads the test stack's settings, failing the test with a hint if
 // the stack does not answer.
 func Config(tb testing.TB) *config.Config {
@@ -35,10 +41,15 @@ func Config(tb testing.TB) *config.Config {
 	if cfg.MySQLPassword == "" {
 		tb.Fatalf("no test stack settings: run integration tests with 'make test'")
 	}
-	if conn, err := net.DialTimeout("tcp", cfg.MySQLAddr, time.Second); err != nil {
-		tb.Fatalf("the test stack is not running (%v): run integration tests with 'make test'", err)
-	} else {
-		conn.Close()
+	stackOnce.Do(func() {
+		conn, err := net.DialTimeout("tcp", cfg.MySQLAddr, time.Second)
+		if err == nil {
+			conn.Close()
+		}
+		stackErr = err
+	})
+	if stackErr != nil {
+		tb.Fatalf("the test stack is not running (%v): run integration tests with 'make test'", stackErr)
 	}
 	return cfg
 }

@@ -4,16 +4,20 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/gin-gonic/gin"
+	driver "github.com/go-sql-driver/mysql"
 
 	"boxoffice/internal/boxoffice"
 )
@@ -21,6 +25,10 @@ import (
 // Error writes err in the JSON error shape. Internal errors are logged and
 // shown to the user only as "internal error".
 func Error(c *gin.Context, log *slog.Logger, err error) {
+	if mapped := unavailable(err); mapped != err {
+		log.Warn("dependency unavailable", "method", c.Request.Method, "path", c.FullPath(), "err", err)
+		err = mapped
+	}
 	status, body := boxoffice.Body(err)
 	if status >= 500 && boxoffice.ErrorCode(err) == boxoffice.EINTERNAL {
 		log.Error("request failed", "method", c.Request.Method, "path", c.FullPath(), "err", err)
@@ -131,9 +139,25 @@ func NotFound(c *gin.Context) {
 		"message": "no such route: " + c.Request.Method + " " + c.Request.URL.Path})
 }
 
+// unavailable turns an error of reaching a dependency (a refused or broken
+// connection, a timeout) into EUNAVAILABLE, so that a database or Redis
+// that is down answers a quick 503 rather than a 500.
+func unavailable(err error) error {
+	var be *boxoffice.Error
+	var ne net.Error
+	switch {
+	case errors.As(err, &be):
+		return err
+	case errors.As(err, &ne), errors.Is(err, driver.ErrInvalidConn), errors.Is(err, context.DeadlineExceeded),
+		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET):
+		return &boxoffice.Error{Code: boxoffice.EUNAVAILABLE, Message: "a dependency is unavailable; try again shortly"}
+	}
+	return err
+}
+
 // MethodNotAllowed answers a known route called with the wrong method.
 func MethodNotAllowed(c *gin.Context) {
 	c.Header("Cache-Control", "no-store")
-	c.AbortWithStatusJSON(http.StatusMethodNotAllowed, gin.H{"error": "method_not_allowed",
+	c.AbortWithStatusJSON(http.StatusMethodNotAllowed, gin.H{"error": boxoffice.EMETHOD,
 		"message": c.Request.Method + " is not allowed on " + c.Request.URL.Path})
 }

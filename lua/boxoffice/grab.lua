@@ -82,7 +82,7 @@ function _M.rewrite()
         return fail(401, "unauthorized", token and jerr or "missing bearer token")
     end
     if claims.role ~= "user" then
-        return fail(401, "unauthorized", "a buyer's token is required")
+        return fail(403, "forbidden", "this needs a buyer's token")
     end
     ngx.var.grab_uid = claims.sub
     ngx.ctx.grab = { sid = sid, uid = claims.sub, key = key, ids = ids, canon = canon }

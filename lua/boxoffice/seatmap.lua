@@ -38,7 +38,9 @@ local function fetch(cfg, sid)
     for i = 1, #flat, 2 do
         seats[flat[i]] = NAMES[byte(flat[i + 1], 1)] or "UNKNOWN"
     end
-    return cjson.encode({ session_id = tonumber(sid), seats = seats, at = ngx.now() })
+    local now = ngx.now()
+    local at = os.date("!%Y-%m-%dT%H:%M:%S", math.floor(now)) .. string.format(".%03dZ", math.floor(now * 1000) % 1000)
+    return cjson.encode({ session_id = tonumber(sid), seats = seats, at = at })
 end
 
 local function send(json)
@@ -53,6 +55,11 @@ end
 
 -- serve answers the seat map of the request's session.
 function _M.serve(cfg)
+    local method = ngx.req.get_method()
+    if method ~= "GET" and method ~= "HEAD" then
+        ngx.header["Allow"] = "GET, HEAD"
+        return response.error(405, "method_not_allowed", "use GET")
+    end
     local sid = ngx.var.grab_sid
     local d = shm()
     local fresh = d:get("fresh:" .. sid)
