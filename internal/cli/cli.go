@@ -37,6 +37,7 @@ func commands() []command {
 		{"migrate", "apply database migrations", migrateCmd},
 		{"seed", "load the demo data (idempotent)", seedCmd},
 		{"admin", "manage admins: admin create --email E --password P", adminCmd},
+		{"recover-sale", "rebuild a session's sale Redis state from MySQL: recover-sale --session N", recoverSaleCmd},
 		{"config", "config check | config env | config nginx [-o FILE]", nil},
 		{"dev", "local stack: dev up | down | status", devstack.Main},
 	}

@@ -18,8 +18,13 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
+	"boxoffice/internal/boxoffice"
 	"boxoffice/internal/config"
 	"boxoffice/internal/mysql"
+	"boxoffice/internal/redis"
+	"boxoffice/internal/sale"
 	"boxoffice/internal/seed"
 )
 
@@ -263,7 +268,26 @@ func (s *Stack) seed(ctx context.Context) (*seed.Summary, error) {
 	if err != nil {
 		return nil, fmt.Errorf("seed: %w", err)
 	}
-	return sum, nil
+	return sum, s.loadDemoSale(ctx, db, sum.SessionID)
+}
+
+// loadDemoSale puts the demo session, on sale in MySQL, into the sale Redis
+// unless it is there: the same rebuild recover-sale does.
+func (s *Stack) loadDemoSale(ctx context.Context, db *sqlx.DB, id int64) error {
+	rdb := redis.NewSale(s.cfg)
+	defer rdb.Close()
+	if _, err := sale.LiveStats(ctx, rdb, id); boxoffice.ErrorCode(err) != boxoffice.ENOTFOUND {
+		return err
+	}
+	plan, holds, err := mysql.RecoverySnapshot(ctx, db, id)
+	if err != nil {
+		return fmt.Errorf("demo sale: %w", err)
+	}
+	if _, err := sale.Recover(ctx, rdb, plan, holds, plan.Session.State, s.cfg.BloomFP); err != nil {
+		return fmt.Errorf("demo sale: %w", err)
+	}
+	fmt.Fprintf(s.out, "loaded demo session %d into the sale Redis\n", id)
+	return nil
 }
 
 // Down stops every part this stack started, last started first.

@@ -23,7 +23,7 @@ type part struct {
 	addr    string
 	addrVar string        // the setting that moves its port
 	wait    time.Duration // how long it may take to become ready
-	daemon  bool          // runs our own binary: restarted when the binary is newer
+	daemon  bool          // restarted when the boxoffice binary is newer
 	command func() (*exec.Cmd, error)
 	ready   func(ctx context.Context) error
 }
@@ -46,7 +46,7 @@ func (s *Stack) infra() []*part {
 		{proc: s.newProc("cache-redis", "redis-server"), addr: c.CacheRedisAddr, addrVar: "BOXOFFICE_CACHE_REDIS_ADDR",
 			wait: 30 * time.Second, command: s.redisCommand("cache-redis", c.CacheRedisAddr, false),
 			ready: redisReady(c.CacheRedisAddr, c.CacheRedisPassword)},
-		s.daemonPart("devkafka", c.KafkaBrokers[0], "BOXOFFICE_KAFKA_BROKERS", c.DevKafkaAddr),
+		s.infraDaemon("devkafka", c.KafkaBrokers[0], "BOXOFFICE_KAFKA_BROKERS", c.DevKafkaAddr),
 	}
 }
 
@@ -72,6 +72,15 @@ func (s *Stack) daemonPart(name, addr, addrVar, healthAddr string) *part {
 		wait: 30 * time.Second, daemon: true,
 		command: func() (*exec.Cmd, error) { return s.cmd(s.bin, name), nil },
 		ready:   httpReady("http://" + healthAddr + "/readyz")}
+}
+
+// infraDaemon is one of our binaries acting as infrastructure: it keeps
+// running when the binary changes (restarting the in-memory broker would
+// drop its data).
+func (s *Stack) infraDaemon(name, addr, addrVar, healthAddr string) *part {
+	p := s.daemonPart(name, addr, addrVar, healthAddr)
+	p.daemon = false
+	return p
 }
 
 func (s *Stack) cmd(name string, args ...string) *exec.Cmd {

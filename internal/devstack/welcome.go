@@ -16,7 +16,9 @@ boxoffice is up.
   Buyers (edge)      %[1]s            health: %[1]s/healthz
   Public API         %[1]s/api/
   Admin API          %[1]s/admin/api/
+  Grab seats         POST %[1]s/api/sale/sessions/{id}/holds   (edge metrics: %[1]s/edge/metrics)
   api daemon         http://%[2]s     /readyz  /metrics
+  Payment gateway    %[18]s (mock: confirm payments on its pay page)
   Kafka (dev)        %[3]s
   MariaDB            %[4]s  database %[5]s, user %[6]s
   Sale / cache Redis %[7]s / %[8]s
@@ -30,5 +32,6 @@ Demo: show %[14]d, session %[15]d on sale (%[16]d seats at venue %[17]d).
 Stop everything with: make down
 `, edge, c.APIAddr, strings.Join(c.KafkaBrokers, ","), c.MySQLAddr, c.MySQLDatabase, c.MySQLUser,
 		c.SaleRedisAddr, c.CacheRedisAddr, s.rel(s.run+"/logs"), c.DemoPassword, s.rel(s.run+"/secrets.env"),
-		sum.AdminEmail, strings.Join(sum.BuyerPhones, ", "), sum.ShowID, sum.SessionID, sum.SeatCount, sum.VenueID)
+		sum.AdminEmail, strings.Join(sum.BuyerPhones, ", "), sum.ShowID, sum.SessionID, sum.SeatCount, sum.VenueID,
+		c.PaygwURL)
 }

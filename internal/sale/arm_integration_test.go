@@ -5,6 +5,7 @@ package sale_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"strconv"
 	"testing"
@@ -19,9 +20,15 @@ import (
 	"boxoffice/internal/testenv"
 )
 
+// testDB is the sale Redis database these tests use: not the daemons'
+// (0), so the relay and timeouts of the test stack never see their
+// sessions, which have no MySQL rows.
+const testDB = 9
+
 func client(t *testing.T) *goredis.Client {
 	t.Helper()
 	rdb := redis.NewSale(testenv.Config(t))
+	rdb.Options().DB = testDB
 	t.Cleanup(func() { rdb.Close() })
 	return rdb
 }
@@ -32,11 +39,12 @@ func plan(t *testing.T, rdb *goredis.Client, n int, taken []sale.TakenSeat, rese
 	t.Helper()
 	id := int64(1e12) + rand.Int64N(1e12)
 	t.Cleanup(func() {
-		k := sale.KeysFor(id)
-		for _, name := range append(sale.Rebuilt, "soldout", "arms") {
-			rdb.Del(context.Background(), k.Key(name), k.Staging(name))
+		ctx := context.Background()
+		keys, _ := rdb.Keys(ctx, fmt.Sprintf("{s:%d}:*", id)).Result()
+		if len(keys) > 0 {
+			rdb.Del(ctx, keys...)
 		}
-		rdb.SRem(context.Background(), sale.Sessions, id)
+		rdb.SRem(ctx, sale.Sessions, id)
 	})
 	now := time.Now().Truncate(time.Millisecond)
 	p := &sale.Plan{Session: boxoffice.Session{ID: id, SeatLimit: 4, HoldSeconds: 600,
@@ -192,6 +200,7 @@ func TestArmFailureKeepsOldState(t *testing.T) {
 		before[name] = hash(t, rdb, k.Key(name))
 	}
 	broken := redis.NewSale(testenv.Config(t))
+	broken.Options().DB = testDB
 	defer broken.Close()
 	broken.AddHook(&failAfter{n: 1})
 	p.Reserved = append(p.Reserved, 4)

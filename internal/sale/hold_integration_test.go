@@ -65,8 +65,8 @@ func onSale(t *testing.T, rdb *goredis.Client, p *sale.Plan) {
 	if err := sale.SetState(ctx, rdb, p.Session.ID, boxoffice.SessionOnSale); err != nil {
 		t.Fatal(err)
 	}
+	k := sale.KeysFor(p.Session.ID)
 	t.Cleanup(func() {
-		k := sale.KeysFor(p.Session.ID)
 		rdb.Del(ctx, k.Key("holds"), k.Key("expiry"), k.Key("outbox"), k.Key("seq"))
 	})
 }

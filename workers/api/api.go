@@ -4,6 +4,8 @@ package api
 import (
 	"fmt"
 	"log/slog"
+	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/jmoiron/sqlx"
@@ -16,6 +18,7 @@ import (
 	"boxoffice/internal/config"
 	"boxoffice/internal/daemon"
 	"boxoffice/internal/mysql"
+	"boxoffice/internal/payments"
 	"boxoffice/internal/redis"
 	"boxoffice/internal/web"
 )
@@ -35,11 +38,20 @@ type Server struct {
 	// BuyerLogins throttles failed buyer logins.
 	BuyerLogins *redis.LoginGuard
 	buyerLogin  *auth.Login
+	// Gateway creates payments at the payment gateway.
+	Gateway *payments.Gateway
+	// PayWindow is how long a buyer has to pay once payment starts.
+	PayWindow time.Duration
+	// NotifyURL is where the gateway posts its payment notifications.
+	NotifyURL string
+	// PaySecret is the HMAC key shared with the gateway.
+	PaySecret      string
+	notifyOutcomes *prometheus.CounterVec
 }
 
 // Main serves the API until SIGTERM.
 func Main(cfg *config.Config, _ []string) error {
-	if err := cfg.Require("BOXOFFICE_MYSQL_PASSWORD", "BOXOFFICE_JWT_SECRET"); err != nil {
+	if err := cfg.Require("BOXOFFICE_MYSQL_PASSWORD", "BOXOFFICE_JWT_SECRET", "BOXOFFICE_PAY_SECRET"); err != nil {
 		return err
 	}
 	log := daemon.NewLogger(cfg.LogLevel, "api")
@@ -76,6 +88,9 @@ func New(cfg *config.Config, log *slog.Logger, db *sqlx.DB, sale, cache *goredis
 		Logins: redis.NewLoginGuard(cache, "admin-login")}
 	s.Catalog = catalog.New(log, db, cache, reg, catalog.Options{})
 	s.Admin.Cache = s.Catalog
+	s.Gateway = payments.NewGateway(cfg.PaygwURL, cfg.PaySecret, gatewayTimeout)
+	s.PayWindow, s.NotifyURL, s.PaySecret = cfg.PayWindow, strings.TrimRight(cfg.PublicURL, "/")+"/api/payments/notify", cfg.PaySecret
+	s.notifyOutcomes = newNotifyOutcomes(reg)
 	return s
 }
 
@@ -93,8 +108,10 @@ func (s *Server) Router() *gin.Engine {
 	}))
 	r.NoRoute(web.NotFound)
 	r.NoMethod(web.MethodNotAllowed)
+	r.GET("/api/openapi.json", serveOpenAPI)
 	s.mountCatalog(r)
 	s.mountBuyers(r.Group("/api"))
+	s.mountOrders(r.Group("/api"))
 	s.Admin.Mount(r.Group("/admin/api"))
 	return r
 }

@@ -2,11 +2,17 @@
 package orders
 
 import (
+	"context"
+
 	"boxoffice/internal/config"
 	"boxoffice/internal/daemon"
 	"boxoffice/internal/kafka"
 	"boxoffice/internal/mysql"
+	"boxoffice/internal/sale"
 )
+
+// Group is the Kafka consumer group of the orders daemons.
+const Group = "boxoffice-orders"
 
 // Main runs the daemon until SIGTERM.
 func Main(cfg *config.Config, _ []string) error {
@@ -16,13 +22,29 @@ func Main(cfg *config.Config, _ []string) error {
 		return err
 	}
 	defer db.Close()
+	dlq := kafka.NewWriter(cfg.KafkaBrokers, cfg.KafkaDLQTopic, log)
+	defer dlq.Close()
+	reg := daemon.NewRegistry()
+	c := &Consumer{
+		Reader: kafka.NewReader(cfg.KafkaBrokers, cfg.KafkaTopic, Group, log),
+		DLQ:    dlq,
+		Apply: func(ctx context.Context, events []sale.Event) ([]string, error) {
+			return mysql.ApplySaleEvents(ctx, db, events)
+		},
+		Ping:     mysql.Ping(db),
+		Batch:    cfg.OrdersBatch,
+		MaxTries: cfg.OrdersMaxTries,
+		Log:      log,
+		Metrics:  NewMetrics(reg),
+	}
 	d := &daemon.Daemon{
-		Name: "orders", Addr: cfg.OrdersAddr, Log: log, Registry: daemon.NewRegistry(),
+		Name: "orders", Addr: cfg.OrdersAddr, Log: log, Registry: reg,
 		CheckTimeout: cfg.DepTimeout, ShutdownTimeout: cfg.ShutdownTimeout,
 		Checks: []daemon.Check{
 			{Name: "mysql", Ping: mysql.Ping(db)},
 			{Name: "kafka", Ping: kafka.Ping(cfg.KafkaBrokers)},
 		},
+		Workers: []daemon.Worker{c.Run},
 	}
 	return d.Run()
 }

@@ -1,0 +1,67 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/jmoiron/sqlx"
+
+	"boxoffice/internal/config"
+	"boxoffice/internal/mysql"
+	"boxoffice/internal/redis"
+	"boxoffice/internal/sale"
+)
+
+const recoverUsage = "recover-sale --session N"
+
+// recoverSaleCmd rebuilds a session's sale Redis state from MySQL after
+// the sale Redis lost it.
+func recoverSaleCmd(cfg *config.Config, args []string) error {
+	id, err := parseRecoverFlags(args)
+	if err != nil {
+		return err
+	}
+	return withDB(cfg, func(ctx context.Context, db *sqlx.DB) error {
+		plan, holds, err := mysql.RecoverySnapshot(ctx, db, id)
+		if err != nil {
+			return err
+		}
+		rdb := redis.NewSale(cfg)
+		defer rdb.Close()
+		rec, err := sale.Recover(ctx, rdb, plan, holds, plan.Session.State, cfg.BloomFP)
+		if err != nil {
+			return err
+		}
+		printRecovered(os.Stdout, id, rec)
+		return nil
+	})
+}
+
+func parseRecoverFlags(args []string) (int64, error) {
+	fs := flag.NewFlagSet("recover-sale", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	id := fs.Int64("session", 0, "the session to rebuild")
+	err := fs.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return 0, fmt.Errorf("%w: %s", errUsage, recoverUsage)
+	case err != nil:
+		return 0, fmt.Errorf("%w: %v; %s", errUsage, err, recoverUsage)
+	case fs.NArg() != 0:
+		return 0, fmt.Errorf("%w: unexpected %q; %s", errUsage, fs.Arg(0), recoverUsage)
+	case *id <= 0:
+		return 0, fmt.Errorf("%w: --session must be a session id; %s", errUsage, recoverUsage)
+	}
+	return *id, nil
+}
+
+func printRecovered(w io.Writer, id int64, r *sale.Recovered) {
+	fmt.Fprintf(w, "session %d recovered into the sale Redis, state %s (arm version %d)\n", id, r.State, r.Armed.Version)
+	fmt.Fprintf(w, "  seats  %d available, %d locked, %d sold\n", r.Seats["AVAILABLE"], r.Seats["LOCKED"], r.Seats["SOLD"])
+	fmt.Fprintf(w, "  holds  %d locked, %d paying, %d sold\n", r.Holds[sale.HoldLocked], r.Holds[sale.HoldPaying], r.Holds[sale.HoldSold])
+	fmt.Fprintf(w, "  reservations %d\n", r.Armed.Reserved)
+}

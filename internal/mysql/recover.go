@@ -1,0 +1,93 @@
+package mysql
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"boxoffice/internal/boxoffice"
+	"boxoffice/internal/sale"
+)
+
+// RecoverySnapshot reads what rebuilding session id's sale state needs, in
+// one read-only transaction (one consistent snapshot): the arm plan (seats,
+// prices, taken seats, reservations) and the session's live orders
+// (LOCKED, PAYING and PAID) as hold records. Nothing is changed. It returns
+// ENOTFOUND for an unknown session and ECONFLICT (with the state) unless the
+// session is ARMED, ON_SALE or CLOSED.
+func RecoverySnapshot(ctx context.Context, db *sqlx.DB, id int64) (*sale.Plan, []sale.Hold, error) {
+	tx, err := db.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, nil, fmt.Errorf("recovery snapshot of session %d: %w", id, err)
+	}
+	defer tx.Rollback()
+	p, err := readSession(ctx, tx, id, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := WantState(p.Session.State, boxoffice.SessionArmed, boxoffice.SessionOnSale, boxoffice.SessionClosed); err != nil {
+		return nil, nil, err
+	}
+	if err := readPlan(ctx, tx, p); err != nil {
+		return nil, nil, err
+	}
+	holds, err := liveHolds(ctx, tx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, holds, tx.Commit()
+}
+
+// liveItem is one seat of a live order, with the order's fields.
+type liveItem struct {
+	OrderNo     string       `db:"order_no"`
+	UserID      int64        `db:"user_id"`
+	Status      string       `db:"status"`
+	Amount      int64        `db:"amount_cents"`
+	ExpireAt    time.Time    `db:"expire_at"`
+	PayDeadline sql.NullTime `db:"pay_deadline"`
+	CreatedAt   time.Time    `db:"created_at"`
+	SeatID      int64        `db:"seat_id"`
+	Txn         string       `db:"txn"`
+}
+
+// holdStates maps an order status to the hold state the scripts use.
+var holdStates = map[string]string{"LOCKED": sale.HoldLocked, "PAYING": sale.HoldPaying, "PAID": sale.HoldSold}
+
+// liveHolds reads the live orders of session id with their active seats,
+// as hold records in order of creation. A PAID order's txn is its
+// succeeded payment's gateway transaction id, if one is recorded.
+func liveHolds(ctx context.Context, tx *sqlx.Tx, id int64) ([]sale.Hold, error) {
+	var items []liveItem
+	if err := tx.SelectContext(ctx, &items, `
+		SELECT o.order_no, o.user_id, o.status, o.amount_cents, o.expire_at, o.pay_deadline, o.created_at, oi.seat_id,
+			COALESCE((SELECT MAX(p.gateway_txn_id) FROM payments p
+				WHERE p.order_no = o.order_no AND p.status = 'SUCCEEDED'), '') AS txn
+		FROM orders o JOIN order_items oi ON oi.order_id = o.id AND oi.active = 1
+		WHERE o.session_id = ? AND o.status IN ('LOCKED', 'PAYING', 'PAID')
+		ORDER BY o.id, oi.seat_id`, id); err != nil {
+		return nil, fmt.Errorf("read live orders of session %d: %w", id, err)
+	}
+	var out []sale.Hold
+	for _, it := range items {
+		if n := len(out); n > 0 && out[n-1].OrderNo == it.OrderNo {
+			out[n-1].Seats += "," + strconv.FormatInt(it.SeatID, 10)
+			continue
+		}
+		h := sale.Hold{OrderNo: it.OrderNo, SessionID: id, UserID: it.UserID, Seats: strconv.FormatInt(it.SeatID, 10),
+			Amount: it.Amount, ExpiresAt: it.ExpireAt.UnixMilli(), CreatedAt: it.CreatedAt.UnixMilli(),
+			State: holdStates[it.Status]}
+		if it.PayDeadline.Valid {
+			h.PayDeadline = it.PayDeadline.Time.UnixMilli()
+		}
+		if h.State == sale.HoldSold {
+			h.Txn = it.Txn
+		}
+		out = append(out, h)
+	}
+	return out, nil
+}

@@ -1,0 +1,92 @@
+package mysql
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// OverdueOrder is an order still LOCKED past its hold's expiry, or PAYING
+// past its payment deadline.
+type OverdueOrder struct {
+	OrderNo string    `db:"order_no"`
+	Status  string    `db:"status"`
+	Due     time.Time `db:"due"` // expire_at while LOCKED, pay_deadline while PAYING
+}
+
+// OverdueOrders returns up to limit LOCKED orders that expired before
+// before and up to limit PAYING orders whose payment deadline passed
+// before it, the most overdue first: the timeouts daemon's backstop sweep.
+func OverdueOrders(ctx context.Context, db *sqlx.DB, before time.Time, limit int) ([]OverdueOrder, error) {
+	var out []OverdueOrder
+	err := db.SelectContext(ctx, &out, `
+		(SELECT order_no, status, expire_at AS due FROM orders
+			WHERE status = 'LOCKED' AND expire_at < ? ORDER BY expire_at LIMIT ?)
+		UNION ALL
+		(SELECT order_no, status, pay_deadline AS due FROM orders
+			WHERE status = 'PAYING' AND pay_deadline < ? ORDER BY pay_deadline LIMIT ?)`,
+		before, limit, before, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read overdue orders: %w", err)
+	}
+	return out, nil
+}
+
+// CancelOverdue marks an order TIMEOUT_CANCELLED with reason and frees its
+// seats (items inactive), in one transaction, if it is still LOCKED or
+// PAYING; it reports whether it changed the order. The sweep uses it when
+// the sale Redis has lost the order's hold, so no event will ever end it.
+func CancelOverdue(ctx context.Context, db *sqlx.DB, orderNo, reason string) (bool, error) {
+	tx, err := db.BeginTxx(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("cancel order %s: %w", orderNo, err)
+	}
+	defer tx.Rollback()
+	var id int64
+	err = tx.GetContext(ctx, &id, `SELECT id FROM orders WHERE order_no = ? AND status IN ('LOCKED', 'PAYING') FOR UPDATE`, orderNo)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("read order %s: %w", orderNo, err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE orders SET status = 'TIMEOUT_CANCELLED', cancel_reason = ?
+		WHERE id = ? AND status IN ('LOCKED', 'PAYING')`, reason, id); err != nil {
+		return false, fmt.Errorf("cancel order %s: %w", orderNo, err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE order_items SET active = NULL WHERE order_id = ?`, id); err != nil {
+		return false, fmt.Errorf("free the seats of order %s: %w", orderNo, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("cancel order %s: %w", orderNo, err)
+	}
+	return true, nil
+}
+
+// OrderStatuses returns the status of those of orderNos that have an order
+// row, by order number; numbers without a row are absent.
+func OrderStatuses(ctx context.Context, db *sqlx.DB, orderNos []string) (map[string]string, error) {
+	out := make(map[string]string, len(orderNos))
+	if len(orderNos) == 0 {
+		return out, nil
+	}
+	q, args, err := sqlx.In(`SELECT order_no, status FROM orders WHERE order_no IN (?)`, orderNos)
+	if err != nil {
+		return nil, err
+	}
+	var rows []struct {
+		OrderNo string `db:"order_no"`
+		Status  string `db:"status"`
+	}
+	if err := db.SelectContext(ctx, &rows, q, args...); err != nil {
+		return nil, fmt.Errorf("look up %d order numbers: %w", len(orderNos), err)
+	}
+	for _, r := range rows {
+		out[r.OrderNo] = r.Status
+	}
+	return out, nil
+}

@@ -1,0 +1,96 @@
+package payments
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"boxoffice/internal/boxoffice"
+)
+
+// Gateway is a client of the payment gateway (paygw in dev).
+type Gateway struct {
+	base   string
+	secret string
+	http   *http.Client
+}
+
+// NewGateway returns a client of the gateway at baseURL that signs its
+// requests with secret; each call takes at most timeout.
+func NewGateway(baseURL, secret string, timeout time.Duration) *Gateway {
+	return &Gateway{base: strings.TrimRight(baseURL, "/"), secret: secret, http: &http.Client{Timeout: timeout}}
+}
+
+type createRequest struct {
+	OrderNo     string `json:"order_no"`
+	AmountCents int64  `json:"amount_cents"`
+	NotifyURL   string `json:"notify_url"`
+}
+
+// Create starts (or returns the existing pending) payment of an order.
+// The gateway will POST a signed notification to notifyURL once it is paid.
+// Errors: EUNAVAILABLE when the gateway cannot be reached or fails,
+// ECONFLICT when it refuses the order (e.g. already paid), EINVALID when it
+// rejects the request.
+func (g *Gateway) Create(ctx context.Context, orderNo string, amountCents int64, notifyURL string) (*Payment, error) {
+	body, err := json.Marshal(createRequest{OrderNo: orderNo, AmountCents: amountCents, NotifyURL: notifyURL})
+	if err != nil {
+		return nil, fmt.Errorf("encode payment request: %w", err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, g.base+"/api/payments", bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("payment request: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(SignatureHeader, Sign(g.secret, body))
+	return g.do(req)
+}
+
+// Status returns the latest payment of an order at the gateway, or ENOTFOUND.
+// Errors: EUNAVAILABLE when the gateway cannot be reached or fails.
+func (g *Gateway) Status(ctx context.Context, orderNo string) (*Payment, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet,
+		g.base+"/api/payments?order_no="+url.QueryEscape(orderNo), nil)
+	if err != nil {
+		return nil, fmt.Errorf("payment status request: %w", err)
+	}
+	return g.do(req)
+}
+
+// do sends req and decodes a payment, mapping the gateway's errors to codes.
+func (g *Gateway) do(req *http.Request) (*Payment, error) {
+	resp, err := g.http.Do(req)
+	if err != nil {
+		return nil, boxoffice.Errorf(boxoffice.EUNAVAILABLE, "the payment gateway does not answer; try again shortly")
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	if err != nil {
+		return nil, boxoffice.Errorf(boxoffice.EUNAVAILABLE, "the payment gateway's answer was cut off; try again shortly")
+	}
+	if resp.StatusCode == http.StatusOK || resp.StatusCode == http.StatusCreated {
+		var p Payment
+		if err := json.Unmarshal(raw, &p); err != nil || p.ID == "" {
+			return nil, fmt.Errorf("payment gateway answered %d with %q", resp.StatusCode, raw)
+		}
+		return &p, nil
+	}
+	var e struct{ Error, Message string }
+	_ = json.Unmarshal(raw, &e)
+	msg := "payment gateway: " + e.Message
+	switch {
+	case resp.StatusCode == http.StatusNotFound:
+		return nil, boxoffice.Errorf(boxoffice.ENOTFOUND, msg)
+	case resp.StatusCode == http.StatusConflict:
+		return nil, boxoffice.Errorf(boxoffice.ECONFLICT, msg)
+	case resp.StatusCode >= 500:
+		return nil, boxoffice.Errorf(boxoffice.EUNAVAILABLE, "the payment gateway failed; try again shortly")
+	}
+	return nil, fmt.Errorf("payment gateway answered %d: %s", resp.StatusCode, raw)
+}

@@ -1,0 +1,106 @@
+package payments
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jmoiron/sqlx"
+	goredis "github.com/redis/go-redis/v9"
+
+	"boxoffice/internal/boxoffice"
+	"boxoffice/internal/mysql"
+	"boxoffice/internal/sale"
+)
+
+// Outcome is what Settle did with a payment.
+type Outcome string
+
+// Settle outcomes.
+const (
+	// Paid: the payment sold the hold's seats and was recorded.
+	Paid Outcome = "paid"
+	// AlreadyPaid: this transaction was settled before; nothing changed.
+	AlreadyPaid Outcome = "already_paid"
+	// RefundFlagged: the money came for a hold that was released, is
+	// unknown, or was paid by another transaction; the payment and the
+	// order (if written) are flagged refund_required, the seats untouched.
+	RefundFlagged Outcome = "refund_flagged"
+)
+
+// Settle records a successful payment and confirms its hold: idempotent by
+// transaction id; a payment for a released hold is recorded with a refund flag.
+// The amount must match the hold's (or, with no hold in the sale Redis,
+// the order row's). Errors: EINVALID for a payment that did not succeed, or
+// whose amount does not match (nothing is recorded); EUNAVAILABLE when the
+// sale Redis is down; ECONFLICT when the transaction is recorded for
+// another order.
+func Settle(ctx context.Context, db *sqlx.DB, rdb *goredis.Client, p Payment) (Outcome, error) {
+	if p.Status != StatusSucceeded || p.TxnID == "" || p.OrderNo == "" || len(p.TxnID) > 64 || len(p.OrderNo) > 40 {
+		return "", boxoffice.Errorf(boxoffice.EINVALID,
+			fmt.Sprintf("payment %q of order %q is %s: only a SUCCEEDED payment with a transaction id settles", p.ID, p.OrderNo, p.Status))
+	}
+	if err := checkAmount(ctx, db, rdb, p); err != nil {
+		return "", err
+	}
+	res, err := sale.Confirm(ctx, rdb, p.OrderNo, p.TxnID)
+	if boxoffice.ErrorCode(err) == boxoffice.EINVALID { // not an order number the sale knows
+		res, err = sale.Unknown, nil
+	}
+	if err != nil {
+		return "", err
+	}
+	refund := res == sale.Released || res == sale.Unknown
+	if res == "sold_already" {
+		refund, err = paidByOther(ctx, rdb, p)
+		if err != nil {
+			return "", err
+		}
+	}
+	rec, inserted, err := mysql.RecordPayment(ctx, db, mysql.PaymentRecord{OrderNo: p.OrderNo, TxnID: p.TxnID,
+		AmountCents: p.AmountCents, Status: StatusSucceeded, RefundRequired: refund})
+	switch {
+	case err != nil:
+		return "", err
+	case rec.RefundRequired:
+		return RefundFlagged, mysql.FlagOrderRefund(ctx, db, p.OrderNo)
+	case inserted:
+		return Paid, nil
+	}
+	return AlreadyPaid, nil
+}
+
+// checkAmount fails with EINVALID unless p pays what the hold (or, once the
+// hold is gone from the sale Redis, the order row) costs.
+func checkAmount(ctx context.Context, db *sqlx.DB, rdb *goredis.Client, p Payment) error {
+	want := int64(-1)
+	h, err := sale.GetHold(ctx, rdb, p.OrderNo)
+	switch {
+	case err == nil:
+		want = h.Amount
+	case boxoffice.ErrorCode(err) != boxoffice.ENOTFOUND:
+		return err
+	default:
+		o, err := mysql.OrderByNo(ctx, db, p.OrderNo)
+		if err == nil {
+			want = o.AmountCents
+		} else if boxoffice.ErrorCode(err) != boxoffice.ENOTFOUND {
+			return err
+		}
+	}
+	if want >= 0 && want != p.AmountCents {
+		return boxoffice.Errorf(boxoffice.EINVALID,
+			fmt.Sprintf("payment of %d cents does not match order %s's amount of %d", p.AmountCents, p.OrderNo, want)).
+			With("amount_cents", p.AmountCents).With("want_amount_cents", want)
+	}
+	return nil
+}
+
+// paidByOther reports whether a sold hold was paid by another transaction
+// than p's: then p is a second payment of the same order.
+func paidByOther(ctx context.Context, rdb *goredis.Client, p Payment) (bool, error) {
+	h, err := sale.GetHold(ctx, rdb, p.OrderNo)
+	if err != nil {
+		return false, err
+	}
+	return h.Txn != p.TxnID, nil
+}

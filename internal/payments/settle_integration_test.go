@@ -1,0 +1,185 @@
+//go:build integration
+
+package payments_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	goredis "github.com/redis/go-redis/v9"
+
+	"boxoffice/internal/boxoffice"
+	"boxoffice/internal/mysql"
+	"boxoffice/internal/payments"
+	"boxoffice/internal/redis"
+	"boxoffice/internal/sale"
+	"boxoffice/internal/testenv"
+)
+
+// fixture is a session on sale, one buyer, and the stores.
+type fixture struct {
+	sess  *testenv.Session
+	buyer testenv.Buyer
+	rdb   *goredis.Client
+	db    *sqlx.DB
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	s, b := testenv.OnSale(t, testenv.SessionSpec{Seats: 8, HoldSeconds: 30}, 1)
+	rdb := redis.NewSale(testenv.Config(t))
+	t.Cleanup(func() { rdb.Close() })
+	return &fixture{sess: s, buyer: b[0], rdb: rdb, db: testenv.DB(t)}
+}
+
+// hold grabs seat i through the edge and returns the order and its amount.
+func (f *fixture) hold(t *testing.T, i int) (string, int64) {
+	t.Helper()
+	r := testenv.Edge(t).As(f.buyer.Token).Grab(t, f.sess.ID, testenv.Unique(), f.sess.SeatIDs[i])
+	if r.Status != 201 {
+		t.Fatalf("grab = %d %s", r.Status, r.Body)
+	}
+	return r.JSON["order_no"].(string), int64(r.JSON["amount_cents"].(float64))
+}
+
+func (f *fixture) rows(t *testing.T, no string) []mysql.PaymentRecord {
+	t.Helper()
+	rows, err := mysql.PaymentsOf(context.Background(), f.db, no)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
+func (f *fixture) seat(t *testing.T, i int) string {
+	t.Helper()
+	v, _ := f.rdb.HGet(context.Background(), sale.KeysFor(f.sess.ID).Key("seats"), fmtID(f.sess.SeatIDs[i])).Result()
+	return v
+}
+
+func succeeded(no, txn string, amount int64) payments.Payment {
+	return payments.Payment{ID: "Ptest", OrderNo: no, TxnID: txn, Status: payments.StatusSucceeded,
+		AmountCents: amount, PaidAt: time.Now()}
+}
+
+func TestSettle(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	settle := func(t *testing.T, p payments.Payment, want payments.Outcome) {
+		t.Helper()
+		if got, err := payments.Settle(ctx, f.db, f.rdb, p); got != want || err != nil {
+			t.Fatalf("got %q, %v; want %q", got, err, want)
+		}
+	}
+	no, amount := f.hold(t, 0)
+	txn := "Ts" + testenv.Unique()
+	t.Run("Paid", func(t *testing.T) {
+		settle(t, succeeded(no, txn, amount), payments.Paid)
+		if got := f.seat(t, 0); got != "S:"+no {
+			t.Errorf("seat = %q, want S:%s", got, no)
+		}
+		if rows := f.rows(t, no); len(rows) != 1 || rows[0].RefundRequired || rows[0].AmountCents != amount {
+			t.Errorf("rows = %+v, want one of %d cents without refund", rows, amount)
+		}
+	})
+	t.Run("AlreadyPaid", func(t *testing.T) {
+		settle(t, succeeded(no, txn, amount), payments.AlreadyPaid)
+		if rows := f.rows(t, no); len(rows) != 1 {
+			t.Errorf("rows = %+v, want one", rows)
+		}
+	})
+	t.Run("SecondTransaction", func(t *testing.T) {
+		settle(t, succeeded(no, "Ts"+testenv.Unique(), amount), payments.RefundFlagged)
+		if rows := f.rows(t, no); len(rows) != 2 || !rows[1].RefundRequired || rows[0].RefundRequired {
+			t.Errorf("rows = %+v, want the second flagged for refund", rows)
+		}
+	})
+	t.Run("Released", func(t *testing.T) {
+		no, amount := f.hold(t, 1)
+		if out, _ := sale.Release(ctx, f.rdb, no, sale.ReleaseOpts{Reason: "timeout"}); out != sale.Released {
+			t.Fatalf("release = %s", out)
+		}
+		p := succeeded(no, "Ts"+testenv.Unique(), amount)
+		settle(t, p, payments.RefundFlagged)
+		settle(t, p, payments.RefundFlagged) // a replay: still one row
+		if rows := f.rows(t, no); len(rows) != 1 || !rows[0].RefundRequired {
+			t.Errorf("rows = %+v, want one flagged for refund", rows)
+		}
+		if got := f.seat(t, 1); got != "A" {
+			t.Errorf("seat = %q, want A (not revived)", got)
+		}
+	})
+	t.Run("ConfirmedButNotRecorded", func(t *testing.T) {
+		// A settle that died between the Redis confirm and the row.
+		no, amount := f.hold(t, 2)
+		txn := "Ts" + testenv.Unique()
+		if out, _ := sale.Confirm(ctx, f.rdb, no, txn); out != "sold" {
+			t.Fatalf("confirm = %s", out)
+		}
+		settle(t, succeeded(no, txn, amount), payments.Paid)
+		if rows := f.rows(t, no); len(rows) != 1 || rows[0].RefundRequired {
+			t.Errorf("rows = %+v, want one without refund", rows)
+		}
+	})
+	t.Run("UnknownOrder", func(t *testing.T) {
+		no := "B999999999-1-" + testenv.Unique()
+		settle(t, succeeded(no, "Ts"+testenv.Unique(), 100), payments.RefundFlagged)
+		if rows := f.rows(t, no); len(rows) != 1 || !rows[0].RefundRequired {
+			t.Errorf("rows = %+v, want one flagged for refund", rows)
+		}
+	})
+	t.Run("ErrWrongAmount", func(t *testing.T) {
+		no, amount := f.hold(t, 3)
+		_, err := payments.Settle(ctx, f.db, f.rdb, succeeded(no, "Ts"+testenv.Unique(), amount+1))
+		if boxoffice.ErrorCode(err) != boxoffice.EINVALID {
+			t.Errorf("got %v, want bad_request", err)
+		}
+		if rows := f.rows(t, no); len(rows) != 0 {
+			t.Errorf("rows = %+v, want none", rows)
+		}
+		if got := f.seat(t, 3); got != "L:"+no {
+			t.Errorf("seat = %q, want still L:%s", got, no)
+		}
+	})
+	t.Run("ErrNotSucceeded", func(t *testing.T) {
+		p := succeeded(no, "Ts"+testenv.Unique(), amount)
+		p.Status = payments.StatusFailed
+		if _, err := payments.Settle(ctx, f.db, f.rdb, p); boxoffice.ErrorCode(err) != boxoffice.EINVALID {
+			t.Errorf("got %v, want bad_request", err)
+		}
+	})
+}
+
+func TestGatewayAgainstPaygw(t *testing.T) {
+	ctx := context.Background()
+	cfg := testenv.Config(t)
+	gw := payments.NewGateway(cfg.PaygwURL, cfg.PaySecret, 5*time.Second)
+	no := "B999999999-2-" + testenv.Unique()
+	p, err := gw.Create(ctx, no, 4200, cfg.PublicURL+"/api/payments/notify")
+	if err != nil || p.Status != payments.StatusPending || p.AmountCents != 4200 {
+		t.Fatalf("create = %+v, %v; want a PENDING payment of 4200", p, err)
+	}
+	t.Run("Idempotent", func(t *testing.T) {
+		if again, err := gw.Create(ctx, no, 4200, cfg.PublicURL+"/api/payments/notify"); err != nil || again.ID != p.ID {
+			t.Errorf("got %+v, %v; want payment %s", again, err, p.ID)
+		}
+	})
+	t.Run("Status", func(t *testing.T) {
+		if got, err := gw.Status(ctx, no); err != nil || got.ID != p.ID || got.Status != payments.StatusPending {
+			t.Errorf("got %+v, %v; want %s PENDING", got, err, p.ID)
+		}
+	})
+	t.Run("ErrNoPayment", func(t *testing.T) {
+		if _, err := gw.Status(ctx, "B999999999-3-"+testenv.Unique()); boxoffice.ErrorCode(err) != boxoffice.ENOTFOUND {
+			t.Errorf("got %v, want not_found", err)
+		}
+	})
+	t.Run("ErrWrongSecret", func(t *testing.T) {
+		bad := payments.NewGateway(cfg.PaygwURL, "not-the-secret-not-the-secret-000", 5*time.Second)
+		if _, err := bad.Create(ctx, no, 4200, cfg.PublicURL+"/api/payments/notify"); err == nil {
+			t.Error("a request signed with another secret was accepted")
+		}
+	})
+}

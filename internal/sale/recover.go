@@ -1,0 +1,131 @@
+package sale
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"boxoffice/internal/boxoffice"
+)
+
+// Recovered describes a finished recovery.
+type Recovered struct {
+	State string         `json:"state"`
+	Seats map[string]int `json:"seats"` // AVAILABLE, LOCKED, SOLD → seats
+	Holds map[string]int `json:"holds"` // LOCKED, PAYING, SOLD → holds
+	Armed *Armed         `json:"arm"`
+}
+
+// Recover rebuilds a session's sale state after the sale Redis lost it,
+// from MySQL's word: plan (seats, prices, reservations) and holds, the
+// session's live orders (LOCKED, PAYING or SOLD). The seat states come
+// from holds (plan.Taken is replaced), so the two always agree. It arms the
+// session (seats, counters, held counts, sold-out flag), writes the hold
+// records and the expiry queue (expires_at while LOCKED, pay_deadline while
+// PAYING), then sets the sale state (ARMED, ON_SALE or CLOSED): the edge
+// sells nothing until the end. Holds already due are released by the
+// timeouts daemon's next scan.
+//
+// It returns EINVALID for another state or a hold in another state,
+// ECONFLICT if the session still has seats or holds in the sale Redis
+// (recovery would overwrite live state that MySQL may not have seen yet),
+// and EUNAVAILABLE if Redis is down.
+func Recover(ctx context.Context, rdb *goredis.Client, plan *Plan, holds []Hold, state string, fp float64) (*Recovered, error) {
+	switch state {
+	case boxoffice.SessionArmed, boxoffice.SessionOnSale, boxoffice.SessionClosed:
+	default:
+		return nil, boxoffice.Errorf(boxoffice.EINVALID, "a session in state "+state+" has no sale state to recover")
+	}
+	id := plan.Session.ID
+	k := KeysFor(id)
+	live, err := rdb.Exists(ctx, k.Key("meta"), k.Key("seats"), k.Key("holds")).Result()
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	if live > 0 {
+		return nil, boxoffice.Errorf(boxoffice.ECONFLICT, fmt.Sprintf(
+			"session %d still has state in the sale Redis; recovery rebuilds only a session the sale Redis lost", id))
+	}
+	rec := &Recovered{State: state, Holds: map[string]int{}}
+	taken, err := takenBy(holds, rec.Holds)
+	if err != nil {
+		return nil, err
+	}
+	withHolds := *plan
+	withHolds.Taken = taken
+	if rec.Armed, err = Arm(ctx, rdb, &withHolds, fp); err != nil {
+		return nil, err
+	}
+	if err := writeHolds(ctx, rdb, k, holds); err != nil {
+		return nil, unavailable(err)
+	}
+	if err := SetState(ctx, rdb, id, state); err != nil {
+		return nil, err
+	}
+	rec.Seats = seatTotals(plan.Seats, taken)
+	return rec, nil
+}
+
+// takenBy lists the seats of holds and counts the holds by state.
+func takenBy(holds []Hold, count map[string]int) ([]TakenSeat, error) {
+	var taken []TakenSeat
+	for _, h := range holds {
+		switch h.State {
+		case HoldLocked, HoldPaying, HoldSold:
+		default:
+			return nil, boxoffice.Errorf(boxoffice.EINVALID, fmt.Sprintf("hold %s is %s; only live holds are recovered", h.OrderNo, h.State))
+		}
+		count[h.State]++
+		for _, seat := range h.SeatIDs() {
+			taken = append(taken, TakenSeat{SeatID: seat, OrderNo: h.OrderNo, UserID: h.UserID, Sold: h.State == HoldSold})
+		}
+	}
+	return taken, nil
+}
+
+// writeHolds writes the hold records and the expiry queue in one MULTI, so
+// an expiry entry never lacks its hold.
+func writeHolds(ctx context.Context, rdb *goredis.Client, k Keys, holds []Hold) error {
+	for start := 0; start < len(holds); start += batch {
+		pipe := rdb.TxPipeline()
+		for _, h := range holds[start:min(start+batch, len(holds))] {
+			raw, err := json.Marshal(h)
+			if err != nil {
+				return err
+			}
+			pipe.HSet(ctx, k.Key("holds"), h.OrderNo, raw)
+			switch h.State {
+			case HoldLocked:
+				pipe.ZAdd(ctx, k.Key("expiry"), goredis.Z{Score: float64(h.ExpiresAt), Member: h.OrderNo})
+			case HoldPaying:
+				pipe.ZAdd(ctx, k.Key("expiry"), goredis.Z{Score: float64(h.PayDeadline), Member: h.OrderNo})
+			}
+		}
+		if _, err := pipe.Exec(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// seatTotals counts the plan's seats by state, as armed from taken.
+func seatTotals(seats []PlanSeat, taken []TakenSeat) map[string]int {
+	byID := make(map[int64]TakenSeat, len(taken))
+	for _, t := range taken {
+		byID[t.SeatID] = t
+	}
+	out := map[string]int{"AVAILABLE": 0, "LOCKED": 0, "SOLD": 0}
+	for _, s := range seats {
+		switch state := seatState(byID, s.ID); state[0] {
+		case 'A':
+			out["AVAILABLE"]++
+		case 'L':
+			out["LOCKED"]++
+		default:
+			out["SOLD"]++
+		}
+	}
+	return out
+}

@@ -1,0 +1,336 @@
+package orders
+
+import (
+	"context"
+	"database/sql/driver"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+
+	mysqldriver "github.com/go-sql-driver/mysql"
+	kafkago "github.com/segmentio/kafka-go"
+
+	"boxoffice/internal/kafka"
+	"boxoffice/internal/mysql"
+	"boxoffice/internal/sale"
+)
+
+// MessageReader is a consumer-group reader (a *kafkago.Reader).
+type MessageReader interface {
+	FetchMessage(ctx context.Context) (kafkago.Message, error)
+	CommitMessages(ctx context.Context, msgs ...kafkago.Message) error
+	Close() error
+}
+
+// Publisher writes messages to one Kafka topic (a *kafkago.Writer).
+type Publisher interface {
+	WriteMessages(ctx context.Context, msgs ...kafkago.Message) error
+}
+
+// Consumer writes the sale events of a consumer group into MySQL: it
+// fetches a batch (Batch messages or what comes within Window), applies it
+// in one transaction, and commits the offsets only after the database
+// commit. A batch that fails is retried, then applied a message at a time;
+// a message that fails MaxTries times goes to the dead-letter topic and the
+// consumer moves past it. While MySQL is down nothing is dead-lettered: the
+// consumer waits for it.
+type Consumer struct {
+	Reader   MessageReader
+	DLQ      Publisher
+	Apply    func(ctx context.Context, events []sale.Event) ([]string, error) // outcome per event
+	Ping     func(ctx context.Context) error                                  // is MySQL up?
+	Batch    int
+	MaxTries int
+	Log      *slog.Logger
+	Metrics  *Metrics
+
+	// Tuning; zero values get the defaults in parentheses.
+	Window  time.Duration // how long a batch waits for more messages (20 ms)
+	Backoff time.Duration // first wait between retries; it doubles up to 2 s (100 ms)
+}
+
+// item is a fetched message and its event.
+type item struct {
+	m kafkago.Message
+	e sale.Event
+}
+
+// errStopped means ctx ended while a batch waited: it is left uncommitted.
+var errStopped = errors.New("stopped before the batch was done")
+
+const (
+	batchTries   = 3                // tries of a whole batch before one at a time
+	maxWait      = 2 * time.Second  // longest wait between retries
+	writeTimeout = 30 * time.Second // for one dead-letter write
+	pingTimeout  = 2 * time.Second
+	commitWait   = 5 * time.Second // for one offset commit
+	logEvery     = 20              // failures between two warnings of the same retry
+	// retryPause is the pause before trying again a message that failed
+	// while MySQL is up: such failures (a missing session, a seat in two
+	// live orders) rarely pass later, and the whole group waits meanwhile.
+	retryPause = 10 * time.Millisecond
+)
+
+// Run consumes until ctx is cancelled: the batch in hand is finished and
+// committed, then the reader is closed so the group rebalances at once.
+func (c *Consumer) Run(ctx context.Context) error {
+	if c.Window <= 0 {
+		c.Window = 20 * time.Millisecond
+	}
+	if c.Backoff <= 0 {
+		c.Backoff = 100 * time.Millisecond
+	}
+	c.Batch, c.MaxTries = max(c.Batch, 1), max(c.MaxTries, 1)
+	defer c.Reader.Close()
+	for failures := 0; ; {
+		msgs, err := c.fetch(ctx)
+		if len(msgs) > 0 {
+			if c.handle(ctx, msgs) != nil {
+				c.Log.Info("stopping with a batch not done; its messages go to the next member", "messages", len(msgs))
+				return nil
+			}
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err != nil {
+			failures++
+			c.warn(failures, "fetch sale events", err)
+			sleep(ctx, c.wait(failures))
+		} else {
+			failures = 0
+		}
+	}
+}
+
+// fetch waits for a message, then takes what follows within Window, up to Batch.
+func (c *Consumer) fetch(ctx context.Context) ([]kafkago.Message, error) {
+	m, err := c.Reader.FetchMessage(ctx)
+	if err != nil {
+		return nil, err
+	}
+	msgs := []kafkago.Message{m}
+	wctx, cancel := context.WithTimeout(ctx, c.Window)
+	defer cancel()
+	for len(msgs) < c.Batch {
+		m, err := c.Reader.FetchMessage(wctx)
+		if err != nil {
+			break
+		}
+		msgs = append(msgs, m)
+	}
+	return msgs, nil
+}
+
+// handle applies a batch and commits its offsets; errStopped if ctx ended
+// while it waited for MySQL or Kafka.
+func (c *Consumer) handle(ctx context.Context, msgs []kafkago.Message) error {
+	start := time.Now()
+	items := make([]item, 0, len(msgs))
+	for _, m := range msgs {
+		e, err := Decode(m.Value)
+		if err != nil {
+			if err := c.deadLetter(ctx, m, "unknown", err, 1); err != nil {
+				return err
+			}
+			continue
+		}
+		items = append(items, item{m: m, e: e})
+	}
+	if err := c.applyBatch(ctx, items); err != nil {
+		return err
+	}
+	c.commit(ctx, msgs)
+	c.Metrics.BatchSize.Observe(float64(len(msgs)))
+	c.Metrics.Batch.Observe(time.Since(start).Seconds())
+	return nil
+}
+
+// applyBatch applies items in one transaction, retried; if that keeps
+// failing, a message at a time, dead-lettering those that keep failing.
+func (c *Consumer) applyBatch(ctx context.Context, items []item) error {
+	if len(items) == 0 {
+		return nil
+	}
+	if len(items) > 1 {
+		for tries := 1; tries <= batchTries; tries++ {
+			err := c.try(ctx, items)
+			if err == nil || errors.Is(err, errStopped) {
+				return err
+			}
+			c.Log.Warn("batch transaction failed", "messages", len(items), "tries", tries, "err", err)
+		}
+		c.Log.Warn("batch keeps failing: applying its messages one by one", "messages", len(items))
+	}
+	for _, it := range items {
+		if err := c.applyOne(ctx, it); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// applyOne applies one message, up to MaxTries times, then dead-letters it.
+func (c *Consumer) applyOne(ctx context.Context, it item) error {
+	var err error
+	for tries := 1; tries <= c.MaxTries; tries++ {
+		if err = c.try(ctx, []item{it}); err == nil || errors.Is(err, errStopped) {
+			return err
+		}
+		if tries < c.MaxTries && !sleep(ctx, retryPause) {
+			return errStopped
+		}
+	}
+	return c.deadLetter(ctx, it.m, it.e.Type, err, c.MaxTries)
+}
+
+// try applies items once, waiting out transient failures (MySQL down, a
+// deadlock); it returns the first other error, or errStopped.
+func (c *Consumer) try(ctx context.Context, items []item) error {
+	events := make([]sale.Event, len(items))
+	for i, it := range items {
+		events[i] = it.e
+	}
+	for waits := 1; ; waits++ {
+		outcomes, err := c.Apply(context.WithoutCancel(ctx), events)
+		if err == nil {
+			c.record(events, outcomes)
+			return nil
+		}
+		if !c.transient(ctx, err) {
+			c.Metrics.Retries.WithLabelValues("failed").Inc()
+			return err
+		}
+		c.Metrics.Retries.WithLabelValues("transient").Inc()
+		c.warn(waits, "mysql unavailable: waiting, nothing is dead-lettered meanwhile", err)
+		if !sleep(ctx, c.wait(waits)) {
+			return errStopped
+		}
+	}
+}
+
+// transient reports whether err is MySQL being unavailable rather than
+// the events being wrong: a connection error, a deadlock or lock wait
+// timeout, or any error while MySQL does not answer a ping.
+func (c *Consumer) transient(ctx context.Context, err error) bool {
+	if TransientDBError(err) {
+		return true
+	}
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), pingTimeout)
+	defer cancel()
+	return c.Ping(pctx) != nil
+}
+
+// TransientDBError reports whether err says the database could not do the
+// work right now (connection lost, server going away, deadlock, lock wait
+// timeout, too many connections) rather than that the work is wrong.
+func TransientDBError(err error) bool {
+	var ne net.Error
+	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, mysqldriver.ErrInvalidConn) || errors.As(err, &ne) {
+		return true
+	}
+	var me *mysqldriver.MySQLError
+	if errors.As(err, &me) {
+		switch me.Number {
+		case 1040, 1053, 1205, 1213, 1290, 1317, 1927, 2006, 2013:
+			return true
+		}
+	}
+	return false
+}
+
+// record counts the outcomes and, for new orders, the hold → row lag.
+func (c *Consumer) record(events []sale.Event, outcomes []string) {
+	now := time.Now()
+	for i, e := range events {
+		c.Metrics.Events.WithLabelValues(e.Type, outcomes[i]).Inc()
+		if e.Type == sale.EventHoldCreated && outcomes[i] == mysql.EventInserted {
+			c.Metrics.Lag.Observe(max(0, now.Sub(time.UnixMilli(e.At)).Seconds()))
+		}
+	}
+}
+
+// deadLetter sends m to the dead-letter topic (its original key and value;
+// headers naming the error and the source partition and offset), retrying
+// while Kafka refuses.
+func (c *Consumer) deadLetter(ctx context.Context, m kafkago.Message, typ string, cause error, tries int) error {
+	dl := kafka.DeadLetter(m.Key, m.Value, cause, tries, kafka.SourceOf(m)...)
+	for failures := 1; ; failures++ {
+		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), writeTimeout)
+		err := c.DLQ.WriteMessages(wctx, dl)
+		cancel()
+		if err == nil {
+			c.Metrics.DeadLetters.Inc()
+			c.Metrics.Events.WithLabelValues(typ, "dead_lettered").Inc()
+			c.Log.Warn("sale event dead-lettered", "key", string(m.Key), "partition", m.Partition,
+				"offset", m.Offset, "tries", tries, "err", cause)
+			return nil
+		}
+		c.warn(failures, "write dead letter", err)
+		if !sleep(ctx, c.wait(failures)) {
+			return errStopped
+		}
+	}
+}
+
+// commit commits the batch's offsets, once: a commit that fails (a
+// rebalance, Kafka down) is harmless, the messages come again and change
+// nothing, while a commit retried into a later generation could carry
+// offsets of a broker that lost its data.
+func (c *Consumer) commit(ctx context.Context, msgs []kafkago.Message) {
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), commitWait)
+	defer cancel()
+	if err := c.Reader.CommitMessages(cctx, msgs...); err != nil {
+		c.Log.Warn("commit offsets; the batch will be delivered again (harmless)", "messages", len(msgs), "err", err)
+	}
+}
+
+// Decode parses a sale event and checks it has what the order writer needs.
+func Decode(value []byte) (sale.Event, error) {
+	var e sale.Event
+	if err := json.Unmarshal(value, &e); err != nil {
+		return e, fmt.Errorf("not a sale event: %w", err)
+	}
+	switch {
+	case e.Type != sale.EventHoldCreated && e.Type != sale.EventHoldReleased && e.Type != sale.EventHoldSold:
+		return e, fmt.Errorf("sale event of unknown type %q", e.Type)
+	case e.OrderNo == "" || len(e.OrderNo) > 40:
+		return e, fmt.Errorf("sale event with order number %q", e.OrderNo)
+	case e.SessionID <= 0 || e.UserID <= 0 || e.AmountCents < 0 || e.At <= 0:
+		return e, fmt.Errorf("sale event %s lacks session, user, amount or time", e.OrderNo)
+	case e.Type == sale.EventHoldCreated && (len(e.SeatIDs) == 0 || e.ExpiresAt <= 0):
+		return e, fmt.Errorf("hold.created %s lacks seats or expiry", e.OrderNo)
+	}
+	return e, nil
+}
+
+// wait is the pause before retry n (from 1): Backoff doubling up to 2 s.
+func (c *Consumer) wait(n int) time.Duration {
+	d := c.Backoff
+	for i := 1; i < n && d < maxWait; i++ {
+		d *= 2
+	}
+	return min(d, maxWait)
+}
+
+// warn logs the first failure of a retry and every logEvery-th after it.
+func (c *Consumer) warn(failures int, what string, err error) {
+	if failures == 1 || failures%logEvery == 0 {
+		c.Log.Warn(what, "err", err, "failures", failures)
+	}
+}
+
+// sleep waits d or until ctx ends; false if ctx ended.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}

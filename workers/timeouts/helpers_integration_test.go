@@ -1,0 +1,248 @@
+//go:build integration
+
+package timeouts_test
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/prometheus/client_golang/prometheus"
+	goredis "github.com/redis/go-redis/v9"
+
+	"boxoffice/internal/kafka"
+	"boxoffice/internal/payments"
+	"boxoffice/internal/redis"
+	"boxoffice/internal/sale"
+	"boxoffice/internal/testenv"
+	"boxoffice/workers/timeouts"
+)
+
+// settle is how long asynchronous effects (the shared timeouts daemon, the
+// relay and the orders daemon) may take before a test gives up.
+const settle = 20 * time.Second
+
+// fixture is a session on sale with buyers, and the stores to check.
+type fixture struct {
+	sess   *testenv.Session
+	buyers []testenv.Buyer
+	edge   *testenv.Client
+	rdb    *goredis.Client
+	db     *sqlx.DB
+}
+
+func newFixture(t *testing.T, spec testenv.SessionSpec, buyers int) *fixture {
+	t.Helper()
+	s, b := testenv.OnSale(t, spec, buyers)
+	return &fixture{sess: s, buyers: b, edge: testenv.Edge(t), rdb: saleRedis(t), db: testenv.DB(t)}
+}
+
+func saleRedis(t *testing.T) *goredis.Client {
+	t.Helper()
+	rdb := redis.NewSale(testenv.Config(t))
+	t.Cleanup(func() { rdb.Close() })
+	return rdb
+}
+
+// grab holds seats for buyer i through the edge and returns the order
+// number; a rate-limited grab is tried again.
+func (f *fixture) grab(t *testing.T, i int, seats ...int64) string {
+	t.Helper()
+	r := f.tryGrab(t, i, seats...)
+	if r.Status != http.StatusCreated {
+		t.Fatalf("grab %v = %d %s", seats, r.Status, r.Body)
+	}
+	return r.JSON["order_no"].(string)
+}
+
+// tryGrab sends one grab, waiting out rate limits (the edge is shared).
+func (f *fixture) tryGrab(t *testing.T, i int, seats ...int64) *testenv.Response {
+	t.Helper()
+	for try := 0; ; try++ {
+		r := f.edge.As(f.buyers[i].Token).Grab(t, f.sess.ID, testenv.Unique(), seats...)
+		if r.Status != http.StatusTooManyRequests || try == 20 {
+			return r
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// hold reads a hold from the sale Redis.
+func (f *fixture) hold(t *testing.T, no string) *sale.Hold {
+	t.Helper()
+	h, err := sale.GetHold(context.Background(), f.rdb, no)
+	if err != nil {
+		t.Fatalf("hold %s: %v", no, err)
+	}
+	return h
+}
+
+// status is an order's status in MySQL, "" if it has no row.
+func (f *fixture) status(t *testing.T, no string) string {
+	t.Helper()
+	var s string
+	err := f.db.Get(&s, `SELECT status FROM orders WHERE order_no = ?`, no)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// waitStatus waits until order no has status want in MySQL.
+func (f *fixture) waitStatus(t *testing.T, no, want string) {
+	t.Helper()
+	eventually(t, settle, func() (bool, string) {
+		got := f.status(t, no)
+		return got == want, fmt.Sprintf("order %s is %q in MySQL, want %s", no, got, want)
+	})
+}
+
+// waitHold waits until order no's hold is in state want.
+func (f *fixture) waitHold(t *testing.T, no, want string) *sale.Hold {
+	t.Helper()
+	var h *sale.Hold
+	eventually(t, settle, func() (bool, string) {
+		h = f.hold(t, no)
+		return h.State == want, fmt.Sprintf("hold %s is %s, want %s", no, h.State, want)
+	})
+	return h
+}
+
+// seats reads the session's seat states.
+func (f *fixture) seats(t *testing.T) map[string]string {
+	t.Helper()
+	m, err := f.rdb.HGetAll(context.Background(), sale.KeysFor(f.sess.ID).Key("seats")).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// wantConsistent fails if the session's counters disagree with its seats.
+func (f *fixture) wantConsistent(t *testing.T) {
+	t.Helper()
+	problems, err := sale.Audit(context.Background(), f.rdb, f.sess.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		t.Errorf("session %d: %s", f.sess.ID, p)
+	}
+}
+
+// eventually polls cond every 100 ms until it holds or timeout passes; the
+// failure names what cond last said was missing.
+func eventually(t *testing.T, timeout time.Duration, cond func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		ok, missing := cond()
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after %s: %s", timeout, missing)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// kafkaEvents reads the sale-events topic from its start in a new consumer
+// group and returns the events of the sessions sids by order number, every
+// message as read (a redelivery appears twice), once done says they are
+// complete; at the deadline it fails the test with what done last said
+// was missing.
+func kafkaEvents(t *testing.T, sids []int64, done func(map[string][]sale.Event) (bool, string)) map[string][]sale.Event {
+	t.Helper()
+	cfg := testenv.Config(t)
+	r := kafka.NewReader(cfg.KafkaBrokers, cfg.KafkaTopic, "test-timeouts-"+testenv.Unique(), nil)
+	defer r.Close()
+	want := map[int64]bool{}
+	for _, sid := range sids {
+		want[sid] = true
+	}
+	out := map[string][]sale.Event{}
+	deadline := time.Now().Add(settle)
+	for {
+		ok, missing := done(out)
+		if ok {
+			return out
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after %s reading %s: %s", settle, cfg.KafkaTopic, missing)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+		m, err := r.FetchMessage(ctx) // never committed: the group is thrown away
+		cancel()
+		if err != nil {
+			continue
+		}
+		var e sale.Event
+		if json.Unmarshal(m.Value, &e) == nil && want[e.SessionID] {
+			out[e.OrderNo] = append(out[e.OrderNo], e)
+		}
+	}
+}
+
+// countType counts events of type typ; distinct counts events with the
+// same id and time once (a redelivery of one event is not a second one).
+func countType(events []sale.Event, typ string, distinct bool) int {
+	seen := map[string]bool{}
+	n := 0
+	for _, e := range events {
+		key := fmt.Sprint(e.ID, e.At)
+		if e.Type == typ && !(distinct && seen[key]) {
+			n++
+		}
+		seen[key] = true
+	}
+	return n
+}
+
+// service is an in-process timeouts service against the test stack, with
+// its own metrics registry.
+func service(t *testing.T, set timeouts.Settings, gw timeouts.Gateway) *timeouts.Service {
+	t.Helper()
+	cfg := testenv.Config(t)
+	if gw == nil {
+		gw = payments.NewGateway(cfg.PaygwURL, cfg.PaySecret, 2*time.Second)
+	}
+	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	return timeouts.New(set, testenv.DB(t), saleRedis(t), gw, log, prometheus.NewRegistry())
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) { w.t.Log(string(p)); return len(p), nil }
+
+// insertOrder writes an order row with its items straight into MySQL, as
+// the orders daemon would from a hold.created the sale Redis then lost.
+func (f *fixture) insertOrder(t *testing.T, buyer int, status string, due time.Time, seats ...int64) string {
+	t.Helper()
+	no := fmt.Sprintf("B%d-%d-9%s", f.sess.ID, time.Now().UnixMilli(), testenv.Unique()[:6])
+	var payDeadline any
+	expire := due
+	if status == "PAYING" {
+		payDeadline, expire = due, due.Add(-time.Minute)
+	}
+	res, err := f.db.Exec(`INSERT INTO orders (order_no, session_id, user_id, status, amount_cents, expire_at, pay_deadline)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, no, f.sess.ID, f.buyers[buyer].ID, status, 100*len(seats), expire, payDeadline)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, _ := res.LastInsertId()
+	for _, seat := range seats {
+		if _, err := f.db.Exec(`INSERT INTO order_items (order_id, session_id, seat_id, price_cents) VALUES (?, ?, ?, 100)`,
+			id, f.sess.ID, seat); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return no
+}

@@ -1,0 +1,38 @@
+package timeouts
+
+import "github.com/prometheus/client_golang/prometheus"
+
+// metrics are the timeouts daemon's counters.
+type metrics struct {
+	released      *prometheus.CounterVec // source: scan, sweep
+	confirmed     *prometheus.CounterVec // source, outcome of the settlement
+	gatewayErrors prometheus.Counter
+	swept         *prometheus.CounterVec // action: cancelled (hold lost), resolved
+	reemitted     *prometheus.CounterVec // kind: order (no row), final (the row missed the end)
+	contention    *prometheus.CounterVec // lease: session, sweep, reconcile
+	passErrors    *prometheus.CounterVec // worker: scan, sweep, reconcile
+}
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	counter := func(name, help string, labels ...string) *prometheus.CounterVec {
+		c := prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "boxoffice", Subsystem: "timeouts",
+			Name: name, Help: help}, labels)
+		reg.MustRegister(c)
+		return c
+	}
+	m := &metrics{
+		released: counter("released_total", "Holds released because they expired, by who found them (scan, sweep).", "source"),
+		confirmed: counter("confirmed_total",
+			"PAYING holds past their deadline that the gateway said were paid, by source and settlement outcome.", "source", "outcome"),
+		gatewayErrors: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "boxoffice", Subsystem: "timeouts",
+			Name: "gateway_errors_total", Help: "Payment status queries the gateway did not answer; the hold waits for the next pass."}),
+		swept: counter("swept_total",
+			"Overdue MySQL orders the backstop sweep ended, by action (resolved as the scan would; cancelled: the sale Redis had lost the hold).", "action"),
+		reemitted: counter("reemitted_total",
+			"Orders whose sale events the reconciler wrote to the outbox again, by kind (order: no row; final: the row missed its end).", "kind"),
+		contention: counter("lease_contention_total", "Leases another timeouts process held, by lease.", "lease"),
+		passErrors: counter("pass_errors_total", "Passes that ended with an error, by worker.", "worker"),
+	}
+	reg.MustRegister(m.gatewayErrors)
+	return m
+}

@@ -1,0 +1,66 @@
+//go:build integration
+
+package timeouts_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"boxoffice/internal/sale"
+	"boxoffice/internal/testenv"
+)
+
+// The shared timeouts daemon of the test stack sweeps every 2 s
+// (BOXOFFICE_SWEEP_INTERVAL in the Makefile).
+
+func TestSweep(t *testing.T) {
+	f := newFixture(t, testenv.SessionSpec{Seats: 6, HoldSeconds: 2}, 2)
+	ctx := context.Background()
+	seat := f.sess.SeatIDs
+
+	// wantCancelled waits for an order the sale Redis never had to end
+	// TIMEOUT_CANCELLED with its seats freed.
+	wantCancelled := func(t *testing.T, no string) {
+		t.Helper()
+		f.waitStatus(t, no, "TIMEOUT_CANCELLED")
+		var reason string
+		var live int
+		if err := f.db.Get(&reason, `SELECT cancel_reason FROM orders WHERE order_no = ?`, no); err != nil || reason != "timeout" {
+			t.Errorf("cancel_reason = %q (%v), want timeout", reason, err)
+		}
+		if err := f.db.Get(&live, `SELECT COUNT(*) FROM order_items oi JOIN orders o ON o.id = oi.order_id
+			WHERE o.order_no = ? AND oi.active = 1`, no); err != nil || live != 0 {
+			t.Errorf("%d items still active (%v)", live, err)
+		}
+	}
+
+	t.Run("LostHoldLocked", func(t *testing.T) {
+		wantCancelled(t, f.insertOrder(t, 0, "LOCKED", time.Now().Add(-10*time.Second), seat[0]))
+	})
+	t.Run("LostHoldPaying", func(t *testing.T) {
+		wantCancelled(t, f.insertOrder(t, 0, "PAYING", time.Now().Add(-10*time.Second), seat[1]))
+	})
+	t.Run("NotDueLeftAlone", func(t *testing.T) {
+		no := f.insertOrder(t, 1, "LOCKED", time.Now().Add(time.Hour), seat[2])
+		overdue := f.insertOrder(t, 1, "LOCKED", time.Now().Add(-10*time.Second), seat[3])
+		wantCancelled(t, overdue) // a sweep ran after both were written
+		if got := f.status(t, no); got != "LOCKED" {
+			t.Errorf("an order due in an hour is %s, want LOCKED", got)
+		}
+	})
+	t.Run("LostExpiryEntry", func(t *testing.T) {
+		// The hold is in the sale Redis but its expiry entry is gone: only
+		// the sweep can find it.
+		no := f.grab(t, 1, seat[4])
+		if err := f.rdb.ZRem(ctx, sale.KeysFor(f.sess.ID).Key("expiry"), no).Err(); err != nil {
+			t.Fatal(err)
+		}
+		f.waitStatus(t, no, "LOCKED")
+		if h := f.waitHold(t, no, sale.HoldReleased); h.Reason != "timeout" {
+			t.Errorf("reason = %q, want timeout", h.Reason)
+		}
+		f.wantConsistent(t)
+		f.waitStatus(t, no, "TIMEOUT_CANCELLED")
+	})
+}
