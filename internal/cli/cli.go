@@ -87,7 +87,7 @@ func notBuilt(*config.Config, []string) error {
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: boxoffice <command> [args]\n\ncommands:")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.usage)
+		fmt.Fprintf(w, "  %-12s %s\n", c.name, c.usage)
 	}
 	fmt.Fprintln(w, "\nSettings come from BOXOFFICE_* environment variables; see 'boxoffice config env'.")
 }
