@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/jmoiron/sqlx"
 
 	"boxoffice/internal/auth"
 	"boxoffice/internal/boxoffice"
@@ -24,7 +25,7 @@ func (s *Server) mountBuyers(g *gin.RouterGroup) {
 	g.POST("/auth/login", s.login)
 	buyer := g.Group("", web.RequireRole(s.Keys, s.Log, auth.RoleUser))
 	buyer.POST("/sessions/:id/reservations", s.reserve)
-	buyer.GET("/me/reservations", s.myReservations)
+	buyer.GET("/me/reservations", mine(s, mysql.ReservationsOf))
 }
 
 type credentialsRequest struct {
@@ -128,17 +129,20 @@ func reservable(s *boxoffice.Session, now time.Time) error {
 		With("opens_at", s.ReserveOpensAt.UTC()).With("closes_at", s.ReserveClosesAt.UTC())
 }
 
-func (s *Server) myReservations(c *gin.Context) {
-	page, err := web.Paging(c)
-	if err != nil {
-		web.Error(c, s.Log, err)
-		return
+// mine answers a paged list of the buyer's own rows, newest first.
+func mine[T any](s *Server, list func(ctx context.Context, db *sqlx.DB, userID int64, limit, offset int) ([]T, int, error)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		page, err := web.Paging(c)
+		if err != nil {
+			web.Error(c, s.Log, err)
+			return
+		}
+		items, total, err := list(c.Request.Context(), s.DB, web.Claims(c).UserID(), page.PerPage, page.Offset())
+		if err != nil {
+			web.Error(c, s.Log, err)
+			return
+		}
+		c.Header("Cache-Control", "no-store")
+		c.JSON(http.StatusOK, web.List[T]{Items: items, Page: page.Page, PerPage: page.PerPage, Total: total})
 	}
-	items, total, err := mysql.ReservationsOf(c.Request.Context(), s.DB, web.Claims(c).UserID(), page.PerPage, page.Offset())
-	if err != nil {
-		web.Error(c, s.Log, err)
-		return
-	}
-	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusOK, web.List[mysql.Reservation]{Items: items, Page: page.Page, PerPage: page.PerPage, Total: total})
 }

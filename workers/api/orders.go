@@ -25,7 +25,7 @@ func (s *Server) mountOrders(g *gin.RouterGroup) {
 	buyer.POST("/orders/:no/pay", s.pay)
 	buyer.POST("/orders/:no/cancel", s.cancel)
 	buyer.GET("/orders/:no", s.order)
-	buyer.GET("/me/orders", s.myOrders)
+	buyer.GET("/me/orders", mine(s, mysql.OrdersOf))
 	g.POST("/payments/notify", s.notify)
 }
 
@@ -200,20 +200,4 @@ func (s *Server) fillPrices(ctx context.Context, sid int64, items []mysql.OrderI
 		}
 	}
 	return nil
-}
-
-// myOrders lists the buyer's orders, newest first, paged.
-func (s *Server) myOrders(c *gin.Context) {
-	page, err := web.Paging(c)
-	if err != nil {
-		web.Error(c, s.Log, err)
-		return
-	}
-	items, total, err := mysql.OrdersOf(c.Request.Context(), s.DB, web.Claims(c).UserID(), page.PerPage, page.Offset())
-	if err != nil {
-		web.Error(c, s.Log, err)
-		return
-	}
-	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusOK, web.List[mysql.Order]{Items: items, Page: page.Page, PerPage: page.PerPage, Total: total})
 }

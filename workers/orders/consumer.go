@@ -13,6 +13,7 @@ import (
 	mysqldriver "github.com/go-sql-driver/mysql"
 	kafkago "github.com/segmentio/kafka-go"
 
+	"boxoffice/internal/daemon"
 	"boxoffice/internal/kafka"
 	"boxoffice/internal/mysql"
 	"boxoffice/internal/sale"
@@ -99,7 +100,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 		if err != nil {
 			failures++
 			c.warn(failures, "fetch sale events", err)
-			sleep(ctx, c.wait(failures))
+			daemon.Sleep(ctx, c.wait(failures))
 		} else {
 			failures = 0
 		}
@@ -180,7 +181,7 @@ func (c *Consumer) applyOne(ctx context.Context, it item) error {
 		if err = c.try(ctx, []item{it}); err == nil || errors.Is(err, errStopped) {
 			return err
 		}
-		if tries < c.MaxTries && !sleep(ctx, retryPause) {
+		if tries < c.MaxTries && !daemon.Sleep(ctx, retryPause) {
 			return errStopped
 		}
 	}
@@ -206,7 +207,7 @@ func (c *Consumer) try(ctx context.Context, items []item) error {
 		}
 		c.Metrics.Retries.WithLabelValues("transient").Inc()
 		c.warn(waits, "mysql unavailable: waiting, nothing is dead-lettered meanwhile", err)
-		if !sleep(ctx, c.wait(waits)) {
+		if !daemon.Sleep(ctx, c.wait(waits)) {
 			return errStopped
 		}
 	}
@@ -270,7 +271,7 @@ func (c *Consumer) deadLetter(ctx context.Context, m kafkago.Message, typ string
 			return nil
 		}
 		c.warn(failures, "write dead letter", err)
-		if !sleep(ctx, c.wait(failures)) {
+		if !daemon.Sleep(ctx, c.wait(failures)) {
 			return errStopped
 		}
 	}
@@ -320,17 +321,5 @@ func (c *Consumer) wait(n int) time.Duration {
 func (c *Consumer) warn(failures int, what string, err error) {
 	if failures == 1 || failures%logEvery == 0 {
 		c.Log.Warn(what, "err", err, "failures", failures)
-	}
-}
-
-// sleep waits d or until ctx ends; false if ctx ended.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
 	}
 }

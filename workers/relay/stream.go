@@ -13,6 +13,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 	kafkago "github.com/segmentio/kafka-go"
 
+	"boxoffice/internal/daemon"
 	"boxoffice/internal/kafka"
 	"boxoffice/internal/sale"
 )
@@ -104,10 +105,10 @@ func (r *Relay) Run(ctx context.Context) error {
 		case err != nil && ctx.Err() == nil:
 			failures++
 			r.warn(failures, "read outbox", err)
-			sleep(ctx, backoff(failures))
+			daemon.Sleep(ctx, backoff(failures))
 		case len(batch) == 0:
 			failures = 0
-			sleep(ctx, idle)
+			daemon.Sleep(ctx, idle)
 			idle = min(2*idle, pollMax)
 		}
 	}
@@ -355,7 +356,7 @@ func (r *Relay) publish(ctx context.Context, w Publisher, msgs []kafkago.Message
 		failures++
 		r.Metrics.PublishErrors.Inc()
 		r.warn(failures, what, err, "messages", len(msgs))
-		if !sleep(ctx, backoff(failures)) {
+		if !daemon.Sleep(ctx, backoff(failures)) {
 			r.Log.Warn(what+": stopping with the batch unpublished; it stays pending for the next relay", "messages", len(msgs))
 			return false
 		}
@@ -384,7 +385,7 @@ func (r *Relay) ack(ctx context.Context, batch []entry) {
 		if err == nil {
 			return
 		}
-		if attempt >= 5 || !sleep(ctx, backoff(attempt)) {
+		if attempt >= 5 || !daemon.Sleep(ctx, backoff(attempt)) {
 			r.Log.Error("acknowledge published entries; they will be reclaimed and published again",
 				"entries", len(batch), "err", err)
 			return
@@ -435,16 +436,4 @@ func backoff(n int) time.Duration {
 		d *= 2
 	}
 	return min(d, maxBackoff)
-}
-
-// sleep waits d or until ctx ends; false if ctx ended.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }
