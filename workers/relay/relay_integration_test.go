@@ -7,14 +7,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -235,8 +233,7 @@ func TestTwoRelays(t *testing.T) {
 	const n = 300
 	s, buyers := testenv.OnSale(t, testenv.SessionSpec{Seats: n, Limit: 1}, n)
 	testenv.WaitRelayed(t, s.ID)
-	addr := freeAddr(t)
-	startRelay(t, addr) // it reads the session list as it starts
+	addr := testenv.StartDaemon(t, "relay", "BOXOFFICE_RELAY_ADDR") // it reads the session list as it starts
 	tail := testenv.NewKafkaTail(t, cfg.KafkaTopic)
 	firstBefore := relayed(t, cfg.RelayAddr)
 	brokerPid := readPid(t, filepath.Join(cfg.RunDir, "pids", "devkafka.pid"))
@@ -277,49 +274,6 @@ func TestTwoRelays(t *testing.T) {
 	}
 }
 
-// startRelay runs another relay process with its health address at addr,
-// stopped (SIGTERM) when the test ends.
-func startRelay(t *testing.T, addr string) {
-	t.Helper()
-	logFile := filepath.Join(t.TempDir(), "relay.log")
-	out, err := os.Create(logFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := testenv.Command(t, []string{"BOXOFFICE_RELAY_ADDR=" + addr}, "relay")
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start a second relay: %v", err)
-	}
-	var once sync.Once
-	stop := func() {
-		once.Do(func() {
-			_ = cmd.Process.Signal(syscall.SIGTERM)
-			_ = cmd.Wait()
-			out.Close()
-			if t.Failed() {
-				b, _ := os.ReadFile(logFile)
-				t.Logf("second relay's log:\n%s", b)
-			}
-		})
-	}
-	t.Cleanup(stop)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		resp, err := http.Get("http://" + addr + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the second relay is not ready at %s after 10 s", addr)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 // relayed reads boxoffice_relay_events_total from a relay's metrics.
 func relayed(t *testing.T, addr string) float64 {
 	t.Helper()
@@ -337,15 +291,4 @@ func relayed(t *testing.T, addr string) float64 {
 	}
 	t.Fatalf("no boxoffice_relay_events_total at %s", addr)
 	return 0
-}
-
-// freeAddr returns a loopback address with a port free right now.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }

@@ -6,12 +6,8 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -186,7 +182,7 @@ func TestLeaseHeldElsewhere(t *testing.T) {
 }
 
 func TestTwoProcesses(t *testing.T) {
-	second := startTimeouts(t)
+	second := testenv.StartDaemon(t, "timeouts", "BOXOFFICE_TIMEOUTS_ADDR")
 	const sessions, holds = 3, 6
 	var fs []*fixture
 	var sids []int64
@@ -247,44 +243,4 @@ func counters(t *testing.T, addr string) string {
 		}
 	}
 	return strings.Join(out, "\n")
-}
-
-// startTimeouts runs a second timeouts process beside the test stack's
-// until the test ends and returns its address; its log goes to the test's
-// temp folder.
-func startTimeouts(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	logPath := filepath.Join(t.TempDir(), "timeouts.log")
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := testenv.Command(t, []string{"BOXOFFICE_TIMEOUTS_ADDR=" + addr}, "timeouts")
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		_ = cmd.Wait()
-		logFile.Close()
-		if b, _ := os.ReadFile(logPath); t.Failed() || strings.Contains(string(b), `"level":"ERROR"`) {
-			t.Logf("second timeouts process log:\n%s", b)
-		}
-	})
-	eventually(t, 10*time.Second, func() (bool, string) {
-		resp, err := http.Get("http://" + addr + "/readyz")
-		if err != nil {
-			return false, fmt.Sprintf("second timeouts process not ready: %v", err)
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK, fmt.Sprintf("second timeouts process /readyz = %d", resp.StatusCode)
-	})
-	return addr
 }
