@@ -177,18 +177,43 @@ func (w *orderWrite) insert(ctx context.Context) error {
 			if r.reason != "" {
 				reason = r.reason
 			}
-			rows[i] = "(?, ?, ?, ?, ?, ?, ?, ?)"
-			args = append(args, r.OrderNo, r.e.SessionID, r.e.UserID, r.Status, r.e.AmountCents, r.expireAt, paidAt, reason)
+			createdAt := sale.HeldAt(r.OrderNo)
+			if createdAt.IsZero() {
+				createdAt = time.Now()
+			}
+			rows[i] = "(?, ?, ?, ?, ?, ?, ?, ?, ?)"
+			args = append(args, r.OrderNo, r.e.SessionID, r.e.UserID, r.Status, r.e.AmountCents, r.expireAt, paidAt, reason, createdAt)
 		}
 		if _, err := w.tx.ExecContext(ctx, `INSERT INTO orders (order_no, session_id, user_id, status,
-			amount_cents, expire_at, paid_at, cancel_reason) VALUES `+strings.Join(rows, ", "), args...); err != nil {
+			amount_cents, expire_at, paid_at, cancel_reason, created_at) VALUES `+strings.Join(rows, ", "), args...); err != nil {
 			return fmt.Errorf("insert %d orders (first %s): %w", len(part), part[0].OrderNo, err)
 		}
 		if err := w.ids(ctx, part); err != nil {
 			return err
 		}
+		if err := w.flagRefunds(ctx, part); err != nil {
+			return err
+		}
 	}
 	return w.insertItems(ctx)
+}
+
+// flagRefunds carries a refund flag over from payments settled before
+// their order row was written (money for a hold already released).
+func (w *orderWrite) flagRefunds(ctx context.Context, part []*orderRow) error {
+	nos := make([]string, len(part))
+	for i, r := range part {
+		nos[i] = r.OrderNo
+	}
+	q, args, err := sqlx.In(`UPDATE orders o JOIN payments p ON p.order_no = o.order_no AND p.refund_required = 1
+		SET o.refund_required = 1 WHERE o.order_no IN (?)`, nos)
+	if err == nil {
+		_, err = w.tx.ExecContext(ctx, q, args...)
+	}
+	if err != nil {
+		return fmt.Errorf("flag refunds of new orders: %w", err)
+	}
+	return nil
 }
 
 // ids reads the ids of freshly inserted orders.

@@ -59,6 +59,20 @@ func SessionOf(orderNo string) (int64, error) {
 	return id, nil
 }
 
+// HeldAt returns when the hold of an order number was made (its middle
+// part), or the zero time.
+func HeldAt(orderNo string) time.Time {
+	parts := strings.Split(orderNo, "-")
+	if len(parts) != 3 {
+		return time.Time{}
+	}
+	ms, err := strconv.ParseInt(parts[1], 10, 64)
+	if err != nil {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms).UTC()
+}
+
 // GetHold reads a hold; ENOTFOUND if the sale Redis has none by that number.
 func GetHold(ctx context.Context, rdb *goredis.Client, orderNo string) (*Hold, error) {
 	sid, err := SessionOf(orderNo)

@@ -122,16 +122,3 @@ func TestReleaseConfirmPay(t *testing.T) {
 		}
 	})
 }
-
-func TestSessionOf(t *testing.T) {
-	for no, want := range map[string]int64{"B12-1763720000123-5": 12, "B1-1-1": 1} {
-		if got, err := sale.SessionOf(no); got != want || err != nil {
-			t.Errorf("SessionOf(%q) = %d, %v", no, got, err)
-		}
-	}
-	for _, no := range []string{"", "12-1-1", "Bx-1-1", "B-1", "B0-1-1"} {
-		if _, err := sale.SessionOf(no); err == nil {
-			t.Errorf("SessionOf(%q) accepted", no)
-		}
-	}
-}

@@ -69,7 +69,7 @@ type entry struct {
 const (
 	hotFor      = 30 * time.Second        // a stream with entries this recent is read every round
 	coldEvery   = 250 * time.Millisecond  // how often every stream is read
-	refreshIdle = time.Second             // how often the session list is read
+	refreshIdle = 250 * time.Millisecond  // how often the session list is read
 	pruneEvery  = time.Minute             // how often dead consumers are removed
 	pruneIdle   = time.Hour               // a consumer idle this long with nothing pending is dead
 	maxBackoff  = 5 * time.Second         // longest wait between retries
