@@ -35,6 +35,8 @@ type Params struct {
 	SaleRedisPort  string
 	RedisTimeoutMS int64
 	RedisPool      int
+	StateRefresh   float64 // seconds between sale state refreshes
+	SeatsTTL       float64 // seconds a seat map copy is current
 	RateIP         string
 	BurstIP        int
 	RateUser       string
@@ -61,6 +63,7 @@ func ParamsFor(cfg *config.Config) (Params, error) {
 	p := Params{Workers: cfg.EdgeWorkers, EdgeAddr: cfg.EdgeAddr, APIAddr: cfg.APIAddr, LuaDir: lua,
 		CacheRedisHost: host, CacheRedisPort: port, SaleRedisHost: saleHost, SaleRedisPort: salePort,
 		RedisTimeoutMS: cfg.EdgeRedisTimeout.Milliseconds(), RedisPool: cfg.EdgeRedisPool,
+		StateRefresh: cfg.EdgeStateRefresh.Seconds(), SeatsTTL: cfg.EdgeSeatsTTL.Seconds(),
 		RateIP: cfg.EdgeRateIP, BurstIP: cfg.EdgeBurstIP, RateUser: cfg.EdgeRateUser, BurstUser: cfg.EdgeBurstUser,
 		RealIPFrom: cfg.EdgeRealIPFrom}
 	if u, err := user.Current(); err == nil && u.Uid == "0" {

@@ -32,6 +32,8 @@ type Config struct {
 	EdgeBurstUser    int
 	EdgeRedisTimeout time.Duration
 	EdgeRedisPool    int
+	EdgeStateRefresh time.Duration
+	EdgeSeatsTTL     time.Duration
 	EdgeRealIPFrom   []string
 	APIAddr          string
 	NotifyAddr       string

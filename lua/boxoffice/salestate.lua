@@ -1,7 +1,8 @@
 -- What the edge knows of each session without asking Redis per request:
 -- the sold-out flag, the seat limit and the Bloom filter of reserved
--- buyers. A timer on one worker refreshes them every 500 ms for sessions
--- seen in the last minute, so a flag is at most about 1 s stale. Until a
+-- buyers. A timer on one worker refreshes them every cfg.state_refresh
+-- seconds (0.5 by default) for sessions seen in the last minute, so a flag
+-- is at most about twice that stale. Until a
 -- session's filter is loaded, requests pass to the script, whose reserved
 -- set is definitive.
 local bloom = require "boxoffice.bloom"
@@ -13,7 +14,6 @@ local match = string.match
 
 local _M = { _VERSION = "0.1" }
 
-local REFRESH = 0.5
 local ACTIVE_TTL = 60
 
 -- Per-worker copy of each session's filter bits, so a request does not
@@ -127,7 +127,7 @@ end
 
 -- start runs the refresh timer; call it from init_worker on one worker.
 function _M.start(cfg)
-    local ok, err = ngx.timer.every(REFRESH, refresh, cfg)
+    local ok, err = ngx.timer.every(cfg.state_refresh, refresh, cfg)
     if not ok then
         ngx.log(ngx.ERR, "cannot start the sale state timer: ", err)
     end

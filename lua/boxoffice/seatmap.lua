@@ -1,5 +1,6 @@
 -- GET /api/sale/sessions/{sid}/seats: live seat states (id → AVAILABLE,
--- LOCKED or SOLD), micro-cached in shared memory for at most 1 s. One
+-- LOCKED or SOLD), micro-cached in shared memory for cfg.seats_ttl seconds
+-- (1 by default). One
 -- request per node refreshes an expired copy; the others serve the copy
 -- that just expired rather than queue on Redis.
 local redisconn = require "boxoffice.redisconn"
@@ -11,8 +12,7 @@ local byte = string.byte
 
 local _M = { _VERSION = "0.1" }
 
-local FRESH = 1     -- seconds a copy is served as current
-local STALE = 10    -- seconds an expired copy may stand in during a refresh
+local STALE = 10 -- seconds an expired copy may stand in during a refresh
 local NAMES = { [65] = "AVAILABLE", [76] = "LOCKED", [83] = "SOLD" }
 
 local function shm()
@@ -67,7 +67,7 @@ function _M.serve(cfg)
         return send(fresh)
     end
     local stale = d:get("stale:" .. sid)
-    if stale and not d:add("lock:" .. sid, true, FRESH) then
+    if stale and not d:add("lock:" .. sid, true, cfg.seats_ttl) then
         return send(stale)
     end
     local json, err = fetch(cfg, sid)
@@ -79,7 +79,7 @@ function _M.serve(cfg)
         end
         return response.error(503, "unavailable", "seat states are unavailable; try again shortly", { retry_after = 1 })
     end
-    d:set("fresh:" .. sid, json, FRESH)
+    d:set("fresh:" .. sid, json, cfg.seats_ttl)
     d:set("stale:" .. sid, json, STALE)
     return send(json)
 end
