@@ -6,7 +6,7 @@ BIN := bin/boxoffice
 GO  ?= go
 
 # Debian packages the stack and the tests need.
-APT_PACKAGES := nginx libnginx-mod-http-lua libnginx-mod-http-cache-purge \
+APT_PACKAGES := nginx libnginx-mod-http-lua \
 	lua-resty-core lua-resty-lrucache lua-nginx-redis lua-nginx-string \
 	lua-cjson lua-luaossl luajit2 lua-busted lua-check \
 	redis-server redis-tools mariadb-server mariadb-client curl ca-certificates
