@@ -120,3 +120,27 @@ func EventFromHold(h *Hold) []Event {
 	}
 	return out
 }
+
+// Retire drops session id from Sessions once nothing of its sale can still
+// move: it is CLOSED, no hold waits in its expiry queue and its outbox is
+// drained. The caller must first have checked that MySQL has every hold's
+// final state (the reconciler does). It reports whether it retired it.
+// After that no script writes the session's outbox: a late payment or
+// cancel finds the hold already ended.
+func Retire(ctx context.Context, rdb *goredis.Client, id int64) (bool, error) {
+	k := KeysFor(id)
+	pipe := rdb.Pipeline()
+	state := pipe.HGet(ctx, k.Key("meta"), "state")
+	due := pipe.ZCard(ctx, k.Key("expiry"))
+	queued := pipe.XLen(ctx, k.Key("outbox"))
+	if _, err := pipe.Exec(ctx); err != nil && err != goredis.Nil {
+		return false, unavailable(err)
+	}
+	if state.Val() != "CLOSED" || due.Val() != 0 || queued.Val() != 0 {
+		return false, nil
+	}
+	if err := rdb.SRem(ctx, Sessions, id).Err(); err != nil {
+		return false, unavailable(err)
+	}
+	return true, nil
+}

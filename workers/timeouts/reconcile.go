@@ -40,11 +40,25 @@ func (s *Service) Reconcile(ctx context.Context) error {
 		if ctx.Err() != nil || !l.keep(ctx) {
 			break
 		}
-		if err := s.reconcileSession(ctx, sid); err != nil {
+		settled, err := s.reconcileSession(ctx, sid)
+		if err == nil && settled {
+			err = s.retire(ctx, sid)
+		}
+		if err != nil {
 			errs = append(errs, fmt.Errorf("session %d: %w", sid, err))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// retire drops a closed session whose holds MySQL has all settled from the
+// sessions the daemons watch, so their work does not grow with history.
+func (s *Service) retire(ctx context.Context, sid int64) error {
+	retired, err := sale.Retire(ctx, s.rdb, sid)
+	if retired {
+		s.log.Info("retired a closed, settled session", "session", sid)
+	}
+	return err
 }
 
 // scannedHold is a hold record with the time it ended, which the scripts
@@ -65,16 +79,18 @@ func (h *scannedHold) endedAt() int64 {
 	return 0
 }
 
-// reconcileSession scans the holds of session sid in batches.
-func (s *Service) reconcileSession(ctx context.Context, sid int64) error {
+// reconcileSession scans the holds of session sid in batches. It reports
+// whether every hold has ended over a grace ago with MySQL knowing its end.
+func (s *Service) reconcileSession(ctx context.Context, sid int64) (bool, error) {
 	key := sale.KeysFor(sid).Key("holds")
 	cutoff := time.Now().Add(-s.set.ReconcileGrace).UnixMilli()
 	var cursor uint64
 	var old []*scannedHold
+	settled := true
 	for {
 		kv, next, err := s.rdb.HScan(ctx, key, cursor, "", reconcileBatch).Result()
 		if err != nil {
-			return fmt.Errorf("scan holds: %w", err)
+			return false, fmt.Errorf("scan holds: %w", err)
 		}
 		for i := 0; i+1 < len(kv); i += 2 {
 			h := &scannedHold{Hold: sale.Hold{OrderNo: kv[i], SessionID: sid}}
@@ -85,25 +101,30 @@ func (s *Service) reconcileSession(ctx context.Context, sid int64) error {
 			if h.CreatedAt < cutoff {
 				old = append(old, h)
 			}
+			if end := h.endedAt(); end == 0 || end >= cutoff {
+				settled = false
+			}
 		}
 		if len(old) >= reconcileBatch || next == 0 {
-			if err := s.reconcileBatch(context.WithoutCancel(ctx), old, cutoff); err != nil {
-				return err
+			done, err := s.reconcileBatch(context.WithoutCancel(ctx), old, cutoff)
+			if err != nil {
+				return false, err
 			}
+			settled = settled && done
 			old = old[:0]
 		}
 		if next == 0 || ctx.Err() != nil {
-			return nil
+			return settled && ctx.Err() == nil, nil
 		}
 		cursor = next
 	}
 }
 
 // reconcileBatch compares holds with their order rows and re-emits what
-// MySQL never heard of.
-func (s *Service) reconcileBatch(ctx context.Context, holds []*scannedHold, cutoff int64) error {
+// MySQL never heard of. It reports whether every row was there and final.
+func (s *Service) reconcileBatch(ctx context.Context, holds []*scannedHold, cutoff int64) (bool, error) {
 	if len(holds) == 0 {
-		return nil
+		return true, nil
 	}
 	nos := make([]string, len(holds))
 	for i, h := range holds {
@@ -111,11 +132,15 @@ func (s *Service) reconcileBatch(ctx context.Context, holds []*scannedHold, cuto
 	}
 	rows, err := mysql.OrderStatuses(ctx, s.db, nos)
 	if err != nil {
-		return err
+		return false, err
 	}
 	now := time.Now()
+	final := true
 	for _, h := range holds {
 		status, found := rows[h.OrderNo]
+		if !found || status == "LOCKED" || status == "PAYING" {
+			final = false
+		}
 		events, kind := sale.EventFromHold(&h.Hold), "order"
 		switch {
 		case !found:
@@ -127,11 +152,11 @@ func (s *Service) reconcileBatch(ctx context.Context, holds []*scannedHold, cuto
 		}
 		if s.emits.allow(h.OrderNo, now, s.set.ReconcileGrace) {
 			if err := s.reemit(ctx, &h.Hold, kind, events); err != nil {
-				return err
+				return false, err
 			}
 		}
 	}
-	return nil
+	return final, nil
 }
 
 // reemit writes events of hold h to its session's outbox again; kind says

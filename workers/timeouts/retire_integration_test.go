@@ -1,0 +1,45 @@
+//go:build integration
+
+package timeouts_test
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"testing"
+
+	"boxoffice/internal/sale"
+	"boxoffice/internal/testenv"
+)
+
+// A closed session whose holds have all ended, with MySQL knowing, leaves
+// the set the daemons watch; one still on sale stays.
+func TestRetire(t *testing.T) {
+	ctx := context.Background()
+	closed := newFixture(t, testenv.SessionSpec{Seats: 2}, 1)
+	open := newFixture(t, testenv.SessionSpec{Seats: 2}, 1)
+	for _, f := range []*fixture{closed, open} {
+		no := f.grab(t, 0, f.sess.SeatIDs[0])
+		if out, err := sale.Release(ctx, f.rdb, no, sale.ReleaseOpts{Reason: "cancelled"}); out != sale.Released {
+			t.Fatalf("release = %s %v", out, err)
+		}
+		f.waitStatus(t, no, "CANCELLED")
+	}
+	admin := testenv.Admin(t)
+	if r := admin.Do(t, "POST", fmt.Sprintf("/admin/api/sessions/%d/close", closed.sess.ID), nil, nil); r.Status != 200 {
+		t.Fatalf("close = %d %s", r.Status, r.Body)
+	}
+	member := func(id int64) bool {
+		ok, err := closed.rdb.SIsMember(ctx, sale.Sessions, strconv.FormatInt(id, 10)).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	eventually(t, settle, func() (bool, string) {
+		return !member(closed.sess.ID), "the closed, settled session is still watched"
+	})
+	if !member(open.sess.ID) {
+		t.Error("the session still on sale was retired")
+	}
+}
