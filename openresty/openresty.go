@@ -24,7 +24,9 @@ type Params struct {
 	Workers  string
 	EdgeAddr string
 	APIAddr  string
-	LuaDir   string
+	// The notify daemon's SSE streams.
+	NotifyAddr string
+	LuaDir     string
 	// The cache Redis, read by the catalog edge cache: an IP address (Lua
 	// cosockets would need a resolver directive for a name). Its password
 	// reaches nginx through the environment (env directive), never this file.
@@ -60,7 +62,7 @@ func ParamsFor(cfg *config.Config) (Params, error) {
 	if err != nil {
 		return Params{}, fmt.Errorf("BOXOFFICE_SALE_REDIS_ADDR: %w", err)
 	}
-	p := Params{Workers: cfg.EdgeWorkers, EdgeAddr: cfg.EdgeAddr, APIAddr: cfg.APIAddr, LuaDir: lua,
+	p := Params{Workers: cfg.EdgeWorkers, EdgeAddr: cfg.EdgeAddr, APIAddr: cfg.APIAddr, NotifyAddr: cfg.NotifyAddr, LuaDir: lua,
 		CacheRedisHost: host, CacheRedisPort: port, SaleRedisHost: saleHost, SaleRedisPort: salePort,
 		RedisTimeoutMS: cfg.EdgeRedisTimeout.Milliseconds(), RedisPool: cfg.EdgeRedisPool,
 		StateRefresh: cfg.EdgeStateRefresh.Seconds(), SeatsTTL: cfg.EdgeSeatsTTL.Seconds(),

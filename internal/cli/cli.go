@@ -11,6 +11,7 @@ import (
 	"boxoffice/internal/devstack"
 	"boxoffice/workers/api"
 	"boxoffice/workers/devkafka"
+	"boxoffice/workers/notify"
 	"boxoffice/workers/orders"
 	"boxoffice/workers/paygw"
 	"boxoffice/workers/relay"
@@ -31,7 +32,7 @@ func commands() []command {
 		{"relay", "relay sale events from the sale Redis to Kafka", relay.Main},
 		{"orders", "write orders from sale events into MySQL", orders.Main},
 		{"timeouts", "release expired holds; sweep and reconcile", timeouts.Main},
-		{"notify", "push live seat and order updates over SSE", notBuilt},
+		{"notify", "push live seat and order updates over SSE", notify.Main},
 		{"paygw", "mock payment gateway for dev and tests", paygw.Main},
 		{"devkafka", "in-memory Kafka-protocol broker for dev and tests", devkafka.Main},
 		{"migrate", "apply database migrations", migrateCmd},
@@ -78,10 +79,6 @@ func exit(name string, err error) int {
 		fmt.Fprintf(os.Stderr, "boxoffice %s: %v\n", name, err)
 		return 1
 	}
-}
-
-func notBuilt(*config.Config, []string) error {
-	return errors.New("not built yet")
 }
 
 func usage(w io.Writer) {

@@ -15,17 +15,6 @@ import (
 	"boxoffice/internal/testenv"
 )
 
-func TestStubsSayNotBuilt(t *testing.T) {
-	for _, name := range []string{"notify"} {
-		t.Run(name, func(t *testing.T) {
-			out, err := testenv.Run(t, name)
-			if err == nil || !strings.Contains(out, "not built yet") {
-				t.Errorf("boxoffice %s: err=%v out=%q, want a non-zero exit saying not built yet", name, err, out)
-			}
-		})
-	}
-}
-
 func TestErrBadSettingExitsAtOnce(t *testing.T) {
 	out, err := testenv.RunEnv(t, []string{"BOXOFFICE_API_ADDR=nonsense", "BOXOFFICE_DEP_TIMEOUT=soon"}, "api")
 	if err == nil {

@@ -67,6 +67,7 @@ type Config struct {
 	OrdersMaxTries    int
 	OrdersBatch       int
 	RelayBatch        int
+	NotifyMaxClients  int
 
 	JWTSecret    string
 	JWTKID       string

@@ -70,6 +70,7 @@ var Vars = []Var{
 	number("BOXOFFICE_ORDERS_MAX_TRIES", "5", 1, 100, "Tries of one sale event in orders before it goes to the dead-letter topic.", func(c *Config) *int { return &c.OrdersMaxTries }),
 	number("BOXOFFICE_ORDERS_BATCH", "200", 1, 10_000, "Most sale events orders writes to MySQL in one transaction.", func(c *Config) *int { return &c.OrdersBatch }),
 	number("BOXOFFICE_RELAY_BATCH", "500", 1, 10_000, "Most outbox entries relay reads and publishes at once per session.", func(c *Config) *int { return &c.RelayBatch }),
+	number("BOXOFFICE_NOTIFY_MAX_CLIENTS", "10000", 1, 1_000_000, "Most live-update (SSE) streams one notify daemon serves at once; past it a new stream gets 503.", func(c *Config) *int { return &c.NotifyMaxClients }),
 
 	signingKey("BOXOFFICE_JWT_SECRET", "HS256 secret for buyer and admin tokens (32+ bytes).", func(c *Config) *string { return &c.JWTSecret }),
 	kid("BOXOFFICE_JWT_KID", "k1", "Key id (JWT kid) of BOXOFFICE_JWT_SECRET, the key that signs new tokens.", func(c *Config) *string { return &c.JWTKID }),

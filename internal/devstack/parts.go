@@ -59,6 +59,7 @@ func (s *Stack) services() []*part {
 		s.daemonPart("relay", c.RelayAddr, "BOXOFFICE_RELAY_ADDR", c.RelayAddr),
 		s.daemonPart("orders", c.OrdersAddr, "BOXOFFICE_ORDERS_ADDR", c.OrdersAddr),
 		s.daemonPart("timeouts", c.TimeoutsAddr, "BOXOFFICE_TIMEOUTS_ADDR", c.TimeoutsAddr),
+		s.daemonPart("notify", c.NotifyAddr, "BOXOFFICE_NOTIFY_ADDR", c.NotifyAddr),
 		{proc: s.newProc("edge", "nginx"), addr: c.EdgeAddr, addrVar: "BOXOFFICE_EDGE_ADDR",
 			wait: 30 * time.Second, command: s.edgeCommand, ready: httpReady("http://" + c.EdgeAddr + "/healthz")},
 	}

@@ -23,8 +23,9 @@ var methods = []string{"get", "put", "post", "delete", "options", "head", "patch
 
 // servedBy are the values of x-served-by: absent or "api" is the api
 // daemon's router; "edge" is nginx+Lua; "daemon" the api daemon's own
-// listener (health and metrics), outside the router.
-var servedBy = []string{"", "api", "edge", "daemon"}
+// listener (health and metrics), outside the router; "notify" the notify
+// daemon (SSE streams), which the edge routes to.
+var servedBy = []string{"", "api", "edge", "daemon", "notify"}
 
 // docOperation is what the tests read of an OpenAPI operation.
 type docOperation struct {

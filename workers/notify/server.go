@@ -1,0 +1,191 @@
+package notify
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"boxoffice/internal/auth"
+	"boxoffice/internal/boxoffice"
+)
+
+// Server serves the SSE streams.
+type Server struct {
+	Hub  *Hub
+	Keys *auth.Keys
+	Log  *slog.Logger
+
+	// Tuning; zero values get the defaults in parentheses.
+	Heartbeat    time.Duration // how often a ": ping" comment is sent (15 s)
+	WriteTimeout time.Duration // longest one write to a client may take (10 s)
+}
+
+// Handler returns the routes: GET /api/sale/sessions/{sid}/events (no
+// auth) and GET /api/me/events (a buyer's token, in the Authorization
+// header or the access_token query parameter). Errors are the JSON shape.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/sale/sessions/{sid}/events", s.sessionEvents)
+	mux.HandleFunc("GET /api/me/events", s.myEvents)
+	notAllowed := func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Allow", "GET, HEAD")
+		writeError(w, boxoffice.Errorf(boxoffice.EMETHOD, "use GET"))
+	}
+	mux.HandleFunc("/api/sale/sessions/{sid}/events", notAllowed)
+	mux.HandleFunc("/api/me/events", notAllowed)
+	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
+		writeError(w, boxoffice.Errorf(boxoffice.ENOTFOUND, "no such route"))
+	})
+	return mux
+}
+
+func (s *Server) sessionEvents(w http.ResponseWriter, r *http.Request) {
+	sid, err := strconv.ParseInt(r.PathValue("sid"), 10, 64)
+	if err != nil || sid <= 0 {
+		writeError(w, boxoffice.Errorf(boxoffice.EINVALID, "the session id must be a positive integer"))
+		return
+	}
+	s.stream(w, r, StreamSession, sid)
+}
+
+func (s *Server) myEvents(w http.ResponseWriter, r *http.Request) {
+	claims, err := s.verify(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	s.stream(w, r, StreamUser, claims.UserID())
+}
+
+// verify checks the buyer's token: the Authorization header, else the
+// access_token query parameter (EventSource cannot send headers). It
+// returns EUNAUTHORIZED or, for another role, EFORBIDDEN.
+func (s *Server) verify(r *http.Request) (*auth.Claims, error) {
+	token := r.URL.Query().Get("access_token")
+	if h := r.Header.Get("Authorization"); h != "" {
+		token, _ = strings.CutPrefix(h, "Bearer ")
+		if token == h {
+			token = ""
+		}
+	}
+	if token == "" {
+		return nil, boxoffice.Errorf(boxoffice.EUNAUTHORIZED, "missing bearer token (Authorization header or access_token parameter)")
+	}
+	claims, err := s.Keys.Verify(token, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	if claims.Role != auth.RoleUser {
+		return nil, boxoffice.Errorf(boxoffice.EFORBIDDEN, "this needs the "+auth.RoleUser+" role")
+	}
+	return claims, nil
+}
+
+// stream subscribes and writes frames and heartbeats until the client
+// leaves, falls behind, or the daemon shuts down.
+func (s *Server) stream(w http.ResponseWriter, r *http.Request, kind string, id int64) {
+	sub, err := s.Hub.Subscribe(kind, id)
+	if err != nil {
+		writeError(w, unavailable(err))
+		return
+	}
+	defer s.Hub.Unsubscribe(sub)
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	if r.Method == http.MethodHead {
+		return
+	}
+	out := &sseWriter{w: w, rc: http.NewResponseController(w), timeout: orDefault(s.WriteTimeout, 10*time.Second)}
+	if out.write([]byte("retry: 2000\n\n")) {
+		s.pump(r, sub, out)
+	}
+}
+
+// pump copies sub's frames to out, with a heartbeat comment every
+// Heartbeat, until one of them ends.
+func (s *Server) pump(r *http.Request, sub *Sub, out *sseWriter) {
+	beat := time.NewTicker(orDefault(s.Heartbeat, 15*time.Second))
+	defer beat.Stop()
+	ok := true
+	for ok {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-sub.Done():
+			return
+		case f := <-sub.Frames():
+			ok = out.write(f, drain(sub)...)
+		case <-beat.C:
+			ok = out.write([]byte(": ping\n\n"))
+		}
+	}
+}
+
+// drain returns the frames already queued for sub, without waiting.
+func drain(sub *Sub) [][]byte {
+	var more [][]byte
+	for {
+		select {
+		case f := <-sub.Frames():
+			more = append(more, f)
+		default:
+			return more
+		}
+	}
+}
+
+// sseWriter writes frames to one client, each write bounded in time, and
+// flushes after each batch.
+type sseWriter struct {
+	w       http.ResponseWriter
+	rc      *http.ResponseController
+	timeout time.Duration
+}
+
+// write sends the frames and flushes; it reports false if the client is
+// gone or too slow.
+func (o *sseWriter) write(first []byte, more ...[]byte) bool {
+	_ = o.rc.SetWriteDeadline(time.Now().Add(o.timeout))
+	for _, f := range append([][]byte{first}, more...) {
+		if _, err := o.w.Write(f); err != nil {
+			return false
+		}
+	}
+	return o.rc.Flush() == nil
+}
+
+// unavailable maps a Subscribe error to a 503.
+func unavailable(err error) error {
+	msg := "notify is shutting down; reconnect shortly"
+	if errors.Is(err, ErrFull) {
+		msg = "too many live-update streams are open; reconnect shortly"
+	}
+	return boxoffice.Errorf(boxoffice.EUNAVAILABLE, msg)
+}
+
+// writeError writes err in the JSON error shape.
+func writeError(w http.ResponseWriter, err error) {
+	status, body := boxoffice.Body(err)
+	h := w.Header()
+	if status == http.StatusServiceUnavailable {
+		h.Set("Retry-After", "1")
+	}
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(body)
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return def
+}
