@@ -9,7 +9,8 @@ GO  ?= go
 APT_PACKAGES := nginx libnginx-mod-http-lua \
 	lua-resty-core lua-resty-lrucache lua-nginx-redis lua-nginx-string \
 	lua-cjson lua-luaossl luajit2 lua-busted lua-check \
-	redis-server redis-tools mariadb-server mariadb-client curl ca-certificates
+	redis-server redis-tools mariadb-server mariadb-client curl ca-certificates \
+	chromium fonts-dejavu-core
 
 # The test stack: its own run folder and ports, so tests never touch the dev stack.
 TEST_ENV := BOXOFFICE_RUN_DIR=$(CURDIR)/.run/test BOXOFFICE_PUBLIC_URL=http://127.0.0.1:18080 \
