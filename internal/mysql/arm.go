@@ -58,7 +58,7 @@ func readSession(ctx context.Context, tx *sqlx.Tx, id int64, forUpdate bool) (*s
 	p := &sale.Plan{}
 	err := tx.GetContext(ctx, &p.Session, q, id)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, boxoffice.Errorf(boxoffice.ENOTFOUND, fmt.Sprintf("no session %d", id))
+		return nil, boxoffice.Errorf(boxoffice.ENOTFOUND, "no session %d", id)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read session %d: %w", id, err)
@@ -99,7 +99,7 @@ func WantState(current string, allowed ...string) error {
 			return nil
 		}
 	}
-	return boxoffice.Errorf(boxoffice.ECONFLICT, fmt.Sprintf("session is %s; this needs %s", current, strings.Join(allowed, " or "))).
+	return boxoffice.Errorf(boxoffice.ECONFLICT, "session is %s; this needs %s", current, strings.Join(allowed, " or ")).
 		With("current_state", current)
 }
 
@@ -119,7 +119,7 @@ func unpriced(seats []sale.PlanSeat) error {
 		tiers = append(tiers, t)
 	}
 	sort.Strings(tiers)
-	return boxoffice.Errorf(boxoffice.ECONFLICT, "seats of tier "+strings.Join(tiers, ", ")+" have no price in this session").
+	return boxoffice.Errorf(boxoffice.ECONFLICT, "seats of tier %s have no price in this session", strings.Join(tiers, ", ")).
 		With("unpriced_tiers", tiers)
 }
 
@@ -143,7 +143,7 @@ func SetSessionState(ctx context.Context, db *sqlx.DB, id int64, state string, f
 		if s.State == state {
 			return nil
 		}
-		return boxoffice.Errorf(boxoffice.ECONFLICT, fmt.Sprintf("session is %s, not %v", s.State, from)).With("current_state", s.State)
+		return boxoffice.Errorf(boxoffice.ECONFLICT, "session is %s, not %v", s.State, from).With("current_state", s.State)
 	}
 	return nil
 }

@@ -61,7 +61,7 @@ func OrderByNo(ctx context.Context, db *sqlx.DB, orderNo string) (*Order, error)
 	var o Order
 	err := db.GetContext(ctx, &o, orderSelect+` WHERE o.order_no = ?`, orderNo)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, boxoffice.Errorf(boxoffice.ENOTFOUND, "no order "+orderNo)
+		return nil, boxoffice.Errorf(boxoffice.ENOTFOUND, "no order %s", orderNo)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("order %s: %w", orderNo, err)

@@ -40,7 +40,8 @@ func RecordPayment(ctx context.Context, db *sqlx.DB, p PaymentRecord) (PaymentRe
 	}
 	if rec.OrderNo != p.OrderNo {
 		return rec, false, boxoffice.Errorf(boxoffice.ECONFLICT,
-			fmt.Sprintf("transaction %s is recorded for order %s, not %s", p.TxnID, rec.OrderNo, p.OrderNo))
+			"transaction %s is recorded for order %s, not %s", p.TxnID, rec.OrderNo, p.OrderNo)
+
 	}
 	return rec, n == 1, nil
 }

@@ -54,7 +54,7 @@ func SessionOf(orderNo string) (int64, error) {
 	sid, _, ok2 := strings.Cut(rest, "-")
 	id, err := strconv.ParseInt(sid, 10, 64)
 	if !ok || !ok2 || err != nil || id <= 0 || len(orderNo) > 40 {
-		return 0, boxoffice.Errorf(boxoffice.EINVALID, fmt.Sprintf("%q is not an order number", orderNo))
+		return 0, boxoffice.Errorf(boxoffice.EINVALID, "%q is not an order number", orderNo)
 	}
 	return id, nil
 }
@@ -77,11 +77,11 @@ func HeldAt(orderNo string) time.Time {
 func GetHold(ctx context.Context, rdb *goredis.Client, orderNo string) (*Hold, error) {
 	sid, err := SessionOf(orderNo)
 	if err != nil {
-		return nil, boxoffice.Errorf(boxoffice.ENOTFOUND, "no order "+orderNo)
+		return nil, boxoffice.Errorf(boxoffice.ENOTFOUND, "no order %s", orderNo)
 	}
 	raw, err := rdb.HGet(ctx, KeysFor(sid).Key("holds"), orderNo).Result()
 	if err == goredis.Nil {
-		return nil, boxoffice.Errorf(boxoffice.ENOTFOUND, "no order "+orderNo)
+		return nil, boxoffice.Errorf(boxoffice.ENOTFOUND, "no order %s", orderNo)
 	}
 	if err != nil {
 		return nil, unavailable(err)

@@ -3,7 +3,6 @@ package sale
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -36,7 +35,7 @@ func Recover(ctx context.Context, rdb *goredis.Client, plan *Plan, holds []Hold,
 	switch state {
 	case boxoffice.SessionArmed, boxoffice.SessionOnSale, boxoffice.SessionClosed:
 	default:
-		return nil, boxoffice.Errorf(boxoffice.EINVALID, "a session in state "+state+" has no sale state to recover")
+		return nil, boxoffice.Errorf(boxoffice.EINVALID, "a session in state %s has no sale state to recover", state)
 	}
 	id := plan.Session.ID
 	k := KeysFor(id)
@@ -45,8 +44,9 @@ func Recover(ctx context.Context, rdb *goredis.Client, plan *Plan, holds []Hold,
 		return nil, unavailable(err)
 	}
 	if live > 0 {
-		return nil, boxoffice.Errorf(boxoffice.ECONFLICT, fmt.Sprintf(
-			"session %d still has state in the sale Redis; recovery rebuilds only a session the sale Redis lost", id))
+		return nil, boxoffice.Errorf(boxoffice.ECONFLICT,
+			"session %d still has state in the sale Redis; recovery rebuilds only a session the sale Redis lost", id)
+
 	}
 	rec := &Recovered{State: state, Holds: map[string]int{}}
 	taken, err := takenBy(holds, rec.Holds)
@@ -75,7 +75,7 @@ func takenBy(holds []Hold, count map[string]int) ([]TakenSeat, error) {
 		switch h.State {
 		case HoldLocked, HoldPaying, HoldSold:
 		default:
-			return nil, boxoffice.Errorf(boxoffice.EINVALID, fmt.Sprintf("hold %s is %s; only live holds are recovered", h.OrderNo, h.State))
+			return nil, boxoffice.Errorf(boxoffice.EINVALID, "hold %s is %s; only live holds are recovered", h.OrderNo, h.State)
 		}
 		count[h.State]++
 		for _, seat := range h.SeatIDs() {

@@ -18,7 +18,7 @@ import (
 // mountBuyers registers accounts and reservations under /api.
 func (s *Server) mountBuyers(g *gin.RouterGroup) {
 	s.buyerLogin = &auth.Login{Keys: s.Keys, Guard: s.BuyerLogins, Role: auth.RoleUser,
-		Lookup: func(ctx context.Context, phone string) (*auth.Credentials, error) {
+		Lookup: func(ctx context.Context, phone string) (*boxoffice.Credentials, error) {
 			return mysql.CredentialsByPhone(ctx, s.DB, phone)
 		}}
 	g.POST("/auth/register", s.register)
@@ -56,9 +56,9 @@ func (s *Server) register(c *gin.Context) {
 		web.Error(c, s.Log, err)
 		return
 	}
-	hash, err := mysql.HashPassword(password)
+	hash, err := boxoffice.HashPassword(password)
 	if err != nil {
-		web.Error(c, s.Log, web.Invalid("%v", err))
+		web.Error(c, s.Log, err)
 		return
 	}
 	id, err := mysql.CreateBuyer(c.Request.Context(), s.DB, phone, hash)
@@ -125,7 +125,7 @@ func reservable(s *boxoffice.Session, now time.Time) error {
 	if s.State != boxoffice.SessionReserving {
 		msg = "session " + strconv.FormatInt(s.ID, 10) + " is " + s.State + " and takes no reservations"
 	}
-	return boxoffice.Errorf(boxoffice.ERESERVECLOSED, msg).
+	return boxoffice.Errorf(boxoffice.ERESERVECLOSED, "%s", msg).
 		With("opens_at", s.ReserveOpensAt.UTC()).With("closes_at", s.ReserveClosesAt.UTC())
 }
 

@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -67,22 +66,24 @@ func payRefusal(no, out string, h *sale.Hold) error {
 	case "paying":
 		return nil
 	case "expired":
-		return boxoffice.Errorf(boxoffice.ECONFLICT, fmt.Sprintf("the hold of order %s expired at %s; its seats are being released",
-			no, time.UnixMilli(h.ExpiresAt).UTC().Format(time.RFC3339))).With("reason", "expired")
+		return boxoffice.Errorf(boxoffice.ECONFLICT, "the hold of order %s expired at %s; its seats are being released",
+			no, time.UnixMilli(h.ExpiresAt).UTC().Format(time.RFC3339)).
+			With("reason", "expired")
 	case "released":
-		return boxoffice.Errorf(boxoffice.ECONFLICT, fmt.Sprintf("order %s is %s (%s) and can no longer be paid",
-			no, holdStatus(h), h.Reason)).With("reason", h.Reason).With("status", holdStatus(h))
+		return boxoffice.Errorf(boxoffice.ECONFLICT, "order %s is %s (%s) and can no longer be paid",
+			no, holdStatus(h), h.Reason).
+			With("reason", h.Reason).With("status", holdStatus(h))
 	case "sold":
-		return boxoffice.Errorf(boxoffice.ECONFLICT, "order "+no+" is already paid").
+		return boxoffice.Errorf(boxoffice.ECONFLICT, "order %s is already paid", no).
 			With("reason", "paid").With("status", "PAID")
 	}
-	return boxoffice.Errorf(boxoffice.ENOTFOUND, "no order "+no)
+	return boxoffice.Errorf(boxoffice.ENOTFOUND, "no order %s", no)
 }
 
 // notFoundIfInvalid answers a malformed order number as an unknown order.
 func notFoundIfInvalid(no string, err error) error {
 	if boxoffice.ErrorCode(err) == boxoffice.EINVALID {
-		return boxoffice.Errorf(boxoffice.ENOTFOUND, "no order "+no)
+		return boxoffice.Errorf(boxoffice.ENOTFOUND, "no order %s", no)
 	}
 	return err
 }
@@ -119,11 +120,11 @@ func (s *Server) cancel(c *gin.Context) {
 			status = holdStatus(h) // TIMEOUT_CANCELLED if it timed out first
 		}
 	case "sold":
-		web.Error(c, s.Log, boxoffice.Errorf(boxoffice.ECONFLICT, "order "+no+" is already paid and cannot be cancelled").
+		web.Error(c, s.Log, boxoffice.Errorf(boxoffice.ECONFLICT, "order %s is already paid and cannot be cancelled", no).
 			With("status", "PAID"))
 		return
 	default:
-		web.Error(c, s.Log, boxoffice.Errorf(boxoffice.ENOTFOUND, "no order "+no))
+		web.Error(c, s.Log, boxoffice.Errorf(boxoffice.ENOTFOUND, "no order %s", no))
 		return
 	}
 	c.Header("Cache-Control", "no-store")
@@ -140,7 +141,7 @@ func (s *Server) order(c *gin.Context) {
 		o, err = s.orderFromHold(ctx, no)
 	}
 	if err == nil && o.UserID != uid {
-		err = boxoffice.Errorf(boxoffice.ENOTFOUND, "no order "+no)
+		err = boxoffice.Errorf(boxoffice.ENOTFOUND, "no order %s", no)
 	}
 	if err == nil {
 		o.Payments, err = mysql.PaymentsOf(ctx, s.DB, no)

@@ -2,15 +2,12 @@ package orders
 
 import (
 	"context"
-	"database/sql/driver"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"time"
 
-	mysqldriver "github.com/go-sql-driver/mysql"
 	kafkago "github.com/segmentio/kafka-go"
 
 	"boxoffice/internal/daemon"
@@ -217,30 +214,12 @@ func (c *Consumer) try(ctx context.Context, items []item) error {
 // the events being wrong: a connection error, a deadlock or lock wait
 // timeout, or any error while MySQL does not answer a ping.
 func (c *Consumer) transient(ctx context.Context, err error) bool {
-	if TransientDBError(err) {
+	if mysql.Unavailable(err) {
 		return true
 	}
 	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), pingTimeout)
 	defer cancel()
 	return c.Ping(pctx) != nil
-}
-
-// TransientDBError reports whether err says the database could not do the
-// work right now (connection lost, server going away, deadlock, lock wait
-// timeout, too many connections) rather than that the work is wrong.
-func TransientDBError(err error) bool {
-	var ne net.Error
-	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, mysqldriver.ErrInvalidConn) || errors.As(err, &ne) {
-		return true
-	}
-	var me *mysqldriver.MySQLError
-	if errors.As(err, &me) {
-		switch me.Number {
-		case 1040, 1053, 1205, 1213, 1290, 1317, 1927, 2006, 2013:
-			return true
-		}
-	}
-	return false
 }
 
 // record counts the outcomes and, for new orders, the hold → row lag.
