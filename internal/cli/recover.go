@@ -10,6 +10,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"boxoffice/internal/boxoffice"
 	"boxoffice/internal/config"
 	"boxoffice/internal/mysql"
 	"boxoffice/internal/redis"
@@ -61,7 +62,7 @@ func parseRecoverFlags(args []string) (int64, error) {
 
 func printRecovered(w io.Writer, id int64, r *sale.Recovered) {
 	fmt.Fprintf(w, "session %d recovered into the sale Redis, state %s (arm version %d)\n", id, r.State, r.Armed.Version)
-	fmt.Fprintf(w, "  seats  %d available, %d locked, %d sold\n", r.Seats["AVAILABLE"], r.Seats["LOCKED"], r.Seats["SOLD"])
-	fmt.Fprintf(w, "  holds  %d locked, %d paying, %d sold\n", r.Holds[sale.HoldLocked], r.Holds[sale.HoldPaying], r.Holds[sale.HoldSold])
+	fmt.Fprintf(w, "  seats  %d available, %d locked, %d sold\n", r.Seats[boxoffice.SeatAvailable], r.Seats[boxoffice.SeatLocked], r.Seats[boxoffice.SeatSold])
+	fmt.Fprintf(w, "  holds  %d locked, %d paying, %d sold\n", r.Holds[boxoffice.HoldLocked], r.Holds[boxoffice.HoldPaying], r.Holds[boxoffice.HoldSold])
 	fmt.Fprintf(w, "  reservations %d\n", r.Armed.Reserved)
 }

@@ -50,14 +50,14 @@ func Settle(ctx context.Context, db *sqlx.DB, rdb *goredis.Client, p Payment) (O
 		return "", err
 	}
 	refund := res == sale.Released || res == sale.Unknown
-	if res == "sold_already" {
+	if res == sale.SoldAlready {
 		refund, err = paidByOther(ctx, rdb, p)
 		if err != nil {
 			return "", err
 		}
 	}
-	rec, inserted, err := mysql.RecordPayment(ctx, db, mysql.PaymentRecord{OrderNo: p.OrderNo, TxnID: p.TxnID,
-		AmountCents: p.AmountCents, Status: StatusSucceeded, RefundRequired: refund})
+	rec, inserted, err := mysql.RecordPayment(ctx, db, boxoffice.Payment{OrderNo: p.OrderNo, TxnID: p.TxnID,
+		AmountCents: p.AmountCents, Status: boxoffice.PaymentSucceeded, RefundRequired: refund})
 	switch {
 	case err != nil:
 		return "", err

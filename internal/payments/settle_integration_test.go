@@ -44,7 +44,7 @@ func (f *fixture) hold(t *testing.T, i int) (string, int64) {
 	return r.JSON["order_no"].(string), int64(r.JSON["amount_cents"].(float64))
 }
 
-func (f *fixture) rows(t *testing.T, no string) []mysql.PaymentRecord {
+func (f *fixture) rows(t *testing.T, no string) []boxoffice.Payment {
 	t.Helper()
 	rows, err := mysql.PaymentsOf(context.Background(), f.db, no)
 	if err != nil {

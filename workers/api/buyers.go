@@ -25,7 +25,7 @@ func (s *Server) mountBuyers(g *gin.RouterGroup) {
 	g.POST("/auth/login", s.login)
 	buyer := g.Group("", web.RequireRole(s.Keys, s.Log, auth.RoleUser))
 	buyer.POST("/sessions/:id/reservations", s.reserve)
-	buyer.GET("/me/reservations", mine(s, mysql.ReservationsOf))
+	buyer.GET("/me/reservations", mine(s, mysql.ReservationsOf, viewReservation))
 }
 
 type credentialsRequest struct {
@@ -111,7 +111,7 @@ func (s *Server) reserve(c *gin.Context) {
 	if created {
 		status = http.StatusCreated
 	}
-	c.JSON(status, r)
+	c.JSON(status, viewReservation(*r))
 }
 
 // reservable fails with ERESERVECLOSED, naming the window, unless the
@@ -129,8 +129,10 @@ func reservable(s *boxoffice.Session, now time.Time) error {
 		With("opens_at", s.ReserveOpensAt.UTC()).With("closes_at", s.ReserveClosesAt.UTC())
 }
 
-// mine answers a paged list of the buyer's own rows, newest first.
-func mine[T any](s *Server, list func(ctx context.Context, db *sqlx.DB, userID int64, limit, offset int) ([]T, int, error)) gin.HandlerFunc {
+// mine answers a paged list of the buyer's own rows, newest first, each
+// as view shows it.
+func mine[T, V any](s *Server, list func(ctx context.Context, db *sqlx.DB, userID int64, limit, offset int) ([]T, int, error),
+	view func(T) V) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		page, err := web.Paging(c)
 		if err != nil {
@@ -143,6 +145,10 @@ func mine[T any](s *Server, list func(ctx context.Context, db *sqlx.DB, userID i
 			return
 		}
 		c.Header("Cache-Control", "no-store")
-		c.JSON(http.StatusOK, web.List[T]{Items: items, Page: page.Page, PerPage: page.PerPage, Total: total})
+		out := make([]V, len(items))
+		for i, it := range items {
+			out[i] = view(it)
+		}
+		c.JSON(http.StatusOK, web.List[V]{Items: out, Page: page.Page, PerPage: page.PerPage, Total: total})
 	}
 }

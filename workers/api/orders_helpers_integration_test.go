@@ -17,6 +17,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	goredis "github.com/redis/go-redis/v9"
 
+	"boxoffice/internal/boxoffice"
 	"boxoffice/internal/mysql"
 	"boxoffice/internal/redis"
 	"boxoffice/internal/sale"
@@ -69,7 +70,7 @@ func (f *payFixture) pay(t *testing.T, i int, no string) (paymentID string, r *t
 }
 
 // hold reads the hold of order no from the sale Redis.
-func (f *payFixture) hold(t *testing.T, no string) *sale.Hold {
+func (f *payFixture) hold(t *testing.T, no string) *boxoffice.Hold {
 	t.Helper()
 	h, err := sale.GetHold(context.Background(), f.rdb, no)
 	if err != nil {
@@ -89,7 +90,7 @@ func (f *payFixture) seat(t *testing.T, id int64) string {
 }
 
 // payments reads the payment rows of order no.
-func (f *payFixture) payments(t *testing.T, no string) []mysql.PaymentRecord {
+func (f *payFixture) payments(t *testing.T, no string) []boxoffice.Payment {
 	t.Helper()
 	rows, err := mysql.PaymentsOf(context.Background(), f.db, no)
 	if err != nil {
@@ -154,7 +155,7 @@ func (f *payFixture) soldEvents(t *testing.T, no string) int {
 	}
 	n := 0
 	for _, e := range entries {
-		if e.Values["order_no"] == no && e.Values["type"] == sale.EventHoldSold {
+		if e.Values["order_no"] == no && e.Values["type"] == boxoffice.EventHoldSold {
 			n++
 		}
 	}

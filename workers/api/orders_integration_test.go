@@ -16,6 +16,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"boxoffice/internal/boxoffice"
 	"boxoffice/internal/payments"
 	"boxoffice/internal/redis"
 	"boxoffice/internal/sale"
@@ -35,7 +36,7 @@ func TestPayFlow(t *testing.T) {
 			!strings.HasPrefix(payURL, testenv.Config(t).PaygwURL+"/pay/") || err != nil || !deadline.After(time.Now()) {
 			t.Fatalf("got %s, want PAYING with a pay_url at the gateway and a future pay_deadline", r.Body)
 		}
-		if h := f.hold(t, no); h.State != sale.HoldPaying || h.PayDeadline != deadline.UnixMilli() {
+		if h := f.hold(t, no); h.State != boxoffice.HoldPaying || h.PayDeadline != deadline.UnixMilli() {
 			t.Errorf("hold = %+v, want PAYING until %v", h, deadline)
 		}
 	})
@@ -65,7 +66,7 @@ func TestPayFlow(t *testing.T) {
 		if p := f.payments(t, no)[0]; p.TxnID != txn || p.Status != "SUCCEEDED" || p.RefundRequired {
 			t.Errorf("payment = %+v, want SUCCEEDED %s without refund", p, txn)
 		}
-		if h := f.hold(t, no); h.State != sale.HoldSold || h.Txn != txn {
+		if h := f.hold(t, no); h.State != boxoffice.HoldSold || h.Txn != txn {
 			t.Errorf("hold = %+v, want SOLD by %s", h, txn)
 		}
 		for _, s := range seats {
@@ -150,7 +151,7 @@ func TestLateNotification(t *testing.T) {
 		}
 	})
 	t.Run("NotRevived", func(t *testing.T) {
-		if h := f.hold(t, no); h.State != sale.HoldReleased {
+		if h := f.hold(t, no); h.State != boxoffice.HoldReleased {
 			t.Errorf("hold = %+v, want RELEASED", h)
 		}
 		if got := f.seat(t, s0); got != "A" {
@@ -169,7 +170,7 @@ func TestLateNotification(t *testing.T) {
 			got := f.seat(t, s0)
 			return got == "S:"+other, got
 		})
-		if h := f.hold(t, no); h.State != sale.HoldReleased {
+		if h := f.hold(t, no); h.State != boxoffice.HoldReleased {
 			t.Errorf("first hold = %+v, want still RELEASED", h)
 		}
 	})
@@ -207,7 +208,7 @@ func TestNotify(t *testing.T) {
 		if rows := f.payments(t, no); len(rows) != 0 {
 			t.Errorf("payments = %+v, want none", rows)
 		}
-		if h := f.hold(t, no); h.State != sale.HoldPaying {
+		if h := f.hold(t, no); h.State != boxoffice.HoldPaying {
 			t.Errorf("hold = %+v, want still PAYING", h)
 		}
 	})
@@ -225,7 +226,7 @@ func TestNotify(t *testing.T) {
 		if rows := f.payments(t, no); len(rows) != 1 || rows[0].TxnID != txn || rows[0].RefundRequired {
 			t.Errorf("payments = %+v, want one of %s", rows, txn)
 		}
-		if h := f.hold(t, no); h.State != sale.HoldSold {
+		if h := f.hold(t, no); h.State != boxoffice.HoldSold {
 			t.Errorf("hold = %+v, want SOLD", h)
 		}
 	})
@@ -257,7 +258,7 @@ func TestOrderAccess(t *testing.T) {
 		f.edge.Do(t, "GET", "/api/orders/"+no, nil, nil).WantError(t, 401, "unauthorized")
 		f.edge.Do(t, "GET", "/api/me/orders", nil, nil).WantError(t, 401, "unauthorized")
 	})
-	if h := f.hold(t, no); h.State != sale.HoldLocked {
+	if h := f.hold(t, no); h.State != boxoffice.HoldLocked {
 		t.Errorf("hold = %+v, want still LOCKED", h)
 	}
 }

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"boxoffice/internal/sale"
+	"boxoffice/internal/boxoffice"
 	"boxoffice/workers/notify"
 )
 
@@ -41,7 +41,7 @@ func parseFrame(t *testing.T, f string) sse {
 }
 
 // publishOne publishes e and returns what the session and user streams got.
-func publishOne(t *testing.T, e sale.Event) (seats, order sse) {
+func publishOne(t *testing.T, e boxoffice.SaleEvent) (seats, order sse) {
 	t.Helper()
 	h, _ := newHub(t, 10, 8)
 	s, u := mustSubscribe(t, h, notify.StreamSession, e.SessionID), mustSubscribe(t, h, notify.StreamUser, e.UserID)
@@ -58,10 +58,10 @@ func TestFrames(t *testing.T) {
 	for _, tc := range []struct {
 		name, typ, reason, seat, status string
 	}{
-		{"Created", sale.EventHoldCreated, "", "LOCKED", "LOCKED"},
-		{"Cancelled", sale.EventHoldReleased, "cancelled", "AVAILABLE", "CANCELLED"},
-		{"TimedOut", sale.EventHoldReleased, "timeout", "AVAILABLE", "TIMEOUT_CANCELLED"},
-		{"Sold", sale.EventHoldSold, "", "SOLD", "PAID"},
+		{"Created", boxoffice.EventHoldCreated, "", "LOCKED", "LOCKED"},
+		{"Cancelled", boxoffice.EventHoldReleased, "cancelled", "AVAILABLE", "CANCELLED"},
+		{"TimedOut", boxoffice.EventHoldReleased, "timeout", "AVAILABLE", "TIMEOUT_CANCELLED"},
+		{"Sold", boxoffice.EventHoldSold, "", "SOLD", "PAID"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := base

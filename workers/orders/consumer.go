@@ -10,10 +10,10 @@ import (
 
 	kafkago "github.com/segmentio/kafka-go"
 
+	"boxoffice/internal/boxoffice"
 	"boxoffice/internal/daemon"
 	"boxoffice/internal/kafka"
 	"boxoffice/internal/mysql"
-	"boxoffice/internal/sale"
 )
 
 // MessageReader is a consumer-group reader (a *kafkago.Reader).
@@ -38,8 +38,8 @@ type Publisher interface {
 type Consumer struct {
 	Reader   MessageReader
 	DLQ      Publisher
-	Apply    func(ctx context.Context, events []sale.Event) ([]string, error) // outcome per event
-	Ping     func(ctx context.Context) error                                  // is MySQL up?
+	Apply    func(ctx context.Context, events []boxoffice.SaleEvent) ([]string, error) // outcome per event
+	Ping     func(ctx context.Context) error                                           // is MySQL up?
 	Batch    int
 	MaxTries int
 	Log      *slog.Logger
@@ -53,7 +53,7 @@ type Consumer struct {
 // item is a fetched message and its event.
 type item struct {
 	m kafkago.Message
-	e sale.Event
+	e boxoffice.SaleEvent
 }
 
 // errStopped means ctx ended while a batch waited: it is left uncommitted.
@@ -188,7 +188,7 @@ func (c *Consumer) applyOne(ctx context.Context, it item) error {
 // try applies items once, waiting out transient failures (MySQL down, a
 // deadlock); it returns the first other error, or errStopped.
 func (c *Consumer) try(ctx context.Context, items []item) error {
-	events := make([]sale.Event, len(items))
+	events := make([]boxoffice.SaleEvent, len(items))
 	for i, it := range items {
 		events[i] = it.e
 	}
@@ -223,11 +223,11 @@ func (c *Consumer) transient(ctx context.Context, err error) bool {
 }
 
 // record counts the outcomes and, for new orders, the hold → row lag.
-func (c *Consumer) record(events []sale.Event, outcomes []string) {
+func (c *Consumer) record(events []boxoffice.SaleEvent, outcomes []string) {
 	now := time.Now()
 	for i, e := range events {
 		c.Metrics.Events.WithLabelValues(e.Type, outcomes[i]).Inc()
-		if e.Type == sale.EventHoldCreated && outcomes[i] == mysql.EventInserted {
+		if e.Type == boxoffice.EventHoldCreated && outcomes[i] == mysql.EventInserted {
 			c.Metrics.Lag.Observe(max(0, now.Sub(time.UnixMilli(e.At)).Seconds()))
 		}
 	}
@@ -269,19 +269,19 @@ func (c *Consumer) commit(ctx context.Context, msgs []kafkago.Message) {
 }
 
 // Decode parses a sale event and checks it has what the order writer needs.
-func Decode(value []byte) (sale.Event, error) {
-	var e sale.Event
+func Decode(value []byte) (boxoffice.SaleEvent, error) {
+	var e boxoffice.SaleEvent
 	if err := json.Unmarshal(value, &e); err != nil {
 		return e, fmt.Errorf("not a sale event: %w", err)
 	}
 	switch {
-	case e.Type != sale.EventHoldCreated && e.Type != sale.EventHoldReleased && e.Type != sale.EventHoldSold:
+	case e.Type != boxoffice.EventHoldCreated && e.Type != boxoffice.EventHoldReleased && e.Type != boxoffice.EventHoldSold:
 		return e, fmt.Errorf("sale event of unknown type %q", e.Type)
 	case e.OrderNo == "" || len(e.OrderNo) > 40:
 		return e, fmt.Errorf("sale event with order number %q", e.OrderNo)
 	case e.SessionID <= 0 || e.UserID <= 0 || e.AmountCents < 0 || e.At <= 0:
 		return e, fmt.Errorf("sale event %s lacks session, user, amount or time", e.OrderNo)
-	case e.Type == sale.EventHoldCreated && (len(e.SeatIDs) == 0 || e.ExpiresAt <= 0):
+	case e.Type == boxoffice.EventHoldCreated && (len(e.SeatIDs) == 0 || e.ExpiresAt <= 0):
 		return e, fmt.Errorf("hold.created %s lacks seats or expiry", e.OrderNo)
 	}
 	return e, nil

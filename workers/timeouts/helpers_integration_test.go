@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	goredis "github.com/redis/go-redis/v9"
 
+	"boxoffice/internal/boxoffice"
 	"boxoffice/internal/kafka"
 	"boxoffice/internal/payments"
 	"boxoffice/internal/redis"
@@ -75,7 +76,7 @@ func (f *fixture) tryGrab(t *testing.T, i int, seats ...int64) *testenv.Response
 }
 
 // hold reads a hold from the sale Redis.
-func (f *fixture) hold(t *testing.T, no string) *sale.Hold {
+func (f *fixture) hold(t *testing.T, no string) *boxoffice.Hold {
 	t.Helper()
 	h, err := sale.GetHold(context.Background(), f.rdb, no)
 	if err != nil {
@@ -105,9 +106,9 @@ func (f *fixture) waitStatus(t *testing.T, no, want string) {
 }
 
 // waitHold waits until order no's hold is in state want.
-func (f *fixture) waitHold(t *testing.T, no, want string) *sale.Hold {
+func (f *fixture) waitHold(t *testing.T, no, want string) *boxoffice.Hold {
 	t.Helper()
-	var h *sale.Hold
+	var h *boxoffice.Hold
 	eventually(t, settle, func() (bool, string) {
 		h = f.hold(t, no)
 		return h.State == want, fmt.Sprintf("hold %s is %s, want %s", no, h.State, want)
@@ -159,7 +160,7 @@ func eventually(t *testing.T, timeout time.Duration, cond func() (bool, string))
 // message as read (a redelivery appears twice), once done says they are
 // complete; at the deadline it fails the test with what done last said
 // was missing.
-func kafkaEvents(t *testing.T, sids []int64, done func(map[string][]sale.Event) (bool, string)) map[string][]sale.Event {
+func kafkaEvents(t *testing.T, sids []int64, done func(map[string][]boxoffice.SaleEvent) (bool, string)) map[string][]boxoffice.SaleEvent {
 	t.Helper()
 	cfg := testenv.Config(t)
 	r := kafka.NewReader(cfg.KafkaBrokers, cfg.KafkaTopic, "test-timeouts-"+testenv.Unique(), nil)
@@ -168,7 +169,7 @@ func kafkaEvents(t *testing.T, sids []int64, done func(map[string][]sale.Event) 
 	for _, sid := range sids {
 		want[sid] = true
 	}
-	out := map[string][]sale.Event{}
+	out := map[string][]boxoffice.SaleEvent{}
 	deadline := time.Now().Add(settle)
 	for {
 		ok, missing := done(out)
@@ -184,7 +185,7 @@ func kafkaEvents(t *testing.T, sids []int64, done func(map[string][]sale.Event) 
 		if err != nil {
 			continue
 		}
-		var e sale.Event
+		var e boxoffice.SaleEvent
 		if json.Unmarshal(m.Value, &e) == nil && want[e.SessionID] {
 			out[e.OrderNo] = append(out[e.OrderNo], e)
 		}
@@ -193,7 +194,7 @@ func kafkaEvents(t *testing.T, sids []int64, done func(map[string][]sale.Event) 
 
 // countType counts events of type typ; distinct counts events with the
 // same id and time once (a redelivery of one event is not a second one).
-func countType(events []sale.Event, typ string, distinct bool) int {
+func countType(events []boxoffice.SaleEvent, typ string, distinct bool) int {
 	seen := map[string]bool{}
 	n := 0
 	for _, e := range events {

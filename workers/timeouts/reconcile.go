@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"boxoffice/internal/boxoffice"
 	"boxoffice/internal/mysql"
 	"boxoffice/internal/sale"
 )
@@ -62,9 +63,9 @@ func (s *Service) retire(ctx context.Context, sid int64) error {
 }
 
 // scannedHold is a hold record with the time it ended, which the scripts
-// write but sale.Hold does not carry.
+// write but boxoffice.Hold does not carry.
 type scannedHold struct {
-	sale.Hold
+	boxoffice.Hold
 	SoldAt     int64 `json:"sold_at"`
 	ReleasedAt int64 `json:"released_at"`
 }
@@ -73,7 +74,7 @@ type scannedHold struct {
 // record does not say), or 0 while it is in play.
 func (h *scannedHold) endedAt() int64 {
 	switch h.State {
-	case sale.HoldSold, sale.HoldReleased:
+	case boxoffice.HoldSold, boxoffice.HoldReleased:
 		return max(h.SoldAt, h.ReleasedAt, h.CreatedAt)
 	}
 	return 0
@@ -93,7 +94,7 @@ func (s *Service) reconcileSession(ctx context.Context, sid int64) (bool, error)
 			return false, fmt.Errorf("scan holds: %w", err)
 		}
 		for i := 0; i+1 < len(kv); i += 2 {
-			h := &scannedHold{Hold: sale.Hold{OrderNo: kv[i], SessionID: sid}}
+			h := &scannedHold{Hold: boxoffice.Hold{OrderNo: kv[i], SessionID: sid}}
 			if err := json.Unmarshal([]byte(kv[i+1]), h); err != nil {
 				s.log.Warn("unreadable hold", "order_no", kv[i], "err", err)
 				continue
@@ -138,13 +139,13 @@ func (s *Service) reconcileBatch(ctx context.Context, holds []*scannedHold, cuto
 	final := true
 	for _, h := range holds {
 		status, found := rows[h.OrderNo]
-		if !found || status == "LOCKED" || status == "PAYING" {
+		if !found || status == boxoffice.OrderLocked || status == boxoffice.OrderPaying {
 			final = false
 		}
-		events, kind := sale.EventFromHold(&h.Hold), "order"
+		events, kind := h.Hold.Events(), "order"
 		switch {
 		case !found:
-		case (status == "LOCKED" || status == "PAYING") && h.endedAt() != 0 && h.endedAt() < cutoff:
+		case (status == boxoffice.OrderLocked || status == boxoffice.OrderPaying) && h.endedAt() != 0 && h.endedAt() < cutoff:
 			events, kind = events[1:], "final" // the row has the hold, not its end
 		default:
 			s.emits.forget(h.OrderNo)
@@ -161,7 +162,7 @@ func (s *Service) reconcileBatch(ctx context.Context, holds []*scannedHold, cuto
 
 // reemit writes events of hold h to its session's outbox again; kind says
 // which: "order" (all: the order has no row) or "final" (its end only).
-func (s *Service) reemit(ctx context.Context, h *sale.Hold, kind string, events []sale.Event) error {
+func (s *Service) reemit(ctx context.Context, h *boxoffice.Hold, kind string, events []boxoffice.SaleEvent) error {
 	for _, e := range events {
 		if err := sale.Emit(ctx, s.rdb, e); err != nil {
 			return err

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"boxoffice/internal/boxoffice"
 	"boxoffice/internal/sale"
 	"boxoffice/internal/testenv"
 )
@@ -57,7 +58,7 @@ func TestSweep(t *testing.T) {
 			t.Fatal(err)
 		}
 		f.waitStatus(t, no, "LOCKED")
-		if h := f.waitHold(t, no, sale.HoldReleased); h.Reason != "timeout" {
+		if h := f.waitHold(t, no, boxoffice.HoldReleased); h.Reason != "timeout" {
 			t.Errorf("reason = %q, want timeout", h.Reason)
 		}
 		f.wantConsistent(t)
