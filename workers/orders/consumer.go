@@ -65,7 +65,6 @@ const (
 	writeTimeout = 30 * time.Second // for one dead-letter write
 	pingTimeout  = 2 * time.Second
 	commitWait   = 5 * time.Second // for one offset commit
-	logEvery     = 20              // failures between two warnings of the same retry
 	// retryPause is the pause before trying again a message that failed
 	// while MySQL is up: such failures (a missing session, a seat in two
 	// live orders) rarely pass later, and the whole group waits meanwhile.
@@ -96,8 +95,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 		}
 		if err != nil {
 			failures++
-			c.warn(failures, "fetch sale events", err)
-			daemon.Sleep(ctx, c.wait(failures))
+			c.retry().Failed(ctx, failures, "fetch sale events", err)
 		} else {
 			failures = 0
 		}
@@ -203,8 +201,7 @@ func (c *Consumer) try(ctx context.Context, items []item) error {
 			return err
 		}
 		c.Metrics.Retries.WithLabelValues("transient").Inc()
-		c.warn(waits, "mysql unavailable: waiting, nothing is dead-lettered meanwhile", err)
-		if !daemon.Sleep(ctx, c.wait(waits)) {
+		if !c.retry().Failed(ctx, waits, "mysql unavailable: waiting, nothing is dead-lettered meanwhile", err) {
 			return errStopped
 		}
 	}
@@ -249,8 +246,7 @@ func (c *Consumer) deadLetter(ctx context.Context, m kafkago.Message, typ string
 				"offset", m.Offset, "tries", tries, "err", cause)
 			return nil
 		}
-		c.warn(failures, "write dead letter", err)
-		if !daemon.Sleep(ctx, c.wait(failures)) {
+		if !c.retry().Failed(ctx, failures, "write dead letter", err) {
 			return errStopped
 		}
 	}
@@ -287,18 +283,7 @@ func Decode(value []byte) (boxoffice.SaleEvent, error) {
 	return e, nil
 }
 
-// wait is the pause before retry n (from 1): Backoff doubling up to 2 s.
-func (c *Consumer) wait(n int) time.Duration {
-	d := c.Backoff
-	for i := 1; i < n && d < maxWait; i++ {
-		d *= 2
-	}
-	return min(d, maxWait)
-}
-
-// warn logs the first failure of a retry and every logEvery-th after it.
-func (c *Consumer) warn(failures int, what string, err error) {
-	if failures == 1 || failures%logEvery == 0 {
-		c.Log.Warn(what, "err", err, "failures", failures)
-	}
+// retry paces the consumer's retries: Backoff doubling up to 2 s.
+func (c *Consumer) retry() daemon.Backoff {
+	return daemon.Backoff{First: c.Backoff, Max: maxWait, Log: c.Log}
 }
