@@ -55,12 +55,12 @@ type Order struct {
 	OrderNo     string     `db:"order_no"`
 	SessionID   int64      `db:"session_id"`
 	UserID      int64      `db:"user_id"`
-	Status      string     `db:"status"`
+	Status      string     `db:"status"` // OrderLocked, OrderPaying, OrderPaid, OrderCancelled or OrderTimeoutCancelled
 	AmountCents int64      `db:"amount_cents"`
-	ExpireAt    time.Time  `db:"expire_at"`
-	PayDeadline *time.Time `db:"pay_deadline"`
-	PaidAt      *time.Time `db:"paid_at"`
-	Reason      *string    `db:"cancel_reason"`
+	ExpireAt    time.Time  `db:"expire_at"`     // when the hold expires unless it is being paid
+	PayDeadline *time.Time `db:"pay_deadline"`  // set once PAYING
+	PaidAt      *time.Time `db:"paid_at"`       // set once PAID
+	Reason      *string    `db:"cancel_reason"` // why it was cancelled
 	// RefundRequired is the order's flag or any of its payments'.
 	RefundRequired bool      `db:"refund_required"`
 	CreatedAt      time.Time `db:"created_at"`

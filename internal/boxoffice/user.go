@@ -14,14 +14,6 @@ const (
 	MaxPasswordLen = 72
 )
 
-// Credentials are what a login checks: the user, the bcrypt hash of their
-// password and their role.
-type Credentials struct {
-	ID           int64  `db:"id"`
-	PasswordHash string `db:"password_hash"`
-	Role         string `db:"role"`
-}
-
 // ValidateEmail returns EINVALID unless s is a bare address such as
 // admin@example.com, with no display name and a dotted domain.
 func ValidateEmail(s string) error {
@@ -98,4 +90,12 @@ func allDigits(s string) bool {
 		}
 	}
 	return true
+}
+
+// Credentials are what a login checks: the user, the bcrypt hash of their
+// password and their role.
+type Credentials struct {
+	ID           int64  `db:"id"`
+	PasswordHash string `db:"password_hash"`
+	Role         string `db:"role"`
 }

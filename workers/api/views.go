@@ -8,8 +8,9 @@ import (
 
 // orderView is an order as a buyer sees it (openapi.json's Order).
 type orderView struct {
-	OrderNo        string        `json:"order_no"`
-	SessionID      int64         `json:"session_id"`
+	OrderNo   string `json:"order_no"`
+	SessionID int64  `json:"session_id"`
+	showRef
 	Status         string        `json:"status"`
 	AmountCents    int64         `json:"amount_cents"`
 	ExpireAt       time.Time     `json:"expire_at"`
@@ -18,9 +19,6 @@ type orderView struct {
 	Reason         *string       `json:"cancel_reason,omitempty"`
 	RefundRequired bool          `json:"refund_required"`
 	CreatedAt      time.Time     `json:"created_at"`
-	ShowID         int64         `json:"show_id"`
-	ShowTitle      string        `json:"show_title"`
-	StartsAt       time.Time     `json:"starts_at"`
 	Items          []itemView    `json:"items"`
 	Payments       []paymentView `json:"payments,omitempty"`
 }
@@ -29,7 +27,7 @@ type orderView struct {
 type itemView struct {
 	SeatID     int64  `json:"seat_id"`
 	Section    string `json:"section"`
-	Row        string `json:"row"`
+	Row        string `json:"row"` // the row's label
 	Number     int    `json:"number"`
 	PriceCents int64  `json:"price_cents"`
 }
@@ -48,17 +46,22 @@ type reservationView struct {
 	ID        int64     `json:"id"`
 	SessionID int64     `json:"session_id"`
 	CreatedAt time.Time `json:"created_at"`
+	showRef
+	SaleOpens time.Time `json:"sale_opens_at"`
+}
+
+// showRef names the show of an order or a reservation.
+type showRef struct {
 	ShowID    int64     `json:"show_id"`
 	ShowTitle string    `json:"show_title"`
 	StartsAt  time.Time `json:"starts_at"`
-	SaleOpens time.Time `json:"sale_opens_at"`
 }
 
 func viewOrder(o boxoffice.Order) orderView {
 	v := orderView{OrderNo: o.OrderNo, SessionID: o.SessionID, Status: o.Status, AmountCents: o.AmountCents,
 		ExpireAt: o.ExpireAt, PayDeadline: o.PayDeadline, PaidAt: o.PaidAt, Reason: o.Reason,
-		RefundRequired: o.RefundRequired, CreatedAt: o.CreatedAt, ShowID: o.ShowID, ShowTitle: o.ShowTitle,
-		StartsAt: o.StartsAt, Items: make([]itemView, len(o.Items))}
+		RefundRequired: o.RefundRequired, CreatedAt: o.CreatedAt, showRef: showRef{o.ShowID, o.ShowTitle, o.StartsAt},
+		Items: make([]itemView, len(o.Items))}
 	for i, it := range o.Items {
 		v.Items[i] = itemView{SeatID: it.SeatID, Section: it.Section, Row: it.Row, Number: it.Number, PriceCents: it.PriceCents}
 	}
@@ -70,6 +73,6 @@ func viewOrder(o boxoffice.Order) orderView {
 }
 
 func viewReservation(r boxoffice.Reservation) reservationView {
-	return reservationView{ID: r.ID, SessionID: r.SessionID, CreatedAt: r.CreatedAt, ShowID: r.ShowID,
-		ShowTitle: r.ShowTitle, StartsAt: r.StartsAt, SaleOpens: r.SaleOpens}
+	return reservationView{ID: r.ID, SessionID: r.SessionID, CreatedAt: r.CreatedAt,
+		showRef: showRef{r.ShowID, r.ShowTitle, r.StartsAt}, SaleOpens: r.SaleOpens}
 }

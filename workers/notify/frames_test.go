@@ -2,6 +2,7 @@ package notify_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -15,6 +16,25 @@ type sse struct {
 	Data      map[string]any
 }
 
+// set reads one line of a frame ("id: ...", "event: ..." or "data: ...")
+// into e.
+func (e *sse) set(line string) error {
+	k, v, _ := strings.Cut(line, ": ")
+	switch k {
+	case "id":
+		e.ID = v
+	case "event":
+		e.Event = v
+	case "data":
+		if err := json.Unmarshal([]byte(v), &e.Data); err != nil {
+			return fmt.Errorf("data %q: %v", v, err)
+		}
+	default:
+		return fmt.Errorf("unexpected line %q", line)
+	}
+	return nil
+}
+
 // parseFrame parses one frame as the hub queues it.
 func parseFrame(t *testing.T, f string) sse {
 	t.Helper()
@@ -23,18 +43,8 @@ func parseFrame(t *testing.T, f string) sse {
 	}
 	var e sse
 	for _, line := range strings.Split(strings.TrimSuffix(f, "\n\n"), "\n") {
-		k, v, _ := strings.Cut(line, ": ")
-		switch k {
-		case "id":
-			e.ID = v
-		case "event":
-			e.Event = v
-		case "data":
-			if err := json.Unmarshal([]byte(v), &e.Data); err != nil {
-				t.Fatalf("data %q: %v", v, err)
-			}
-		default:
-			t.Fatalf("unexpected line %q", line)
+		if err := e.set(line); err != nil {
+			t.Fatal(err)
 		}
 	}
 	return e

@@ -4,9 +4,7 @@ package timeouts_test
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -25,10 +23,6 @@ import (
 	"boxoffice/internal/testenv"
 	"boxoffice/workers/timeouts"
 )
-
-// settle is how long asynchronous effects (the shared timeouts daemon, the
-// relay and the orders daemon) may take before a test gives up.
-const settle = 20 * time.Second
 
 // fixture is a session on sale with buyers, and the stores to check.
 type fixture struct {
@@ -75,32 +69,11 @@ func (f *fixture) tryGrab(t *testing.T, i int, seats ...int64) *testenv.Response
 	}
 }
 
-// hold reads a hold from the sale Redis.
-func (f *fixture) hold(t *testing.T, no string) *boxoffice.Hold {
-	t.Helper()
-	h, err := sale.GetHold(context.Background(), f.rdb, no)
-	if err != nil {
-		t.Fatalf("hold %s: %v", no, err)
-	}
-	return h
-}
-
-// status is an order's status in MySQL, "" if it has no row.
-func (f *fixture) status(t *testing.T, no string) string {
-	t.Helper()
-	var s string
-	err := f.db.Get(&s, `SELECT status FROM orders WHERE order_no = ?`, no)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		t.Fatal(err)
-	}
-	return s
-}
-
 // waitStatus waits until order no has status want in MySQL.
 func (f *fixture) waitStatus(t *testing.T, no, want string) {
 	t.Helper()
-	eventually(t, settle, func() (bool, string) {
-		got := f.status(t, no)
+	testenv.Eventually(t, testenv.Settle, "order "+no+" "+want, func() (bool, string) {
+		got := testenv.OrderStatus(t, f.db, no)
 		return got == want, fmt.Sprintf("order %s is %q in MySQL, want %s", no, got, want)
 	})
 }
@@ -109,8 +82,8 @@ func (f *fixture) waitStatus(t *testing.T, no, want string) {
 func (f *fixture) waitHold(t *testing.T, no, want string) *boxoffice.Hold {
 	t.Helper()
 	var h *boxoffice.Hold
-	eventually(t, settle, func() (bool, string) {
-		h = f.hold(t, no)
+	testenv.Eventually(t, testenv.Settle, "hold "+no+" "+want, func() (bool, string) {
+		h = testenv.Hold(t, f.rdb, no)
 		return h.State == want, fmt.Sprintf("hold %s is %s, want %s", no, h.State, want)
 	})
 	return h
@@ -138,23 +111,6 @@ func (f *fixture) wantConsistent(t *testing.T) {
 	}
 }
 
-// eventually polls cond every 100 ms until it holds or timeout passes; the
-// failure names what cond last said was missing.
-func eventually(t *testing.T, timeout time.Duration, cond func() (bool, string)) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		ok, missing := cond()
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after %s: %s", timeout, missing)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
 // kafkaEvents reads the sale-events topic from its start in a new consumer
 // group and returns the events of the sessions sids by order number, every
 // message as read (a redelivery appears twice), once done says they are
@@ -170,14 +126,14 @@ func kafkaEvents(t *testing.T, sids []int64, done func(map[string][]boxoffice.Sa
 		want[sid] = true
 	}
 	out := map[string][]boxoffice.SaleEvent{}
-	deadline := time.Now().Add(settle)
+	deadline := time.Now().Add(testenv.Settle)
 	for {
 		ok, missing := done(out)
 		if ok {
 			return out
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("after %s reading %s: %s", settle, cfg.KafkaTopic, missing)
+			t.Fatalf("after %s reading %s: %s", testenv.Settle, cfg.KafkaTopic, missing)
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 		m, err := r.FetchMessage(ctx) // never committed: the group is thrown away

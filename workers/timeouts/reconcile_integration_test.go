@@ -127,7 +127,7 @@ func TestBrokerLoss(t *testing.T) {
 		nos = append(nos, f.grab(t, i, seat[i]))
 	}
 	outbox := sale.KeysFor(f.sess.ID).Key("outbox")
-	eventually(t, settle, func() (bool, string) {
+	testenv.Eventually(t, testenv.Settle, "the outbox relayed", func() (bool, string) {
 		n, err := f.rdb.XLen(ctx, outbox).Result()
 		return err == nil && n == 0, fmt.Sprintf("the relay has not published the outbox: %d entries (%v)", n, err)
 	})
@@ -140,7 +140,7 @@ func TestBrokerLoss(t *testing.T) {
 	}
 	stopped = false
 
-	eventually(t, 60*time.Second, func() (bool, string) {
+	testenv.Eventually(t, 60*time.Second, "every order row written with its items", func() (bool, string) {
 		var rows []struct {
 			OrderNo string `db:"order_no"`
 			Items   int    `db:"items"`

@@ -55,7 +55,7 @@ func TestTimeout(t *testing.T) {
 		}
 	})
 	t.Run("GrabAgain", func(t *testing.T) {
-		eventually(t, 5*time.Second, func() (bool, string) {
+		testenv.Eventually(t, 5*time.Second, "the seat grabbable again", func() (bool, string) {
 			r := f.tryGrab(t, 1, f.sess.SeatIDs[0])
 			return r.Status == http.StatusCreated, fmt.Sprintf("grab after the timeout = %d %s", r.Status, r.Body)
 		})
@@ -159,11 +159,11 @@ func TestLeaseHeldElsewhere(t *testing.T) {
 
 	t.Run("Skipped", func(t *testing.T) {
 		// Past the expiry by a few scans of the shared daemon.
-		time.Sleep(time.Until(time.UnixMilli(f.hold(t, no).ExpiresAt)) + 1500*time.Millisecond)
+		time.Sleep(time.Until(time.UnixMilli(testenv.Hold(t, f.rdb, no).ExpiresAt)) + 1500*time.Millisecond)
 		if err := svc.Scan(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if h := f.hold(t, no); h.State != boxoffice.HoldLocked {
+		if h := testenv.Hold(t, f.rdb, no); h.State != boxoffice.HoldLocked {
 			t.Errorf("hold is %s while another process holds the session's lease, want LOCKED", h.State)
 		}
 		if holder, _ := f.rdb.Get(ctx, lease).Result(); holder != "another-process" {

@@ -46,7 +46,7 @@ func TestSweep(t *testing.T) {
 		no := f.insertOrder(t, 1, "LOCKED", time.Now().Add(time.Hour), seat[2])
 		overdue := f.insertOrder(t, 1, "LOCKED", time.Now().Add(-10*time.Second), seat[3])
 		wantCancelled(t, overdue) // a sweep ran after both were written
-		if got := f.status(t, no); got != "LOCKED" {
+		if got := testenv.OrderStatus(t, f.db, no); got != "LOCKED" {
 			t.Errorf("an order due in an hour is %s, want LOCKED", got)
 		}
 	})
