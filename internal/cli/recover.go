@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -17,7 +16,7 @@ import (
 	"boxoffice/internal/sale"
 )
 
-const recoverUsage = "recover-sale --session N"
+const recoverUsage = "--session N"
 
 // recoverSaleCmd rebuilds a session's sale Redis state from MySQL after
 // the sale Redis lost it.
@@ -44,18 +43,12 @@ func recoverSaleCmd(cfg *config.Config, args []string) error {
 
 func parseRecoverFlags(args []string) (int64, error) {
 	fs := flag.NewFlagSet("recover-sale", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
 	id := fs.Int64("session", 0, "the session to rebuild")
-	err := fs.Parse(args)
-	switch {
-	case errors.Is(err, flag.ErrHelp):
-		return 0, fmt.Errorf("%w: %s", errUsage, recoverUsage)
-	case err != nil:
-		return 0, fmt.Errorf("%w: %v; %s", errUsage, err, recoverUsage)
-	case fs.NArg() != 0:
-		return 0, fmt.Errorf("%w: unexpected %q; %s", errUsage, fs.Arg(0), recoverUsage)
-	case *id <= 0:
-		return 0, fmt.Errorf("%w: --session must be a session id; %s", errUsage, recoverUsage)
+	if err := parseFlags(fs, args); err != nil {
+		return 0, err
+	}
+	if *id <= 0 {
+		return 0, fmt.Errorf("%w: --session must be a session id", errUsage)
 	}
 	return *id, nil
 }
