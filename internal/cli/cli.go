@@ -39,10 +39,10 @@ func commands() []command {
 		{"devkafka", "", "in-memory Kafka-protocol broker for dev and tests", devkafka.Main},
 		{"migrate", "", "apply database migrations", migrateCmd},
 		{"seed", "", "load the demo data (idempotent)", seedCmd},
-		{"admin", adminUsage, "create an admin, or give an existing one a new password (8-72 bytes)", adminCmd},
-		{"recover-sale", recoverUsage, "rebuild session N's sale Redis state from MySQL after the sale Redis lost it", recoverSaleCmd},
-		{"config", configUsage, "validate the settings, print them with their defaults, or render the edge's nginx.conf", nil},
-		{"dev", devUsage, "the local stack: start, stop or show it, or stop some of its parts", devCmd},
+		{"admin", "create --email E --password P", "create an admin, or give an existing one a new password (8-72 bytes)", adminCmd},
+		{"recover-sale", "--session N", "rebuild session N's sale Redis state from MySQL after the sale Redis lost it", recoverSaleCmd},
+		{"config", "check | env | nginx [-o FILE]", "validate the settings, print them with their defaults, or render the edge's nginx.conf", nil},
+		{"dev", "up | down | status | stop PART...", "the local stack: start, stop or show it, or stop some of its parts", devCmd},
 	}
 }
 

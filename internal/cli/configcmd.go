@@ -10,8 +10,6 @@ import (
 	"boxoffice/openresty"
 )
 
-const configUsage = "check | env | nginx [-o FILE]"
-
 // configCmd validates, documents or renders the configuration.
 func configCmd(w io.Writer, args []string) error {
 	switch {

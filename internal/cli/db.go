@@ -18,8 +18,6 @@ import (
 	"boxoffice/internal/seed"
 )
 
-const adminUsage = "create --email E --password P"
-
 // withDB opens the configured database, pings it and runs fn, stopping on
 // SIGINT or SIGTERM.
 func withDB(cfg *config.Config, fn func(ctx context.Context, db *sqlx.DB) error) error {

@@ -10,8 +10,6 @@ import (
 	"boxoffice/internal/devstack"
 )
 
-const devUsage = "up | down | status | stop PART..."
-
 // devCmd runs the local stack: "dev up", "dev down", "dev status" or
 // "dev stop PART...".
 func devCmd(cfg *config.Config, args []string) error {

@@ -16,8 +16,6 @@ import (
 	"boxoffice/internal/sale"
 )
 
-const recoverUsage = "--session N"
-
 // recoverSaleCmd rebuilds a session's sale Redis state from MySQL after
 // the sale Redis lost it.
 func recoverSaleCmd(cfg *config.Config, args []string) error {
