@@ -8,6 +8,7 @@ local jwt = require "boxoffice.jwt"
 local keys = require "boxoffice.keys"
 local metrics = require "boxoffice.metrics"
 local response = require "boxoffice.response"
+local to_hex = require("boxoffice.resty").require("string").to_hex
 
 local ngx = ngx
 local find = string.find
@@ -24,7 +25,7 @@ local deps
 -- secret, script the source of hold.lua.
 function _M.init(sale, state, jwt_keys, script)
     deps = { sale = sale, state = state, verifier = assert(jwt.new(jwt_keys)),
-        script = script, sha = ngx.encode_base16 and ngx.encode_base16(ngx.sha1_bin(script)) or nil }
+        script = script, sha = to_hex(ngx.sha1_bin(script)) }
 end
 
 local function answer(o)
