@@ -8,7 +8,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 )
 
-// Event types (DESIGN §7).
+// Event types: the "type" of each outbox entry and Kafka message.
 const (
 	EventHoldCreated  = "hold.created"
 	EventHoldReleased = "hold.released"
