@@ -5,33 +5,6 @@ local ngx = _G.ngx
 local fakes = require "spec.fakes"
 local NULL = fakes.NULL
 
--- fake_redis returns a client module whose connections behave as script says.
-local function fake_redis(script)
-    local calls = {}
-    local client = {}
-    client.__index = client
-    function client.new() return setmetatable({}, client) end
-    function client.set_timeout(_, ms) calls.timeout = ms end
-    function client.connect(_, host, port)
-        calls.connect = { host, port }
-        if script.connect_err then return nil, script.connect_err end
-        return true
-    end
-    function client.get_reused_times() return script.reused or 0 end
-    function client.auth(_, password)
-        calls.auth = password
-        return true
-    end
-    function client.get(_, key)
-        calls.get = key
-        if script.get_err then return nil, script.get_err end
-        return script.value
-    end
-    function client.set_keepalive() calls.keepalive = true; return true end
-    function client.close() calls.closed = true; return true end
-    return client, calls
-end
-
 describe("boxoffice.catalog_edge", function()
     local edge, dict, calls, logged
 
@@ -39,7 +12,7 @@ describe("boxoffice.catalog_edge", function()
         package.loaded["boxoffice.catalog_edge"] = nil
         package.loaded["boxoffice.redis"] = nil
         local client
-        client, calls = fake_redis(script)
+        client, calls = fakes.client(script)
         package.loaded["resty.redis"] = client
         edge = require "boxoffice.catalog_edge"
         edge.configure(opts or { host = "127.0.0.1", port = 16391 })

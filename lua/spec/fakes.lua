@@ -27,6 +27,40 @@ function _M.dict()
     }
 end
 
+-- client is a resty.redis module whose connections behave as script says:
+-- connect_err, auth_err, reused (times the connection was pooled), and
+-- value or get_err for GET. It returns the module and calls, what its
+-- connections were asked.
+function _M.client(script)
+    local calls = {}
+    local client = {}
+    client.__index = client
+    function client.new() return setmetatable({}, client) end
+    function client.set_timeout(_, ms) calls.timeout = ms end
+    function client.connect(_, host, port, opts)
+        calls.connect, calls.pool_size = { host, port }, opts and opts.pool_size
+        if script.connect_err then return nil, script.connect_err end
+        return true
+    end
+    function client.get_reused_times() return script.reused or 0 end
+    function client.auth(_, password)
+        calls.auth = password
+        if script.auth_err then return nil, script.auth_err end
+        return true
+    end
+    function client.get(_, key)
+        calls.get = key
+        if script.get_err then return nil, script.get_err end
+        return script.value
+    end
+    function client.set_keepalive(_, idle, pool)
+        calls.keepalive, calls.idle, calls.pool = true, idle, pool
+        return true
+    end
+    function client.close() calls.closed = true; return true end
+    return client, calls
+end
+
 -- sale is a boxoffice.redis connector to a Redis holding store (key →
 -- string, or a table of field → value for a hash). opts.down makes connect
 -- fail; opts.fail makes every command fail with that error. It counts

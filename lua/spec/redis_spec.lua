@@ -1,26 +1,13 @@
 -- boxoffice.redis over a fake resty.redis client.
+local fakes = require "spec.fakes"
+
 describe("boxoffice.redis", function()
     local redis, calls, script
 
     before_each(function()
-        calls, script = {}, {}
-        local client = {}
-        client.__index = client
-        function client.new() return setmetatable({}, client) end
-        function client.set_timeout(_, ms) calls.timeout = ms end
-        function client.connect(_, host, port, opts)
-            calls.connect = { host, port, opts.pool_size }
-            if script.connect_err then return nil, script.connect_err end
-            return true
-        end
-        function client.get_reused_times() return script.reused or 0 end
-        function client.auth(_, password)
-            calls.auth = password
-            if script.auth_err then return nil, script.auth_err end
-            return true
-        end
-        function client.set_keepalive(_, idle, pool) calls.keepalive = { idle, pool } end
-        function client.close() calls.closed = true end
+        script = {}
+        local client
+        client, calls = fakes.client(script)
         package.loaded["resty.redis"] = client
         package.loaded["boxoffice.redis"] = nil
         redis = require "boxoffice.redis"
@@ -49,10 +36,11 @@ describe("boxoffice.redis", function()
         local c = assert(conn())
         local red = assert(c:connect())
         assert.are.equal(200, calls.timeout)
-        assert.are.same({ "10.0.0.2", 6390, 64 }, calls.connect)
+        assert.are.same({ "10.0.0.2", 6390 }, calls.connect)
+        assert.are.equal(64, calls.pool_size)
         assert.is_nil(calls.auth)
         c:release(red)
-        assert.are.same({ 60000, 64 }, calls.keepalive)
+        assert.are.same({ 60000, 64 }, { calls.idle, calls.pool })
     end)
 
     it("authenticates a new connection, not a pooled one", function()
