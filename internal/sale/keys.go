@@ -49,7 +49,7 @@ const (
 	// ms. Read by workers/timeouts (scan.go), which releases what is due.
 	KeyExpiry = "expiry"
 	// KeyOutbox STREAM: the session's sale events (boxoffice.SaleEvent): XADD by
-	// hold.lua, release.lua, confirm.lua and Publish (events.go); read by
+	// hold.lua, release.lua, confirm.lua and Emit (events.go); read by
 	// workers/relay (stream.go, consumer group "relay"), which publishes
 	// them to Kafka for workers/orders to write into MySQL.
 	KeyOutbox = "outbox"
