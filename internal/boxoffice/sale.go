@@ -132,6 +132,7 @@ type Hold struct {
 	PayDeadline int64  // set once PAYING
 	Reason      string // why it was released
 	Txn         string // the gateway transaction that paid it
+	EndedAt     int64  // when it was sold or released; 0 while in play
 }
 
 // OrderStatus is the order status the hold's state stands for.

@@ -25,12 +25,21 @@ type holdRecord struct {
 	PayDeadline int64  `json:"pay_deadline,omitempty"`
 	Reason      string `json:"reason,omitempty"`
 	Txn         string `json:"txn,omitempty"`
+	SoldAt      int64  `json:"sold_at,omitempty"`
+	ReleasedAt  int64  `json:"released_at,omitempty"`
 }
 
 // EncodeHold is h's hold record.
 func EncodeHold(h boxoffice.Hold) ([]byte, error) {
-	return json.Marshal(holdRecord{UserID: h.UserID, Seats: joinIDs(h.SeatIDs), Amount: h.Amount, ExpiresAt: h.ExpiresAt,
-		CreatedAt: h.CreatedAt, State: h.State, PayDeadline: h.PayDeadline, Reason: h.Reason, Txn: h.Txn})
+	r := holdRecord{UserID: h.UserID, Seats: joinIDs(h.SeatIDs), Amount: h.Amount, ExpiresAt: h.ExpiresAt,
+		CreatedAt: h.CreatedAt, State: h.State, PayDeadline: h.PayDeadline, Reason: h.Reason, Txn: h.Txn}
+	switch h.State {
+	case boxoffice.HoldSold:
+		r.SoldAt = h.EndedAt
+	case boxoffice.HoldReleased:
+		r.ReleasedAt = h.EndedAt
+	}
+	return json.Marshal(r)
 }
 
 // DecodeHold reads the hold record of an order number.
@@ -40,9 +49,15 @@ func DecodeHold(orderNo, raw string) (*boxoffice.Hold, error) {
 		return nil, fmt.Errorf("hold %s: %w", orderNo, err)
 	}
 	sid, _ := boxoffice.OrderSession(orderNo)
-	return &boxoffice.Hold{OrderNo: orderNo, SessionID: sid, UserID: r.UserID, SeatIDs: parseIDs(r.Seats),
+	h := &boxoffice.Hold{OrderNo: orderNo, SessionID: sid, UserID: r.UserID, SeatIDs: parseIDs(r.Seats),
 		Amount: r.Amount, ExpiresAt: r.ExpiresAt, CreatedAt: r.CreatedAt, State: r.State,
-		PayDeadline: r.PayDeadline, Reason: r.Reason, Txn: r.Txn}, nil
+		PayDeadline: r.PayDeadline, Reason: r.Reason, Txn: r.Txn}
+	switch h.State {
+	case boxoffice.HoldSold, boxoffice.HoldReleased:
+		// A record that does not say when it ended counts from its creation.
+		h.EndedAt = max(r.SoldAt, r.ReleasedAt, r.CreatedAt)
+	}
+	return h, nil
 }
 
 var (
