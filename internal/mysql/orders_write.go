@@ -25,7 +25,7 @@ const writeChunk = 1000
 
 // ApplySaleEvents writes a batch of sale events, in the order given, into
 // orders and order_items in one transaction, and returns each event's
-// outcome. Every write is conditional on the current status (DESIGN §4), so
+// outcome. Every write is conditional on the current status, so
 // applying a batch again changes nothing:
 //   - hold.created inserts the order LOCKED with its items live, unless the
 //     order has a row;
