@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"time"
+	"unicode/utf8"
 )
 
 // ParseTime parses an RFC 3339 time and returns it in UTC to the
@@ -18,4 +19,13 @@ func ParseTime(raw string) (time.Time, error) {
 		return time.Time{}, errors.New("must fall in the years 0001 to 9999 once converted to UTC")
 	}
 	return t, nil
+}
+
+// ValidUTF8 fails with bad_request unless body is valid UTF-8. Check it
+// before decoding JSON: encoding/json turns invalid bytes into U+FFFD.
+func ValidUTF8(body []byte) error {
+	if !utf8.Valid(body) {
+		return Invalid("body is not valid UTF-8")
+	}
+	return nil
 }

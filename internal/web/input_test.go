@@ -1,8 +1,14 @@
 package web
 
 import (
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"boxoffice/internal/boxoffice"
 )
 
 func TestParseTime(t *testing.T) {
@@ -26,5 +32,26 @@ func TestParseTime(t *testing.T) {
 		if got, err := ParseTime(raw); err == nil {
 			t.Errorf("ParseTime(%q) = %v, want an error", raw, got)
 		}
+	}
+}
+
+func TestValidUTF8(t *testing.T) {
+	if err := ValidUTF8([]byte(`{"name":"Zoë 🎵"}`)); err != nil {
+		t.Errorf("valid UTF-8 refused: %v", err)
+	}
+	for _, b := range []string{"{\"name\":\"\xff\"}", "{\"name\":\"\xc3\"}", "{\"name\":\"\xed\xa0\x80\"}"} {
+		if err := ValidUTF8([]byte(b)); err == nil {
+			t.Errorf("ValidUTF8(%q) = nil, want an error", b)
+		}
+	}
+}
+
+func TestBindJSONRefusesInvalidUTF8(t *testing.T) {
+	c, _ := gin.CreateTestContext(httptest.NewRecorder())
+	c.Request = httptest.NewRequest("POST", "/", strings.NewReader("{\"name\":\"caf\xe9\"}"))
+	c.Request.Header.Set("Content-Type", "application/json")
+	var v struct{ Name string }
+	if err := BindJSON(c, 1024, &v); boxoffice.ErrorCode(err) != boxoffice.EINVALID {
+		t.Errorf("BindJSON = %v (name %q), want bad_request", err, v.Name)
 	}
 }

@@ -49,8 +49,8 @@ func Invalid(format string, args ...any) error {
 	return boxoffice.Errorf(boxoffice.EINVALID, fmt.Sprintf(format, args...))
 }
 
-// BindJSON decodes the request body into v strictly: one JSON value, no
-// unknown fields, at most limit bytes.
+// BindJSON decodes the request body into v strictly: valid UTF-8, one JSON
+// value, no unknown fields, at most limit bytes.
 func BindJSON(c *gin.Context, limit int64, v any) error {
 	if ct := c.ContentType(); ct != "application/json" {
 		return Invalid("want Content-Type application/json, got %q", ct)
@@ -61,6 +61,9 @@ func BindJSON(c *gin.Context, limit int64, v any) error {
 	}
 	if int64(len(body)) > limit {
 		return Invalid("body is larger than %d bytes", limit)
+	}
+	if err := ValidUTF8(body); err != nil {
+		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
