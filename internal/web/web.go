@@ -86,8 +86,8 @@ func jsonProblem(err error) string {
 
 // ID parses the path parameter name as a positive int64.
 func ID(c *gin.Context, name string) (int64, error) {
-	id, err := strconv.ParseInt(c.Param(name), 10, 64)
-	if err != nil || id <= 0 {
+	id, ok := boxoffice.ParseID(c.Param(name))
+	if !ok {
 		return 0, Invalid("%s must be a positive integer, got %q", name, c.Param(name))
 	}
 	return id, nil
