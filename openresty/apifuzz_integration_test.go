@@ -10,9 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"boxoffice/internal/auth"
 	"boxoffice/internal/payments"
@@ -172,32 +170,9 @@ func TestAPIFuzz(t *testing.T) {
 	tg := &apiTarget{venue: s.VenueID, show: s.ShowID, session: s.ID, admin: testenv.Admin(t).Token,
 		buyer: buyers[0].Token, gone: signedToken(t, "9000000000000000002", auth.RoleUser), paySecret: cfg.PaySecret}
 
-	const n, workers = 600, 6
-	client := &http.Client{Timeout: 10 * time.Second}
-	var mu sync.Mutex
-	statuses := map[int]int{}
-	var failures []string
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Go(func() {
-			rng := rand.New(rand.NewPCG(uint64(w), 7))
-			for range n / workers {
-				req := apiRequest(rng, "http://"+cfg.EdgeAddr, tg)
-				status, problem := checkAPI(client, req)
-				mu.Lock()
-				statuses[status]++
-				if problem != "" && len(failures) < 20 {
-					failures = append(failures, req.Method+" "+req.URL.RequestURI()+": "+problem)
-				}
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
-	t.Logf("statuses: %v", statuses)
-	for _, f := range failures {
-		t.Error(f)
-	}
+	fuzz(t, 600, 6, 7, func(rng *rand.Rand) *http.Request {
+		return apiRequest(rng, "http://"+cfg.EdgeAddr, tg)
+	}, checkAPI)
 }
 
 // checkAPI sends req and returns its status and what is wrong with the

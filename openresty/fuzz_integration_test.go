@@ -142,28 +142,35 @@ func TestGrabFuzz(t *testing.T) {
 	cfg := testenv.Config(t)
 	defer noLuaErrors(t)()
 
-	const n, workers = 10_000, 16
+	fuzz(t, 10_000, 16, 99, func(rng *rand.Rand) *http.Request {
+		return fuzzRequest(rng, "http://"+cfg.EdgeAddr, s.ID, s.SeatIDs, tokens)
+	}, check)
+}
+
+// fuzz sends n requests that make makes, from workers goroutines each with
+// its own seeded generator, and fails the test with the first problems
+// check finds.
+func fuzz(t *testing.T, n, workers int, seed uint64, makes func(*rand.Rand) *http.Request,
+	check func(*http.Client, *http.Request) (int, string)) {
 	client := &http.Client{Timeout: 10 * time.Second}
 	var mu sync.Mutex
 	statuses := map[int]int{}
 	var failures []string
 	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			rng := rand.New(rand.NewPCG(uint64(w), 99))
-			for i := 0; i < n/workers; i++ {
-				req := fuzzRequest(rng, "http://"+cfg.EdgeAddr, s.ID, s.SeatIDs, tokens)
+	for w := range workers {
+		wg.Go(func() {
+			rng := rand.New(rand.NewPCG(uint64(w), seed))
+			for range n / workers {
+				req := makes(rng)
 				status, problem := check(client, req)
 				mu.Lock()
 				statuses[status]++
 				if problem != "" && len(failures) < 20 {
-					failures = append(failures, problem)
+					failures = append(failures, req.Method+" "+req.URL.RequestURI()+": "+problem)
 				}
 				mu.Unlock()
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	t.Logf("statuses: %v", statuses)
