@@ -207,8 +207,11 @@ func target(c *gin.Context, required bool) (id, version int64, err error) {
 		return id, 0, nil
 	}
 	tag := strings.TrimPrefix(h, "W/")
-	v, perr := strconv.ParseInt(strings.Trim(tag, `"`), 10, 64)
-	if perr != nil || v <= 0 || len(tag) < 3 || tag[0] != '"' || tag[len(tag)-1] != '"' {
+	v, ok := int64(0), len(tag) >= 3 && tag[0] == '"' && tag[len(tag)-1] == '"'
+	if ok {
+		v, ok = boxoffice.ParseID(tag[1 : len(tag)-1])
+	}
+	if !ok {
 		return 0, 0, web.Invalid(`If-Match must be one version in quotes, like "3"; got %s`, h)
 	}
 	return id, v, nil

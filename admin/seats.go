@@ -53,18 +53,22 @@ func (a *API) seatMap(ctx context.Context, id int64) (int64, any, error) {
 // replaceSeats replaces the venue's seat map from JSON {"seats":[...]} or
 // text/csv with a header line, at the venue's version.
 func (a *API) replaceSeats(c *gin.Context, id, version int64) (int64, any, boxoffice.CatalogChange, error) {
-	seats, err := readSeats(c)
+	sc, err := readSeats(c)
 	if err != nil {
 		return 0, nil, noChange, err
 	}
-	v, change, err := mysql.ReplaceSeats(c.Request.Context(), a.DB, id, version, seats)
+	v, change, err := mysql.ReplaceSeats(c.Request.Context(), a.DB, id, version, sc.seats)
+	var collide *mysql.SeatCollisionError
+	if errors.As(err, &collide) {
+		err = sc.collide(collide.Groups)
+	}
 	if err != nil {
 		return 0, nil, noChange, err
 	}
-	return v.Version, gin.H{"venue_id": v.ID, "version": v.Version, "count": len(seats)}, change, nil
+	return v.Version, gin.H{"venue_id": v.ID, "version": v.Version, "count": len(sc.seats)}, change, nil
 }
 
-func readSeats(c *gin.Context) ([]boxoffice.Seat, error) {
+func readSeats(c *gin.Context) (*seatCheck, error) {
 	switch ct := c.ContentType(); ct {
 	case "application/json":
 		return seatsFromJSON(c)
@@ -75,7 +79,7 @@ func readSeats(c *gin.Context) ([]boxoffice.Seat, error) {
 	}
 }
 
-func seatsFromJSON(c *gin.Context) ([]boxoffice.Seat, error) {
+func seatsFromJSON(c *gin.Context) (*seatCheck, error) {
 	var body struct {
 		Seats []seatInput `json:"seats"`
 	}
@@ -91,10 +95,10 @@ func seatsFromJSON(c *gin.Context) ([]boxoffice.Seat, error) {
 			return nil, err
 		}
 	}
-	return sc.result()
+	return sc, sc.check()
 }
 
-func seatsFromCSV(c *gin.Context) ([]boxoffice.Seat, error) {
+func seatsFromCSV(c *gin.Context) (*seatCheck, error) {
 	r := csv.NewReader(http.MaxBytesReader(c.Writer, c.Request.Body, seatBodyLimit))
 	r.ReuseRecord = true
 	cols, err := csvColumns(r)
@@ -105,7 +109,7 @@ func seatsFromCSV(c *gin.Context) ([]boxoffice.Seat, error) {
 	for {
 		rec, err := r.Read()
 		if err == io.EOF {
-			return sc.result()
+			return sc, sc.check()
 		}
 		if err != nil {
 			return nil, csvError(err)
@@ -183,6 +187,7 @@ type seatCheck struct {
 	place    func(n int) string // names a seat's position n (index or line)
 	sep      string             // between the place and the field
 	seats    []boxoffice.Seat
+	at       []int // the position of each seat
 	problems []string
 	nProblem int
 	first    map[seatKey]firstSeat
@@ -217,6 +222,7 @@ func (s *seatCheck) add(n int, in seatInput, f *fields) error {
 	}
 	seat := boxoffice.Seat{Section: in.Section, Row: in.Row, Number: int(in.Number), X: int(in.X), Y: int(in.Y), Tier: in.Tier}
 	s.seats = append(s.seats, seat)
+	s.at = append(s.at, n)
 	s.checkDuplicate(n, seat)
 	return nil
 }
@@ -240,26 +246,48 @@ func (s *seatCheck) checkDuplicate(n int, seat boxoffice.Seat) {
 	d.At = append(d.At, s.place(n))
 }
 
-// result returns the seats, or the problems or duplicates as bad_request.
-func (s *seatCheck) result() ([]boxoffice.Seat, error) {
+// check returns the problems or duplicates as bad_request, or nil.
+func (s *seatCheck) check() error {
 	if s.nProblem > 0 {
 		msg := s.problems[0]
 		if s.nProblem > 1 {
 			msg += fmt.Sprintf(" (%d seats have problems; \"problems\" lists the first %d)", s.nProblem, len(s.problems))
 		}
-		return nil, boxoffice.Errorf(boxoffice.EINVALID, "%s", msg).
+		return boxoffice.Errorf(boxoffice.EINVALID, "%s", msg).
 			With("problems", s.problems).With("problem_count", s.nProblem)
 	}
 	if len(s.dupOrder) > 0 {
-		list := make([]*duplicate, 0, min(len(s.dupOrder), maxDuplicates))
-		for _, k := range s.dupOrder[:cap(list)] {
-			list = append(list, s.dups[k])
-		}
-		d := list[0]
-		return nil, boxoffice.Errorf(boxoffice.EINVALID,
-			"%d places are named more than once, e.g. section %q row %q number %d at %s",
-			len(s.dupOrder), d.Section, d.Row, d.Number, strings.Join(d.At, " and ")).
-			With("duplicates", list).With("duplicate_count", len(s.dupOrder))
+		return s.duplicates("")
 	}
-	return s.seats, nil
+	return nil
+}
+
+// duplicates returns the duplicated places as bad_request; why, if set,
+// is added to the message.
+func (s *seatCheck) duplicates(why string) error {
+	list := make([]*duplicate, 0, min(len(s.dupOrder), maxDuplicates))
+	for _, k := range s.dupOrder[:cap(list)] {
+		list = append(list, s.dups[k])
+	}
+	d := list[0]
+	return boxoffice.Errorf(boxoffice.EINVALID,
+		"%d places are named more than once, e.g. section %q row %q number %d at %s%s",
+		len(s.dupOrder), d.Section, d.Row, d.Number, strings.Join(d.At, " and "), why).
+		With("duplicates", list).With("duplicate_count", len(s.dupOrder))
+}
+
+// collide reports groups of seats (indexes into s.seats) that the
+// database counts as one place although their names differ.
+func (s *seatCheck) collide(groups [][]int) error {
+	for _, g := range groups {
+		f := s.seats[g[0]]
+		k := seatKey{f.Section, f.Row, f.Number}
+		d := &duplicate{Section: f.Section, Row: f.Row, Number: f.Number}
+		for _, i := range g {
+			d.At = append(d.At, s.place(s.at[i]))
+		}
+		s.dups[k] = d
+		s.dupOrder = append(s.dupOrder, k)
+	}
+	return s.duplicates(" (names that differ only in case or accents, such as A and Á, name one place)")
 }

@@ -67,6 +67,31 @@ func TestSeats(t *testing.T) {
 			t.Errorf("duplicates[0] = %v, want %v", got[0], want)
 		}
 	})
+	t.Run("ErrCollidesUnderCollation", func(t *testing.T) {
+		// The database compares places without case or accents: A is Á,
+		// and every seat before and after the pair still counts.
+		seats := []map[string]any{}
+		for n := 1; n <= 2500; n++ {
+			seats = append(seats, map[string]any{"section": "A", "row": "1", "number": n, "x": 0, "y": 0, "tier": "A"})
+		}
+		seats = append(seats, map[string]any{"section": "Á", "row": "1", "number": 7, "x": 0, "y": 0, "tier": "A"},
+			map[string]any{"section": "B", "row": "ü", "number": 1, "x": 0, "y": 0, "tier": "A"},
+			map[string]any{"section": "b", "row": "U", "number": 1, "x": 0, "y": 0, "tier": "A"})
+		r := c.Do(t, "PUT", path, map[string]any{"seats": seats}, ifMatch(version))
+		r.WantError(t, http.StatusBadRequest, "bad_request")
+		wantMessage(t, r, "seats[6] and seats[2500]")
+		if strings.Contains(string(r.Body), "Error 1062") || strings.Contains(string(r.Body), "Duplicate entry") {
+			t.Errorf("the answer shows a MySQL error: %s", r.Body)
+		}
+		got, _ := r.JSON["duplicates"].([]any)
+		want := []any{
+			map[string]any{"section": "A", "row": "1", "number": 7.0, "at": []any{"seats[6]", "seats[2500]"}},
+			map[string]any{"section": "B", "row": "ü", "number": 1.0, "at": []any{"seats[2501]", "seats[2502]"}},
+		}
+		if !reflect.DeepEqual(got, want) || num(t, r, "duplicate_count") != 2 {
+			t.Errorf("duplicates = %s, want %v", r.Body, want)
+		}
+	})
 	t.Run("ErrDuplicatesCapped", func(t *testing.T) {
 		var rows []string
 		for n := 1; n <= 60; n++ {

@@ -13,6 +13,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"boxoffice/internal/boxoffice"
+	"boxoffice/internal/web"
 )
 
 // fields checks input fields in order and keeps the first problem as a
@@ -100,18 +101,17 @@ func (f *fields) httpURL(field string, s *string, max int) {
 	}
 }
 
-// time parses a required RFC 3339 time, returned in UTC to the
-// millisecond (the columns' precision).
+// time parses a required RFC 3339 time with web.ParseTime.
 func (f *fields) time(field, raw string) time.Time {
 	if raw == "" {
 		f.fail(field, "is required (RFC 3339, e.g. 2026-07-01T19:30:00+08:00)")
 		return time.Time{}
 	}
-	t, err := time.Parse(time.RFC3339, raw)
+	t, err := web.ParseTime(raw)
 	if err != nil {
-		f.fail(field, "must be an RFC 3339 time such as 2026-07-01T19:30:00+08:00, got %q", raw)
+		f.fail(field, "%v, got %q", err, raw)
 	}
-	return t.UTC().Truncate(time.Millisecond)
+	return t
 }
 
 // ordered checks that each time is not before the one before it (strictly

@@ -24,6 +24,10 @@ import (
 var contract = map[int]bool{201: true, 400: true, 401: true, 403: true, 404: true, 409: true, 410: true,
 	422: true, 429: true, 503: true}
 
+// hostileTokens are correctly signed tokens with subjects to refuse or
+// that name no user.
+var hostileTokens []string
+
 // fuzzRequest makes one random, usually malformed, grab request.
 func fuzzRequest(rng *rand.Rand, base string, sid int64, seats []int64, tokens []string) *http.Request {
 	pick := func(xs ...string) string { return xs[rng.IntN(len(xs))] }
@@ -52,7 +56,7 @@ func fuzzRequest(rng *rand.Rand, base string, sid int64, seats []int64, tokens [
 	default:
 		req.Header.Set("Idempotency-Key", fmt.Sprint("f", rng.IntN(1000)))
 	}
-	switch rng.IntN(6) {
+	switch rng.IntN(8) {
 	case 0:
 	case 1:
 		req.Header.Set("Authorization", "Bearer "+string(headerBytes(rng, rng.IntN(300))))
@@ -61,6 +65,10 @@ func fuzzRequest(rng *rand.Rand, base string, sid int64, seats []int64, tokens [
 		req.Header.Set("Authorization", "Bearer "+tok[:rng.IntN(len(tok))])
 	case 3:
 		req.Header.Set("Authorization", pick("Basic abc", "Bearer", "bearer x.y.z", "Bearer a.b.c"))
+	case 4: // hostile subjects (past int64, signed, a user that does not exist), correctly signed
+		req.Header.Set("Authorization", "Bearer "+hostileTokens[rng.IntN(len(hostileTokens))])
+	case 5:
+		req.Header["Authorization"] = []string{"Bearer " + tokens[rng.IntN(len(tokens))], "Bearer " + tokens[rng.IntN(len(tokens))]}
 	default:
 		req.Header.Set("Authorization", "Bearer "+tokens[rng.IntN(len(tokens))])
 	}
@@ -93,6 +101,8 @@ func fuzzBody(rng *rand.Rand, seats []int64) []byte {
 		return b
 	case 9:
 		return nil
+	case 10:
+		return []byte("{\"seat_ids\":[" + seat() + "],\"note\":\"\xff\xfe\"}")
 	}
 	return []byte(`{"seat_ids":[` + seat() + `]}`)
 }
@@ -125,43 +135,62 @@ func TestGrabFuzz(t *testing.T) {
 	for i, b := range buyers {
 		tokens[i] = b.Token
 	}
+	hostileTokens = nil
+	for _, sub := range []string{"9223372036854775808", "99999999999999999999", "+1", "01", "9000000000000000001"} {
+		hostileTokens = append(hostileTokens, signedToken(t, sub, "user"))
+	}
 	cfg := testenv.Config(t)
-	errLog := filepath.Join(cfg.RunDir, "nginx", "logs", "error.log")
-	before, _ := os.ReadFile(errLog)
+	defer noLuaErrors(t)()
 
-	const n, workers = 10_000, 16
+	fuzz(t, 10_000, 16, 99, func(rng *rand.Rand) *http.Request {
+		return fuzzRequest(rng, "http://"+cfg.EdgeAddr, s.ID, s.SeatIDs, tokens)
+	}, check)
+}
+
+// fuzz sends n requests that make makes, from workers goroutines each with
+// its own seeded generator, and fails the test with the first problems
+// check finds.
+func fuzz(t *testing.T, n, workers int, seed uint64, makes func(*rand.Rand) *http.Request,
+	check func(*http.Client, *http.Request) (int, string)) {
 	client := &http.Client{Timeout: 10 * time.Second}
 	var mu sync.Mutex
 	statuses := map[int]int{}
 	var failures []string
 	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			rng := rand.New(rand.NewPCG(uint64(w), 99))
-			for i := 0; i < n/workers; i++ {
-				req := fuzzRequest(rng, "http://"+cfg.EdgeAddr, s.ID, s.SeatIDs, tokens)
+	for w := range workers {
+		wg.Go(func() {
+			rng := rand.New(rand.NewPCG(uint64(w), seed))
+			for range n / workers {
+				req := makes(rng)
 				status, problem := check(client, req)
 				mu.Lock()
 				statuses[status]++
 				if problem != "" && len(failures) < 20 {
-					failures = append(failures, problem)
+					failures = append(failures, req.Method+" "+req.URL.RequestURI()+": "+problem)
 				}
 				mu.Unlock()
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	t.Logf("statuses: %v", statuses)
 	for _, f := range failures {
 		t.Error(f)
 	}
-	after, _ := os.ReadFile(errLog)
-	luaError := regexp.MustCompile(`(?i)(lua entry thread aborted|runtime error|stack traceback|\[lua\].*(attempt to|bad argument))`)
-	for _, line := range strings.Split(string(after[len(before):]), "\n") {
-		if luaError.MatchString(line) {
-			t.Errorf("Lua error in the nginx log: %s", line)
+}
+
+// noLuaErrors notes the end of nginx's error log; the function it returns
+// fails the test for each Lua error logged since.
+func noLuaErrors(t *testing.T) func() {
+	errLog := filepath.Join(testenv.Config(t).RunDir, "nginx", "logs", "error.log")
+	before, _ := os.ReadFile(errLog)
+	return func() {
+		after, _ := os.ReadFile(errLog)
+		luaError := regexp.MustCompile(`(?i)(lua entry thread aborted|runtime error|stack traceback|\[lua\].*(attempt to|bad argument))`)
+		for _, line := range strings.Split(string(after[len(before):]), "\n") {
+			if luaError.MatchString(line) {
+				t.Errorf("Lua error in the nginx log: %s", line)
+			}
 		}
 	}
 }

@@ -32,9 +32,10 @@ type Claims struct {
 	jwt.RegisteredClaims
 }
 
-// UserID returns the numeric user id in sub.
+// UserID returns the numeric user id in sub, or 0 if sub is not a
+// positive int64 in plain decimal.
 func (c *Claims) UserID() int64 {
-	id, _ := strconv.ParseInt(c.Subject, 10, 64)
+	id, _ := boxoffice.ParseID(c.Subject)
 	return id
 }
 

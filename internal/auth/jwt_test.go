@@ -41,6 +41,13 @@ func claims(exp time.Time) jwt.MapClaims {
 	return jwt.MapClaims{"sub": "42", "role": "user", "iss": "boxoffice", "iat": now.Unix(), "exp": exp.Unix()}
 }
 
+// withSub is a valid user token's claims with sub.
+func withSub(sub string) jwt.MapClaims {
+	c := claims(now.Add(time.Hour))
+	c["sub"] = sub
+	return c
+}
+
 func TestSignVerify(t *testing.T) {
 	k := keys("k1")
 	token, exp, err := k.Sign(42, auth.RoleAdmin, now)
@@ -77,6 +84,9 @@ func TestVerifyRejects(t *testing.T) {
 		{"WrongIssuer", sign(t, jwt.SigningMethodHS256, []byte(secret), "k1", jwt.MapClaims{"sub": "42", "role": "user", "iss": "x", "exp": now.Add(time.Hour).Unix()})},
 		{"BadRole", sign(t, jwt.SigningMethodHS256, []byte(secret), "k1", jwt.MapClaims{"sub": "42", "role": "root", "iss": "boxoffice", "exp": now.Add(time.Hour).Unix()})},
 		{"IssuedInFuture", sign(t, jwt.SigningMethodHS256, []byte(secret), "k1", jwt.MapClaims{"sub": "42", "role": "user", "iss": "boxoffice", "iat": now.Add(time.Minute).Unix(), "exp": now.Add(time.Hour).Unix()})},
+		{"SubjectPastInt64", sign(t, jwt.SigningMethodHS256, []byte(secret), "k1", withSub("9223372036854775808"))},
+		{"SubjectSigned", sign(t, jwt.SigningMethodHS256, []byte(secret), "k1", withSub("+42"))},
+		{"SubjectLeadingZero", sign(t, jwt.SigningMethodHS256, []byte(secret), "k1", withSub("042"))},
 		{"Malformed", "not.a.jwt"},
 		{"Empty", ""},
 	}

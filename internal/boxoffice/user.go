@@ -65,7 +65,9 @@ func HashPassword(p string) (string, error) {
 func ParsePhone(s string) (string, error) {
 	s = strings.NewReplacer(" ", "", "-", "").Replace(strings.TrimSpace(s))
 	bad := Errorf(EINVALID, "phone must be a mobile number such as 13800138000 or +447700900123")
-	if rest, ok := strings.CutPrefix(s, "+86"); ok {
+	// After +86 only the 11 digits may follow: "+86+86…" is no number.
+	rest, china := strings.CutPrefix(s, "+86")
+	if china {
 		s = rest
 	}
 	if !allDigits(strings.TrimPrefix(s, "+")) {
@@ -74,7 +76,7 @@ func ParsePhone(s string) (string, error) {
 	switch {
 	case len(s) == 11 && s[0] == '1' && s[1] >= '3':
 		return s, nil
-	case strings.HasPrefix(s, "+") && len(s) >= 9 && len(s) <= 16 && s[1] != '0':
+	case !china && strings.HasPrefix(s, "+") && len(s) >= 9 && len(s) <= 16 && s[1] != '0':
 		return s, nil
 	}
 	return "", bad

@@ -23,7 +23,8 @@ func TestParsePhone(t *testing.T) {
 			t.Errorf("ParsePhone(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
-	for _, in := range []string{"", "12800138000", "1380013800", "138001380000", "+0123456789", "+12", "abc", "+86 12345", "1380013800x", "++8613800138000"} {
+	for _, in := range []string{"", "12800138000", "1380013800", "138001380000", "+0123456789", "+12", "abc", "+86 12345", "1380013800x", "++8613800138000",
+		"+86+8613800138000", "+86 +86 138 0013 8000", "+86+447700900123", "+86+86+8613800138000"} {
 		if _, err := boxoffice.ParsePhone(in); boxoffice.ErrorCode(err) != boxoffice.EINVALID {
 			t.Errorf("ParsePhone(%q) = %v, want bad_request", in, err)
 		}

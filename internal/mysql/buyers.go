@@ -2,6 +2,8 @@ package mysql
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 
 	"github.com/jmoiron/sqlx"
@@ -36,10 +38,27 @@ func Reserve(ctx context.Context, db *sqlx.DB, sessionID, userID int64) (*boxoff
 	n, _ := res.RowsAffected()
 	var r boxoffice.Reservation
 	err = db.GetContext(ctx, &r, reservationSelect+` WHERE r.session_id = ? AND r.user_id = ?`, sessionID, userID)
+	if errors.Is(err, sql.ErrNoRows) { // INSERT IGNORE skipped it: its user or session is gone
+		return nil, false, reserverGone(ctx, db, sessionID, userID)
+	}
 	if err != nil {
 		return nil, false, fmt.Errorf("read reservation: %w", err)
 	}
 	return &r, n == 1, nil
+}
+
+// reserverGone names what a reservation that could not be written refers
+// to and no longer exists: the user (EUNAUTHORIZED: a valid token of a
+// deleted account) or the session (ENOTFOUND).
+func reserverGone(ctx context.Context, db *sqlx.DB, sessionID, userID int64) error {
+	var n int
+	if err := db.GetContext(ctx, &n, `SELECT COUNT(*) FROM users WHERE id = ?`, userID); err != nil {
+		return fmt.Errorf("reserve session %d: read user: %w", sessionID, err)
+	}
+	if n == 0 {
+		return boxoffice.Errorf(boxoffice.EUNAUTHORIZED, "the account of this token no longer exists")
+	}
+	return boxoffice.Errorf(boxoffice.ENOTFOUND, "session %d does not exist", sessionID)
 }
 
 // ReservationsOf lists the user's reservations, newest first, and the total.

@@ -293,7 +293,7 @@ func stillReferenced(err error, what string, id int64) error {
 		return nil
 	}
 	if isMySQL(err, errReferenced) {
-		return boxoffice.Errorf(boxoffice.ECONFLICT, "%s %d is still referenced: %v", what, id, err)
+		return boxoffice.Errorf(boxoffice.ECONFLICT, "%s %d is still referenced; try again", what, id)
 	}
 	return fmt.Errorf("delete %s %d: %w", what, id, err)
 }

@@ -2,6 +2,7 @@ package mysql
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -21,27 +22,71 @@ const seatCols = "id, venue_id, section, row_label, `number`, x, y, tier_code"
 
 // InsertSeats adds seats to the venue's seat map in multi-row INSERTs of up
 // to seatBatch rows. Run it in a transaction so a failure leaves nothing.
-func InsertSeats(ctx context.Context, q sqlx.ExecerContext, venueID int64, seats []boxoffice.Seat) error {
-	for len(seats) > 0 {
-		n := min(len(seats), seatBatch)
+// Seats that the database counts as one place are a *SeatCollisionError.
+func InsertSeats(ctx context.Context, q sqlx.ExtContext, venueID int64, seats []boxoffice.Seat) error {
+	for rest := seats; len(rest) > 0; {
+		n := min(len(rest), seatBatch)
 		args := make([]any, 0, 7*n)
-		for _, s := range seats[:n] {
+		for _, s := range rest[:n] {
 			args = append(args, venueID, s.Section, s.Row, s.Number, s.X, s.Y, s.Tier)
 		}
 		rows := strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?), ", n), ", ")
 		_, err := q.ExecContext(ctx,
 			"INSERT INTO seats (venue_id, section, row_label, `number`, x, y, tier_code) VALUES "+rows, args...)
 		if isMySQL(err, errDuplicate) {
-			return boxoffice.Errorf(boxoffice.EINVALID,
-				"the database counts two seats as the same place (their names differ only in case or accents): %v", err)
-
+			return seatCollisions(ctx, q, seats, err)
 		}
 		if err != nil {
 			return fmt.Errorf("insert %d seats of venue %d: %w", n, venueID, err)
 		}
-		seats = seats[n:]
+		rest = rest[n:]
 	}
 	return nil
+}
+
+// SeatCollisionError is a seat map in which the database counts seats
+// with different names as one place (its collation ignores case and
+// accents: section A is section Á). Groups holds indexes into the seats.
+type SeatCollisionError struct{ Groups [][]int }
+
+func (e *SeatCollisionError) Error() string {
+	return fmt.Sprintf("%d places of the seat map are named more than once", len(e.Groups))
+}
+
+// seatCollisions asks the database which seats name one place under the
+// seats table's collation; dupErr is the duplicate-key error that made it
+// ask, returned if it finds none.
+func seatCollisions(ctx context.Context, q sqlx.QueryerContext, seats []boxoffice.Seat, dupErr error) error {
+	places := make([][]any, len(seats))
+	for i, s := range seats {
+		places[i] = []any{s.Section, s.Row, s.Number}
+	}
+	doc, err := json.Marshal(places)
+	if err != nil {
+		return err
+	}
+	var rows []struct{ I, G int }
+	err = sqlx.SelectContext(ctx, q, &rows, `SELECT i, g FROM (
+		SELECT i, DENSE_RANK() OVER (ORDER BY s, r, n) AS g, COUNT(*) OVER (PARTITION BY s, r, n) AS c
+		FROM JSON_TABLE(?, '$[*]' COLUMNS (i FOR ORDINALITY,
+			s VARCHAR(32) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci PATH '$[0]',
+			r VARCHAR(16) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci PATH '$[1]',
+			n INT PATH '$[2]')) AS t) AS x
+		WHERE c > 1 ORDER BY g, i`, doc)
+	if err != nil {
+		return fmt.Errorf("find colliding seats: %w", err)
+	}
+	if len(rows) == 0 {
+		return fmt.Errorf("insert seats: %w", dupErr)
+	}
+	e := &SeatCollisionError{}
+	for k, r := range rows {
+		if k == 0 || r.G != rows[k-1].G {
+			e.Groups = append(e.Groups, nil)
+		}
+		e.Groups[len(e.Groups)-1] = append(e.Groups[len(e.Groups)-1], r.I-1)
+	}
+	return e
 }
 
 // Seats returns the venue and its seat map in upload order. ENOTFOUND.

@@ -193,7 +193,7 @@ func insertTiers(ctx context.Context, tx *sqlx.Tx, sessionID int64, tiers []boxo
 	rows := strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?), ", len(tiers)), ", ")
 	_, err := tx.ExecContext(ctx, "INSERT INTO price_tiers (session_id, code, name, price_cents) VALUES "+rows, args...)
 	if isMySQL(err, errDuplicate) {
-		return boxoffice.Errorf(boxoffice.EINVALID, "tiers: two codes are the same to the database: %v", err)
+		return boxoffice.Errorf(boxoffice.EINVALID, "tiers: two codes are the same to the database")
 	}
 	if err != nil {
 		return fmt.Errorf("insert price tiers of session %d: %w", sessionID, err)

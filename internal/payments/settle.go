@@ -28,7 +28,7 @@ const (
 
 // Settle records a successful payment and confirms its hold: idempotent by
 // transaction id; a payment for a released hold is recorded with a refund flag.
-// The amount must match the hold's (or, with no hold in the sale Redis,
+// The amount must be positive and match the hold's (or, with no hold in the sale Redis,
 // the order row's). Errors: EINVALID for a payment that did not succeed, or
 // whose amount does not match (nothing is recorded); EUNAVAILABLE when the
 // sale Redis is down; ECONFLICT when the transaction is recorded for
@@ -38,6 +38,10 @@ func Settle(ctx context.Context, db *sqlx.DB, rdb *goredis.Client, p Payment) (O
 		return "", boxoffice.Errorf(boxoffice.EINVALID,
 			"payment %q of order %q is %s: only a SUCCEEDED payment with a transaction id settles", p.ID, p.OrderNo, p.Status)
 
+	}
+	if p.AmountCents <= 0 { // the amount columns are unsigned, and nothing sells for free
+		return "", boxoffice.Errorf(boxoffice.EINVALID,
+			"payment %q of order %q has amount_cents %d: it must be positive", p.ID, p.OrderNo, p.AmountCents)
 	}
 	if err := checkAmount(ctx, db, rdb, p); err != nil {
 		return "", err

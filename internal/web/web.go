@@ -47,8 +47,8 @@ func Invalid(format string, args ...any) error {
 	return boxoffice.Errorf(boxoffice.EINVALID, format, args...)
 }
 
-// BindJSON decodes the request body into v strictly: one JSON value, no
-// unknown fields, at most limit bytes.
+// BindJSON decodes the request body into v strictly: valid UTF-8, one JSON
+// value, no unknown fields, at most limit bytes.
 func BindJSON(c *gin.Context, limit int64, v any) error {
 	if ct := c.ContentType(); ct != "application/json" {
 		return Invalid("want Content-Type application/json, got %q", ct)
@@ -59,6 +59,9 @@ func BindJSON(c *gin.Context, limit int64, v any) error {
 	}
 	if int64(len(body)) > limit {
 		return Invalid("body is larger than %d bytes", limit)
+	}
+	if err := ValidUTF8(body); err != nil {
+		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
@@ -81,8 +84,8 @@ func jsonProblem(err error) string {
 
 // ID parses the path parameter name as a positive int64.
 func ID(c *gin.Context, name string) (int64, error) {
-	id, err := strconv.ParseInt(c.Param(name), 10, 64)
-	if err != nil || id <= 0 {
+	id, ok := boxoffice.ParseID(c.Param(name))
+	if !ok {
 		return 0, Invalid("%s must be a positive integer, got %q", name, c.Param(name))
 	}
 	return id, nil

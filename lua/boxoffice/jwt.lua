@@ -8,13 +8,14 @@ local b64 = require "boxoffice.b64"
 local bit = require "bit"
 local bor, bxor = bit.bor, bit.bxor
 local byte, find, sub = string.byte, string.find, string.sub
-local type, tonumber = type, tonumber
+local type = type
 
 local _M = { _VERSION = "0.1" }
 local mt = { __index = _M }
 
 local LEEWAY = 30
 local ISSUER = "boxoffice"
+local INT64_MAX = "9223372036854775807"
 
 -- new returns a verifier for keys, a table of kid → secret.
 function _M.new(keys)
@@ -98,7 +99,9 @@ function _M.check_claims(c, now)
     if c.iss ~= ISSUER then
         return nil, "token issuer invalid"
     end
-    local uid = type(c.sub) == "string" and find(c.sub, "^[1-9][0-9]*$") and #c.sub <= 18 and tonumber(c.sub)
+    -- A positive int64 in plain decimal, as Go reads it.
+    local uid = type(c.sub) == "string" and find(c.sub, "^[1-9][0-9]*$")
+        and (#c.sub < 19 or #c.sub == 19 and c.sub <= INT64_MAX)
     if not uid then
         return nil, "token subject invalid"
     end

@@ -51,7 +51,16 @@ describe("boxoffice.jwt", function()
         assert.is_table(v:verify(token(header, claims({ exp = NOW - 29 })), NOW))
     end)
 
+    it("accepts the largest int64 subject", function()
+        local c = assert(v:verify(token(header, claims({ sub = "9223372036854775807" })), NOW))
+        assert.are.equal("9223372036854775807", c.sub)
+    end)
+
     local bad = {
+        ["subject past int64"] = function() return token(header, claims({ sub = "9223372036854775808" })) end,
+        ["subject of 20 digits"] = function() return token(header, claims({ sub = "10000000000000000000" })) end,
+        ["subject with a leading zero"] = function() return token(header, claims({ sub = "042" })) end,
+        ["signed subject"] = function() return token(header, claims({ sub = "+42" })) end,
         ["expired"] = function() return token(header, claims({ exp = NOW - 31 })) end,
         ["no exp"] = function() return token(header, claims({ exp = cjson.null })) end,
         ["string exp"] = function() return token(header, claims({ exp = "9999999999" })) end,

@@ -47,6 +47,10 @@ func (s *Server) notify(c *gin.Context) {
 		s.notifyFailed(c, boxoffice.Errorf(boxoffice.EUNAUTHORIZED, "missing or bad %s", payments.SignatureHeader))
 		return
 	}
+	if err := web.ValidUTF8(body); err != nil {
+		s.notifyFailed(c, err)
+		return
+	}
 	var p payments.Payment
 	if err := json.Unmarshal(body, &p); err != nil {
 		s.notifyFailed(c, web.Invalid("the body is not a payment notification: %v", err))

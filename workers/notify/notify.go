@@ -7,7 +7,9 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"time"
 
+	"github.com/jmoiron/sqlx"
 	kafkago "github.com/segmentio/kafka-go"
 
 	"boxoffice/internal/auth"
@@ -15,6 +17,7 @@ import (
 	"boxoffice/internal/config"
 	"boxoffice/internal/daemon"
 	"boxoffice/internal/kafka"
+	"boxoffice/internal/mysql"
 )
 
 // Buffer is how many frames a stream may lag behind before it is closed.
@@ -22,14 +25,19 @@ const Buffer = 256
 
 // Main runs the daemon until SIGTERM.
 func Main(cfg *config.Config, _ []string) error {
-	if err := cfg.Require("BOXOFFICE_JWT_SECRET"); err != nil {
+	if err := cfg.Require("BOXOFFICE_MYSQL_PASSWORD", "BOXOFFICE_JWT_SECRET"); err != nil {
 		return err
 	}
 	log := daemon.NewLogger(cfg.LogLevel, "notify")
 	reg := daemon.NewRegistry()
 	m := NewMetrics(reg)
 	hub := NewHub(cfg.NotifyMaxClients, Buffer, m)
-	srv := &Server{Hub: hub, Keys: auth.NewKeys(cfg), Log: log}
+	db, err := mysql.Open(cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	srv := &Server{Hub: hub, Keys: auth.NewKeys(cfg), Log: log, Sessions: &Sessions{Lookup: sessionLookup(db, cfg.DepTimeout)}}
 	tail := &Tail{Brokers: cfg.KafkaBrokers, Topic: cfg.KafkaTopic, Handle: Publisher(hub, m, log), Log: log}
 	d := &daemon.Daemon{
 		Name: "notify", Addr: cfg.NotifyAddr, Log: log, Registry: reg,
@@ -39,6 +47,19 @@ func Main(cfg *config.Config, _ []string) error {
 		Workers: []daemon.Worker{tail.Run, closeOnShutdown(hub)},
 	}
 	return d.Run()
+}
+
+// sessionLookup reads from MySQL whether a session exists, within timeout.
+func sessionLookup(db *sqlx.DB, timeout time.Duration) func(context.Context, int64) (bool, error) {
+	return func(ctx context.Context, id int64) (bool, error) {
+		ctx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		_, err := mysql.GetSession(ctx, db, id)
+		if boxoffice.ErrorCode(err) == boxoffice.ENOTFOUND {
+			return false, nil
+		}
+		return err == nil, err
+	}
 }
 
 // Publisher decodes a Kafka message as a sale event and publishes it to

@@ -170,6 +170,10 @@ func TestMyEventsErrUnauthorized(t *testing.T) {
 	})
 }
 
+func TestSessionEventsErrNotFound(t *testing.T) {
+	testenv.Edge(t).Do(t, "GET", "/api/sale/sessions/999999999/events", nil, nil).WantError(t, 404, "not_found")
+}
+
 // With notify stopped the sale goes on, and the streams answer 503 JSON
 // from the edge.
 func TestNotifyDown(t *testing.T) {

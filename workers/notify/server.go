@@ -1,10 +1,10 @@
 package notify
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -15,9 +15,10 @@ import (
 
 // Server serves the SSE streams.
 type Server struct {
-	Hub  *Hub
-	Keys *auth.Keys
-	Log  *slog.Logger
+	Hub      *Hub
+	Keys     *auth.Keys
+	Log      *slog.Logger
+	Sessions *Sessions // when set, a stream of a session that does not exist is a 404
 
 	// Tuning; zero values get the defaults in parentheses.
 	Heartbeat    time.Duration // how often a ": ping" comment is sent (15 s)
@@ -44,12 +45,33 @@ func (s *Server) Handler() http.Handler {
 }
 
 func (s *Server) sessionEvents(w http.ResponseWriter, r *http.Request) {
-	sid, err := strconv.ParseInt(r.PathValue("sid"), 10, 64)
-	if err != nil || sid <= 0 {
+	sid, ok := boxoffice.ParseID(r.PathValue("sid"))
+	if !ok {
 		web.WriteError(w, boxoffice.Errorf(boxoffice.EINVALID, "the session id must be a positive integer"))
 		return
 	}
+	if err := s.sessionExists(r.Context(), sid); err != nil {
+		web.WriteError(w, err)
+		return
+	}
 	s.stream(w, r, StreamSession, sid)
+}
+
+// sessionExists returns ENOTFOUND for a session that does not exist and
+// EUNAVAILABLE when that cannot be told.
+func (s *Server) sessionExists(ctx context.Context, sid int64) error {
+	if s.Sessions == nil {
+		return nil
+	}
+	ok, err := s.Sessions.Exists(ctx, sid)
+	switch {
+	case err != nil:
+		s.Log.Warn("session lookup failed", "session", sid, "err", err)
+		return boxoffice.Errorf(boxoffice.EUNAVAILABLE, "cannot tell whether the session exists; reconnect shortly")
+	case !ok:
+		return boxoffice.Errorf(boxoffice.ENOTFOUND, "session %d does not exist", sid)
+	}
+	return nil
 }
 
 func (s *Server) myEvents(w http.ResponseWriter, r *http.Request) {
