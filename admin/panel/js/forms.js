@@ -1,0 +1,74 @@
+// A form for one versioned record: saves with If-Match, shows the server's
+// message next to the field it names, and handles a stale version (another
+// admin saved first) by showing the newer values and letting the admin
+// take them or apply their own change again.
+import { h, field, formError, showError, clearErrors, busy, toast } from "./ui.js";
+
+// editForm builds the form. spec:
+//   fields: [{ name, label, ...field options }]
+//   values: current values by name; version: the record's version (0 when new)
+//   read(form) → the body to send (defaults to the fields' values)
+//   save(body, version) → { data, version }   (throws ApiError)
+//   load() → { data, version }                (re-reads the record)
+//   valuesOf(data) → values by name
+//   check(body) → { field, message } | null   (checks before sending)
+//   saved(data, version)                      (after a save)
+export function editForm(spec) {
+  let version = spec.version || 0;
+  const inputs = {};
+  const form = h("form", { class: "edit", novalidate: true }, formError());
+  for (const f of spec.fields) {
+    const el = field(f.label, f.name, { ...f, value: spec.values?.[f.name] ?? "" });
+    inputs[f.name] = el.querySelector("input, select, textarea");
+    form.append(el);
+  }
+  const conflict = h("div", { class: "conflict", role: "alert", hidden: true });
+  const submit = h("button", { type: "submit", class: "primary" }, spec.submitLabel || "Save");
+  form.append(conflict, h("div", { class: "row" }, submit, spec.extraButtons || []));
+
+  const values = () => Object.fromEntries(Object.entries(inputs).map(([k, el]) => [k, el.value]));
+  const fill = (vals) => { for (const [k, el] of Object.entries(inputs)) el.value = vals[k] ?? ""; };
+
+  async function send() {
+    clearErrors(form);
+    const body = spec.read ? spec.read(values()) : values();
+    const bad = spec.check?.(body);
+    if (bad) return showError(form, { message: bad.message, body: { field: bad.field } });
+    try {
+      const res = await spec.save(body, version);
+      version = res.version;
+      conflict.hidden = true;
+      toast("Saved.");
+      spec.saved?.(res.data, res.version);
+    } catch (err) {
+      if (err.code === "version_conflict") return showConflict(err);
+      showError(form, err);
+    }
+  }
+
+  async function showConflict(err) {
+    const mine = values();
+    const cur = await spec.load();
+    const theirs = spec.valuesOf(cur.data);
+    const rows = spec.fields.filter((f) => String(theirs[f.name] ?? "") !== String(mine[f.name] ?? ""))
+      .map((f) => h("tr", {}, h("th", { scope: "row" }, f.label), h("td", { class: "theirs" }, String(theirs[f.name] ?? "")),
+        h("td", {}, String(mine[f.name] ?? ""))));
+    const take = h("button", { type: "button", class: "take-theirs" }, "Use their version");
+    const redo = h("button", { type: "button", class: "primary redo" }, "Apply my change to their version");
+    take.onclick = () => { version = cur.version; fill(theirs); conflict.hidden = true; spec.saved?.(cur.data, cur.version); };
+    redo.onclick = () => { version = cur.version; busy(redo, send); };
+    conflict.replaceChildren(
+      h("p", {}, `Another admin changed this record while you were editing (${err.message}). It is now version ${cur.version}.`),
+      h("table", { class: "diff" }, h("thead", {}, h("tr", {}, h("th", {}, "Field"), h("th", {}, "Newer (saved)"), h("th", {}, "Yours (not saved)"))),
+        h("tbody", {}, rows.length ? rows : h("tr", {}, h("td", { colspan: 3 }, "Same values as yours.")))),
+      h("div", { class: "row" }, take, redo));
+    conflict.hidden = false;
+    take.focus();
+  }
+
+  form.addEventListener("submit", (e) => { e.preventDefault(); busy(submit, send); });
+  form.setVersion = (v) => { version = v; };
+  form.getVersion = () => version;
+  form.inputs = inputs;
+  return form;
+}

@@ -1,0 +1,64 @@
+// Orders: find by number or buyer phone, one order with its items,
+// payments and history, and the orders flagged for refund.
+import { api, qs } from "./api.js";
+import { h, view, when, money } from "./ui.js";
+
+function orderTable(items) {
+  if (!items.length) return h("p", { class: "muted", id: "orders-none" }, "No orders found.");
+  return h("table", { class: "list", id: "orders" },
+    h("thead", {}, h("tr", {}, ["Order", "Show", "Buyer", "Status", "Amount", "Held at", "Refund"].map((t) => h("th", { scope: "col" }, t)))),
+    h("tbody", {}, items.map((o) => h("tr", {},
+      h("td", {}, h("a", { href: `#/orders/${encodeURIComponent(o.order_no)}` }, o.order_no)), h("td", {}, o.show_title),
+      h("td", {}, o.buyer_phone), h("td", {}, h("span", { class: "badge" }, o.status)), h("td", {}, money(o.amount_cents)),
+      h("td", {}, when(o.created_at)), h("td", {}, o.refund_required ? "needed" : "")))));
+}
+
+export async function orderSearch(params) {
+  const q = params.get("q") || "";
+  const form = h("form", { class: "row search", role: "search" },
+    h("label", { for: "order-q" }, "Order number or buyer phone"),
+    h("input", { id: "order-q", name: "q", type: "search", value: q, required: true }),
+    h("button", { type: "submit", class: "primary" }, "Find"));
+  form.addEventListener("submit", (e) => { e.preventDefault(); location.hash = "#/orders" + qs({ q: form.q.value.trim() }); });
+  let result = null;
+  if (q) {
+    try { result = orderTable((await api("GET", "/orders" + qs({ q }))).data.items); }
+    catch (err) { result = h("p", { class: "error", role: "alert" }, err.message); }
+  }
+  view(h("h1", {}, "Orders"), form, h("p", {}, h("a", { href: "#/orders/refunds" }, "Orders flagged for refund")), result);
+}
+
+export async function refundList() {
+  const { data } = await api("GET", "/orders/refunds" + qs({ per_page: 100 }));
+  view(h("h1", {}, "Orders flagged for refund"),
+    h("p", {}, "Money arrived for these orders after they could no longer be paid; refund it at the gateway."),
+    orderTable(data.items), h("p", { class: "muted" }, `${data.total} orders`));
+}
+
+export async function orderPage(no) {
+  const { data: o } = await api("GET", `/orders/${encodeURIComponent(no)}`);
+  const history = [[o.created_at, "Seats held (the grab)"]];
+  if (o.pay_deadline) history.push([null, `Payment started; due by ${when(o.pay_deadline)}`]);
+  for (const p of o.payments || []) history.push([p.created_at, `Payment ${p.txn_id}: ${p.status}, ${money(p.amount_cents)}${p.refund_required ? " (refund needed)" : ""}`]);
+  if (o.paid_at) history.push([o.paid_at, "Paid"]);
+  if (o.cancel_reason) history.push([o.updated_at, `${o.status}: ${o.cancel_reason}`]);
+  history.push([o.updated_at, `Last change: now ${o.status}`]);
+  view(h("h1", {}, `Order ${o.order_no}`),
+    h("dl", { class: "figures" },
+      h("dt", {}, "Show"), h("dd", {}, `${o.show_title}, ${when(o.starts_at)}`),
+      h("dt", {}, "Session"), h("dd", {}, h("a", { href: `#/sessions/${o.session_id}` }, String(o.session_id))),
+      h("dt", {}, "Buyer"), h("dd", {}, `${o.buyer_phone} (user ${o.buyer_id})`),
+      h("dt", {}, "Status"), h("dd", { id: "order-status" }, o.status),
+      h("dt", {}, "Amount"), h("dd", {}, money(o.amount_cents)),
+      h("dt", {}, "Hold expires"), h("dd", {}, when(o.expire_at)),
+      h("dt", {}, "Refund"), h("dd", {}, o.refund_required ? "needed" : "no")),
+    h("h2", {}, "Seats"),
+    h("table", { class: "list", id: "order-items" }, h("thead", {}, h("tr", {}, ["Section", "Row", "Seat", "Price"].map((t) => h("th", { scope: "col" }, t)))),
+      h("tbody", {}, o.items.map((i) => h("tr", {}, h("td", {}, i.section), h("td", {}, i.row), h("td", {}, String(i.number)), h("td", {}, money(i.price_cents)))))),
+    h("h2", {}, "Payments"),
+    (o.payments || []).length ? h("table", { class: "list" }, h("thead", {}, h("tr", {}, ["Transaction", "Status", "Amount", "At"].map((t) => h("th", { scope: "col" }, t)))),
+      h("tbody", {}, o.payments.map((p) => h("tr", {}, h("td", {}, p.txn_id), h("td", {}, p.status), h("td", {}, money(p.amount_cents)), h("td", {}, when(p.created_at))))))
+      : h("p", { class: "muted" }, "No payments."),
+    h("h2", {}, "History"),
+    h("ol", { class: "history" }, history.map(([t, what]) => h("li", {}, t ? `${when(t)}: ${what}` : what))));
+}

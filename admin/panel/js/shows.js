@@ -1,0 +1,100 @@
+// Shows: list with search, create, edit, publish / unpublish, delete, and
+// the show's sessions.
+import { api, qs } from "./api.js";
+import { h, view, toast, confirmDialog, busy, when } from "./ui.js";
+import { editForm } from "./forms.js";
+import { referencedBy } from "./venues.js";
+import { newSessionForm } from "./sessions.js";
+
+export async function showList(params) {
+  const q = params.get("q") || "", status = params.get("status") || "";
+  const { data } = await api("GET", "/shows" + qs({ q, status, per_page: 100 }));
+  const search = h("form", { class: "row search", role: "search" },
+    h("label", { for: "show-q" }, "Search"), h("input", { id: "show-q", name: "q", type: "search", value: q }),
+    h("label", { for: "show-status" }, "Status"),
+    h("select", { id: "show-status", name: "status" }, [["", "any"], ["draft", "draft"], ["published", "published"]]
+      .map(([v, t]) => h("option", { value: v, selected: v === status }, t))),
+    h("button", { type: "submit" }, "Search"));
+  search.addEventListener("submit", (e) => {
+    e.preventDefault();
+    location.hash = "#/shows" + qs({ q: search.q.value.trim(), status: search.status.value });
+  });
+  const rows = data.items.map((s) => h("tr", {},
+    h("td", {}, h("a", { href: `#/shows/${s.id}` }, s.title)), h("td", {}, s.artist),
+    h("td", {}, h("span", { class: "badge " + s.status }, s.status)), h("td", {}, when(s.updated_at))));
+  view(h("h1", {}, "Shows"), search,
+    h("p", {}, h("a", { href: "#/shows/new", class: "button primary" }, "New show")),
+    h("table", { class: "list" }, h("thead", {}, h("tr", {}, ["Title", "Artist", "Status", "Changed"].map((t) => h("th", { scope: "col" }, t)))),
+      h("tbody", {}, rows)),
+    h("p", { class: "muted" }, `${data.total} shows`));
+}
+
+const showFields = [
+  { name: "title", label: "Title" },
+  { name: "artist", label: "Artist" },
+  { name: "description", label: "Description", rows: 5 },
+  { name: "poster_url", label: "Poster URL", type: "url", hint: "An http:// or https:// image address." },
+  { name: "status", label: "Status", options: [["draft", "draft (not public)"], ["published", "published"]] },
+];
+
+export async function showPage(id) {
+  let show = { title: "", artist: "", description: "", poster_url: "", status: "draft" };
+  let version = 0;
+  if (id) ({ data: show, version } = await api("GET", `/shows/${id}`));
+  const publish = h("button", { type: "button", hidden: !id, class: "publish" });
+  const del = h("button", { type: "button", class: "danger", hidden: !id }, "Delete show");
+  const refs = h("p", { class: "error", role: "alert" });
+  const preview = h("img", { class: "poster", alt: "Poster preview", hidden: true });
+  const form = editForm({
+    fields: showFields, values: show, version,
+    save: (body, v) => (v ? api("PUT", `/shows/${id}`, { body, version: v }) : api("POST", "/shows", { body })),
+    load: () => api("GET", `/shows/${id}`),
+    valuesOf: (d) => d,
+    saved: (d) => { if (!id) location.hash = `#/shows/${d.id}`; else { show = d; label(); } },
+    extraButtons: [publish, del],
+  });
+  const status = form.inputs.status;
+  const label = () => { publish.textContent = status.value === "published" ? "Unpublish" : "Publish"; };
+  label();
+  status.addEventListener("change", label);
+  publish.onclick = () => {
+    status.value = status.value === "published" ? "draft" : "published";
+    form.requestSubmit();
+  };
+  const poster = form.inputs.poster_url;
+  const showPoster = () => {
+    const ok = /^https?:\/\/\S+$/i.test(poster.value.trim());
+    preview.hidden = !ok;
+    if (ok) preview.src = poster.value.trim();
+  };
+  poster.addEventListener("change", showPoster);
+  poster.closest(".field").append(preview);
+  showPoster();
+  del.onclick = () => busy(del, async () => {
+    if (!(await confirmDialog("Delete show?", `Delete "${show.title}"? This cannot be undone.`, "Delete"))) return;
+    try {
+      await api("DELETE", `/shows/${id}`, { version: form.getVersion() });
+      toast("Show deleted.");
+      location.hash = "#/shows";
+    } catch (err) {
+      refs.textContent = referencedBy(err);
+    }
+  });
+  view(h("h1", {}, id ? `Show: ${show.title}` : "New show"), form, refs, id ? await showSessions(id) : null);
+}
+
+async function showSessions(showId) {
+  const [{ data: sessions }, { data: venues }] = await Promise.all([
+    api("GET", "/sessions" + qs({ show_id: showId, per_page: 100 })),
+    api("GET", "/venues" + qs({ per_page: 100 })),
+  ]);
+  const venueName = Object.fromEntries(venues.items.map((v) => [v.id, v.name]));
+  const rows = sessions.items.map((s) => h("tr", {},
+    h("td", {}, h("a", { href: `#/sessions/${s.id}` }, when(s.starts_at))), h("td", {}, venueName[s.venue_id] || `venue ${s.venue_id}`),
+    h("td", {}, h("span", { class: "badge" }, s.state))));
+  return h("section", { "aria-labelledby": "sessions-h" },
+    h("h2", { id: "sessions-h" }, "Sessions"),
+    rows.length ? h("table", { class: "list" }, h("thead", {}, h("tr", {}, ["Starts", "Venue", "State"].map((t) => h("th", { scope: "col" }, t)))),
+      h("tbody", {}, rows)) : h("p", { class: "muted" }, "No sessions yet."),
+    h("h3", {}, "New session"), newSessionForm(showId, venues.items));
+}
