@@ -48,7 +48,7 @@ export async function api(method, path, opts = {}) {
   if (!res.ok) {
     const err = new ApiError(res.status, data && typeof data === "object" ? data : { message: text.slice(0, 200) });
     err.retryAfter = Number(res.headers.get("Retry-After")) || 0;
-    if (res.status === 401 || (res.status === 403 && err.code === "forbidden")) onDenied(err);
+    if (t && (res.status === 401 || (res.status === 403 && err.code === "forbidden"))) onDenied(err);
     throw err;
   }
   const tag = res.headers.get("ETag");

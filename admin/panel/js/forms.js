@@ -1,7 +1,7 @@
 // A form for one versioned record: saves with If-Match, shows the server's
 // message next to the field it names, and handles a stale version (another
 // admin saved first) by showing the newer values and letting the admin
-// take them or apply their own change again.
+// take them or apply their own changes (the fields they edited) to them.
 import { h, field, formError, showError, clearErrors, busy, toast } from "./ui.js";
 
 // editForm builds the form. spec:
@@ -15,6 +15,7 @@ import { h, field, formError, showError, clearErrors, busy, toast } from "./ui.j
 //   saved(data, version)                      (after a save)
 export function editForm(spec) {
   let version = spec.version || 0;
+  let base = { ...(spec.values || {}) }; // the values the admin started from
   const inputs = {};
   const form = h("form", { class: "edit", novalidate: true }, formError());
   for (const f of spec.fields) {
@@ -37,6 +38,7 @@ export function editForm(spec) {
     try {
       const res = await spec.save(body, version);
       version = res.version;
+      base = values();
       conflict.hidden = true;
       toast("Saved.");
       spec.saved?.(res.data, res.version);
@@ -50,17 +52,24 @@ export function editForm(spec) {
     const mine = values();
     const cur = await spec.load();
     const theirs = spec.valuesOf(cur.data);
+    const edited = spec.fields.filter((f) => String(mine[f.name] ?? "") !== String(base[f.name] ?? "")).map((f) => f.name);
     const rows = spec.fields.filter((f) => String(theirs[f.name] ?? "") !== String(mine[f.name] ?? ""))
       .map((f) => h("tr", {}, h("th", { scope: "row" }, f.label), h("td", { class: "theirs" }, String(theirs[f.name] ?? "")),
         h("td", {}, String(mine[f.name] ?? ""))));
     const take = h("button", { type: "button", class: "take-theirs" }, "Use their version");
-    const redo = h("button", { type: "button", class: "primary redo" }, "Apply my change to their version");
-    take.onclick = () => { version = cur.version; fill(theirs); conflict.hidden = true; spec.saved?.(cur.data, cur.version); };
-    redo.onclick = () => { version = cur.version; busy(redo, send); };
+    const redo = h("button", { type: "button", class: "primary redo" }, "Apply my changes to their version");
+    const rebase = () => { version = cur.version; base = { ...theirs }; fill(theirs); conflict.hidden = true; };
+    take.onclick = () => { rebase(); spec.saved?.(cur.data, cur.version); };
+    redo.onclick = () => {
+      rebase();
+      for (const name of edited) inputs[name].value = mine[name];
+      busy(redo, send);
+    };
     conflict.replaceChildren(
       h("p", {}, `Another admin changed this record while you were editing (${err.message}). It is now version ${cur.version}.`),
       h("table", { class: "diff" }, h("thead", {}, h("tr", {}, h("th", {}, "Field"), h("th", {}, "Newer (saved)"), h("th", {}, "Yours (not saved)"))),
         h("tbody", {}, rows.length ? rows : h("tr", {}, h("td", { colspan: 3 }, "Same values as yours.")))),
+      h("p", {}, edited.length ? `Your changes: ${edited.map((n) => spec.fields.find((f) => f.name === n).label).join(", ")}.` : "You changed nothing."),
       h("div", { class: "row" }, take, redo));
     conflict.hidden = false;
     take.focus();
