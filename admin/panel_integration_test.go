@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"sync"
 	"testing"
 	"time"
@@ -148,6 +149,23 @@ func TestPanelSale(t *testing.T) {
 	var state string
 	if err := db.Get(&state, `SELECT state FROM sessions WHERE id = ?`, sessionID); err != nil || state != "CLOSED" {
 		t.Fatalf("session state = %q, %v; want CLOSED", state, err)
+	}
+
+	// The buyers' orders, found by phone and opened.
+	holds := testenv.HoldOrderNos(t, sessionID)
+	testenv.WaitOrderRows(t, db, sessionID, holds, wait)
+	var phone, orderNo string
+	if err := db.QueryRow(`SELECT u.phone, o.order_no FROM orders o JOIN users u ON u.id = o.user_id
+		WHERE o.session_id = ? ORDER BY o.id LIMIT 1`, sessionID).Scan(&phone, &orderNo); err != nil {
+		t.Fatal(err)
+	}
+	p.open("#/orders?q="+url.QueryEscape(phone), "Orders")
+	p.waitFor("the buyer's orders", fmt.Sprintf(`[...document.querySelectorAll("#orders a")].some((a) => a.textContent === %q)`, orderNo))
+	p.click(fmt.Sprintf(`#orders a[href="#/orders/%s"]`, orderNo))
+	p.waitFor("the order", fmt.Sprintf(`document.querySelector("#view h1").textContent === %q &&
+		document.querySelectorAll("#order-items tbody tr").length > 0`, "Order "+orderNo))
+	if got := p.text("#order-status"); got != "LOCKED" {
+		t.Errorf("order status = %q, want LOCKED", got)
 	}
 	_ = showID
 }
