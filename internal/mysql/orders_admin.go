@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -21,14 +22,10 @@ type AdminOrder struct {
 	UpdatedAt  time.Time `db:"updated_at" json:"updated_at"`
 }
 
-const adminOrderSelect = `SELECT o.id, o.order_no, o.session_id, o.user_id, o.status, o.amount_cents, o.expire_at,
-	o.pay_deadline, o.paid_at, o.cancel_reason,
-	(o.refund_required = 1 OR EXISTS (SELECT 1 FROM payments p WHERE p.order_no = o.order_no AND p.refund_required = 1))
-		AS refund_required,
-	o.created_at, se.show_id, sh.title AS show_title, se.starts_at,
-	o.user_id AS buyer_id, u.phone AS buyer_phone, o.updated_at
-	FROM orders o JOIN sessions se ON se.id = o.session_id JOIN shows sh ON sh.id = se.show_id
-	JOIN users u ON u.id = o.user_id`
+// adminOrderSelect is orderSelect with the buyer and the row's last change.
+var adminOrderSelect = strings.Replace(orderSelect, "FROM orders o ",
+	", o.user_id AS buyer_id, u.phone AS buyer_phone, o.updated_at FROM orders o ", 1) +
+	" JOIN users u ON u.id = o.user_id"
 
 // FindOrders returns the orders whose number is q or whose buyer's phone
 // is q, newest first, with their items (at most limit).

@@ -1,7 +1,7 @@
 // The live sale dashboard: one request (GET /sessions/{id}/dashboard)
 // every POLL_MS while the page is visible.
 import { api } from "./api.js";
-import { h, view } from "./ui.js";
+import { h, view, table } from "./ui.js";
 
 const POLL_MS = 800;
 const COLORS = { created: "#2f9e44", replayed: "#74b816", seat_unavailable: "#f08c00", sold_out: "#c92a2a",
@@ -24,7 +24,7 @@ export async function dashboard(id) {
     h("p", {}, h("a", { href: `#/sessions/${id}` }, "← session"), " · state ", state),
     totals,
     h("h2", {}, "Seats by tier"),
-    h("table", { class: "list" }, h("thead", {}, h("tr", {}, ["Tier", "Available", "Held", "Sold"].map((t) => h("th", { scope: "col" }, t)))), tiers),
+    table(["Tier", "Available", "Held", "Sold"], tiers),
     h("h2", {}, "Grabs per second"), chart, legend,
     h("h2", {}, "Integrity alarms"), alarms, updated, failure);
 

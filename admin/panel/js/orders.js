@@ -1,16 +1,14 @@
 // Orders: find by number or buyer phone, one order with its items,
 // payments and history, and the orders flagged for refund.
 import { api, qs } from "./api.js";
-import { h, view, when, money } from "./ui.js";
+import { h, view, table, row, when, money } from "./ui.js";
 
 function orderTable(items) {
   if (!items.length) return h("p", { class: "muted", id: "orders-none" }, "No orders found.");
-  return h("table", { class: "list", id: "orders" },
-    h("thead", {}, h("tr", {}, ["Order", "Show", "Buyer", "Status", "Amount", "Held at", "Refund"].map((t) => h("th", { scope: "col" }, t)))),
-    h("tbody", {}, items.map((o) => h("tr", {},
-      h("td", {}, h("a", { href: `#/orders/${encodeURIComponent(o.order_no)}` }, o.order_no)), h("td", {}, o.show_title),
-      h("td", {}, o.buyer_phone), h("td", {}, h("span", { class: "badge" }, o.status)), h("td", {}, money(o.amount_cents)),
-      h("td", {}, when(o.created_at)), h("td", {}, o.refund_required ? "needed" : "")))));
+  return table(["Order", "Show", "Buyer", "Status", "Amount", "Held at", "Refund"], items.map((o) => row(
+    h("a", { href: `#/orders/${encodeURIComponent(o.order_no)}` }, o.order_no), o.show_title, o.buyer_phone,
+    h("span", { class: "badge" }, o.status), money(o.amount_cents), when(o.created_at), o.refund_required ? "needed" : "")),
+  { id: "orders" });
 }
 
 export async function orderSearch(params) {
@@ -53,11 +51,11 @@ export async function orderPage(no) {
       h("dt", {}, "Hold expires"), h("dd", {}, when(o.expire_at)),
       h("dt", {}, "Refund"), h("dd", {}, o.refund_required ? "needed" : "no")),
     h("h2", {}, "Seats"),
-    h("table", { class: "list", id: "order-items" }, h("thead", {}, h("tr", {}, ["Section", "Row", "Seat", "Price"].map((t) => h("th", { scope: "col" }, t)))),
-      h("tbody", {}, o.items.map((i) => h("tr", {}, h("td", {}, i.section), h("td", {}, i.row), h("td", {}, String(i.number)), h("td", {}, money(i.price_cents)))))),
+    table(["Section", "Row", "Seat", "Price"], o.items.map((i) => row(i.section, i.row, String(i.number), money(i.price_cents))),
+      { id: "order-items" }),
     h("h2", {}, "Payments"),
-    (o.payments || []).length ? h("table", { class: "list" }, h("thead", {}, h("tr", {}, ["Transaction", "Status", "Amount", "At"].map((t) => h("th", { scope: "col" }, t)))),
-      h("tbody", {}, o.payments.map((p) => h("tr", {}, h("td", {}, p.txn_id), h("td", {}, p.status), h("td", {}, money(p.amount_cents)), h("td", {}, when(p.created_at))))))
+    (o.payments || []).length ? table(["Transaction", "Status", "Amount", "At"],
+      o.payments.map((p) => row(p.txn_id, p.status, money(p.amount_cents), when(p.created_at))))
       : h("p", { class: "muted" }, "No payments."),
     h("h2", {}, "History"),
     h("ol", { class: "history" }, history.map(([t, what]) => h("li", {}, t ? `${when(t)}: ${what}` : what))));

@@ -1,6 +1,6 @@
 // Sessions: dates, venue, windows, limits; price tiers; the sale actions.
 import { api, qs } from "./api.js";
-import { h, view, toast, confirmDialog, busy, when, toLocalInput, fromLocalInput, money,
+import { h, view, table, toast, confirmDialog, busy, when, toLocalInput, fromLocalInput, money,
   formError, showError, clearErrors } from "./ui.js";
 import { editForm } from "./forms.js";
 
@@ -127,7 +127,7 @@ function saleActions(id, s) {
 function tierEditor(id, tiers, sessionForm) {
   const body = h("tbody");
   const form = h("form", { class: "edit tiers", novalidate: true }, formError(),
-    h("table", { class: "list" }, h("thead", {}, h("tr", {}, ["Code", "Name", "Price", ""].map((t) => h("th", { scope: "col" }, t)))), body));
+    table(["Code", "Name", "Price", ""], body));
   const addRow = (t = { code: "", name: "", price_cents: "" }) => {
     const i = body.children.length;
     const cell = (name, label, value, type = "text") => {

@@ -1,7 +1,7 @@
 // Shows: list with search, create, edit, publish / unpublish, delete, and
 // the show's sessions.
 import { api, qs } from "./api.js";
-import { h, view, toast, confirmDialog, busy, when } from "./ui.js";
+import { h, view, table, row, toast, confirmDialog, busy, when } from "./ui.js";
 import { editForm } from "./forms.js";
 import { referencedBy } from "./venues.js";
 import { newSessionForm } from "./sessions.js";
@@ -19,13 +19,11 @@ export async function showList(params) {
     e.preventDefault();
     location.hash = "#/shows" + qs({ q: search.q.value.trim(), status: search.status.value });
   });
-  const rows = data.items.map((s) => h("tr", {},
-    h("td", {}, h("a", { href: `#/shows/${s.id}` }, s.title)), h("td", {}, s.artist),
-    h("td", {}, h("span", { class: "badge " + s.status }, s.status)), h("td", {}, when(s.updated_at))));
+  const rows = data.items.map((s) => row(h("a", { href: `#/shows/${s.id}` }, s.title), s.artist,
+    h("span", { class: "badge " + s.status }, s.status), when(s.updated_at)));
   view(h("h1", {}, "Shows"), search,
     h("p", {}, h("a", { href: "#/shows/new", class: "button primary" }, "New show")),
-    h("table", { class: "list" }, h("thead", {}, h("tr", {}, ["Title", "Artist", "Status", "Changed"].map((t) => h("th", { scope: "col" }, t)))),
-      h("tbody", {}, rows)),
+    table(["Title", "Artist", "Status", "Changed"], rows),
     h("p", { class: "muted" }, `${data.total} shows`));
 }
 
@@ -89,12 +87,10 @@ async function showSessions(showId) {
     api("GET", "/venues" + qs({ per_page: 100 })),
   ]);
   const venueName = Object.fromEntries(venues.items.map((v) => [v.id, v.name]));
-  const rows = sessions.items.map((s) => h("tr", {},
-    h("td", {}, h("a", { href: `#/sessions/${s.id}` }, when(s.starts_at))), h("td", {}, venueName[s.venue_id] || `venue ${s.venue_id}`),
-    h("td", {}, h("span", { class: "badge" }, s.state))));
+  const rows = sessions.items.map((s) => row(h("a", { href: `#/sessions/${s.id}` }, when(s.starts_at)),
+    venueName[s.venue_id] || `venue ${s.venue_id}`, h("span", { class: "badge" }, s.state)));
   return h("section", { "aria-labelledby": "sessions-h" },
     h("h2", { id: "sessions-h" }, "Sessions"),
-    rows.length ? h("table", { class: "list" }, h("thead", {}, h("tr", {}, ["Starts", "Venue", "State"].map((t) => h("th", { scope: "col" }, t)))),
-      h("tbody", {}, rows)) : h("p", { class: "muted" }, "No sessions yet."),
+    rows.length ? table(["Starts", "Venue", "State"], rows) : h("p", { class: "muted" }, "No sessions yet."),
     h("h3", {}, "New session"), newSessionForm(showId, venues.items));
 }

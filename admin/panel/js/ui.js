@@ -24,6 +24,16 @@ function append(el, children) {
   }
 }
 
+// table is a list table: column headings, then the body's rows (or a
+// tbody element).
+export function table(heads, body, attrs = {}) {
+  return h("table", { class: "list", ...attrs }, h("thead", {}, h("tr", {}, heads.map((t) => h("th", { scope: "col" }, t)))),
+    body instanceof Node ? body : h("tbody", {}, body));
+}
+
+// row is a table row of cells (nodes or text).
+export const row = (...cells) => h("tr", {}, cells.map((c) => h("td", {}, c)));
+
 // view replaces the main area with the nodes and focuses its heading.
 export function view(...nodes) {
   const main = document.getElementById("view");

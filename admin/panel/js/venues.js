@@ -1,17 +1,15 @@
 // Venues: list, create, edit, delete.
 import { api, qs } from "./api.js";
-import { h, view, toast, confirmDialog, busy } from "./ui.js";
+import { h, view, table, row, toast, confirmDialog, busy } from "./ui.js";
 import { editForm } from "./forms.js";
 
 export async function venueList() {
   const { data } = await api("GET", "/venues" + qs({ per_page: 100 }));
-  const rows = data.items.map((v) => h("tr", {},
-    h("td", {}, h("a", { href: `#/venues/${v.id}` }, v.name)), h("td", {}, v.city), h("td", {}, v.address),
-    h("td", {}, h("a", { href: `#/venues/${v.id}/seats` }, "Seat map"))));
+  const rows = data.items.map((v) => row(h("a", { href: `#/venues/${v.id}` }, v.name), v.city, v.address,
+    h("a", { href: `#/venues/${v.id}/seats` }, "Seat map")));
   view(h("h1", {}, "Venues"),
     h("p", {}, h("a", { href: "#/venues/new", class: "button primary" }, "New venue")),
-    h("table", { class: "list" }, h("thead", {}, h("tr", {}, ["Name", "City", "Address", ""].map((t) => h("th", { scope: "col" }, t)))),
-      h("tbody", {}, rows)),
+    table(["Name", "City", "Address", ""], rows),
     h("p", { class: "muted" }, `${data.total} venues`));
 }
 
