@@ -60,6 +60,11 @@ func (a *audits) problems(ctx context.Context, id int64, now time.Time, run func
 	if a.last == nil {
 		a.last = map[int64]auditResult{}
 	}
+	for sid, r := range a.last { // forget sessions no panel watches any more
+		if now.Sub(r.at) >= auditEvery {
+			delete(a.last, sid)
+		}
+	}
 	a.last[id] = auditResult{at: now, problems: p}
 	return p, nil
 }

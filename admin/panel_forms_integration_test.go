@@ -92,6 +92,13 @@ func TestPanelBadInput(t *testing.T) {
 	})
 	venueID := newVenue(t, admin)
 	session := newSession(t, admin, venueID)
+	t.Run("VenueInUse", func(t *testing.T) {
+		p.open(fmt.Sprintf("#/venues/%d", venueID), "Venue:")
+		p.confirm(`#view button.danger`)
+		p.waitFor("the refusal", fmt.Sprintf(`(document.querySelector("#view > p.error")?.textContent || "").includes("Still used by: sessions %d")`,
+			num(t, session, "id")))
+		want(t, admin.Do(t, "GET", fmt.Sprintf("/admin/api/venues/%d", venueID), nil, nil), http.StatusOK)
+	})
 	sessionID, version := num(t, session, "id"), num(t, session, "version")
 	t.Run("Session", func(t *testing.T) {
 		p.open(fmt.Sprintf("#/sessions/%d", sessionID), "Session of")

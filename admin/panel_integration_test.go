@@ -136,9 +136,19 @@ func TestPanelSale(t *testing.T) {
 			grabUntil(ctx, t, edge.As(b.Token), sessionID, seatIDs[i*2:i*2+4])
 		}()
 	}
+	// One buyer's burst over the per-buyer rate limit: some answers are 429.
+	var burst sync.WaitGroup
+	for i := range 20 {
+		burst.Add(1)
+		go func() {
+			defer burst.Done()
+			edge.As(buyers[0].Token).Grab(t, sessionID, fmt.Sprintf("burst-%d", i), seatIDs[0])
+		}()
+	}
+	burst.Wait()
 	p.waitFor("held seats", `[...document.querySelectorAll("#live-tiers td.held")].some((td) => Number(td.textContent) > 0)`)
 	p.waitFor("the grab rate", `Number(document.querySelector('[data-key=rate]')?.textContent) > 0 &&
-		!!document.querySelector('#grab-legend li[data-outcome=created]')`)
+		["created", "seat_unavailable", "rate_limited"].every((o) => document.querySelector('#grab-legend li[data-outcome=' + o + ']'))`)
 	stop()
 	wg.Wait()
 	testenv.Screenshot(t, p.ctx, "panel-dashboard")
