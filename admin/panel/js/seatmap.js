@@ -314,7 +314,7 @@ export async function seatEditor(venueId) {
 
 // renumber numbers every seat of each row that has a selected seat from 1,
 // left to right.
-function renumber(seats) {
+export function renumber(seats) {
   const rows = new Map();
   for (const s of seats) {
     const k = s.section + "\u0000" + s.row;
