@@ -48,6 +48,28 @@ func TestPanelStaleEdit(t *testing.T) {
 	if r.JSON["title"] != title || r.JSON["artist"] != "Second Admin's Artist" || num(t, r, "version") != 3 {
 		t.Errorf("show = %s, want both changes at version 3", r.Body)
 	}
+
+	// Price tiers: the second save shows the tiers the first admin saved.
+	sessionID := num(t, newSession(t, admin, newVenue(t, admin)), "id")
+	page = fmt.Sprintf("#/sessions/%d", sessionID)
+	a.open(page, "Session of")
+	b.open(page, "Session of")
+	for i, p := range []*panel{a, b} {
+		p.set(`#tier-0-code`, []string{"FIRST", "SECOND"}[i])
+		p.set(`#tier-0-name`, "Stalls")
+		p.set(`#tier-0-price_cents`, "10")
+	}
+	a.click(`form.tiers button[type=submit]`)
+	a.waitFor("the first tiers", `document.getElementById("toast").textContent === "Price tiers saved."`)
+	b.click(`form.tiers button[type=submit]`)
+	b.waitFor("the tier conflict", `!document.querySelector("form.tiers .conflict").hidden &&
+		document.querySelector("form.tiers .conflict td")?.textContent === "FIRST"`)
+	b.click(`form.tiers .conflict button.redo`)
+	b.waitFor("the second tiers", `document.getElementById("toast").textContent === "Price tiers saved."`)
+	r = want(t, admin.Do(t, "GET", fmt.Sprintf("/admin/api/sessions/%d/tiers", sessionID), nil, nil), http.StatusOK)
+	if tiers := r.JSON["tiers"].([]any); len(tiers) != 1 || tiers[0].(map[string]any)["code"] != "SECOND" {
+		t.Errorf("tiers = %s, want the second admin's", r.Body)
+	}
 }
 
 // TestPanelBadInput: bad input in each form shows the server's message
@@ -69,7 +91,7 @@ func TestPanelBadInput(t *testing.T) {
 		p.waitFor(field+" error", fmt.Sprintf(`[...document.querySelectorAll('[data-error-for=%q]')].some((e) => e.textContent.includes(%q))`, field, message))
 	}
 
-	t.Run("Venue", func(t *testing.T) {
+	{ // Venue
 		before := count("venues")
 		p.open("#/venues/new", "New venue")
 		p.set(`#view input[name=city]`, "Testville")
@@ -78,8 +100,8 @@ func TestPanelBadInput(t *testing.T) {
 		if count("venues") != before {
 			t.Error("a venue was saved")
 		}
-	})
-	t.Run("Show", func(t *testing.T) {
+	}
+	{ // Show
 		before := count("shows")
 		p.open("#/shows/new", "New show")
 		p.set(`#view input[name=title]`, "Bad poster")
@@ -89,38 +111,38 @@ func TestPanelBadInput(t *testing.T) {
 		if count("shows") != before {
 			t.Error("a show was saved")
 		}
-	})
+	}
 	venueID := newVenue(t, admin)
 	session := newSession(t, admin, venueID)
-	t.Run("VenueInUse", func(t *testing.T) {
+	{ // VenueInUse
 		p.open(fmt.Sprintf("#/venues/%d", venueID), "Venue:")
 		p.confirm(`#view button.danger`)
 		p.waitFor("the refusal", fmt.Sprintf(`(document.querySelector("#view > p.error")?.textContent || "").includes("Still used by: sessions %d")`,
 			num(t, session, "id")))
 		want(t, admin.Do(t, "GET", fmt.Sprintf("/admin/api/venues/%d", venueID), nil, nil), http.StatusOK)
-	})
+	}
 	sessionID, version := num(t, session, "id"), num(t, session, "version")
-	t.Run("Session", func(t *testing.T) {
+	{ // Session
 		p.open(fmt.Sprintf("#/sessions/%d", sessionID), "Session of")
 		p.set(`#view form.edit:not(.tiers) input[name=seat_limit]`, "50")
 		p.click(`#view form.edit:not(.tiers) button[type=submit]`)
 		wantBeside("seat_limit", "seat_limit must be from 1 to 20")
-	})
-	t.Run("SessionWindows", func(t *testing.T) {
+	}
+	{ // SessionWindows
 		p.open(fmt.Sprintf("#/sessions/%d", sessionID), "Session of")
 		p.set(`#view form.edit:not(.tiers) input[name=sale_opens_at]`,
 			p.localTime(jan2030.Add(-10*24*time.Hour)))
 		p.click(`#view form.edit:not(.tiers) button[type=submit]`)
 		wantBeside("sale_opens_at", "The sale must open at or after reservations close.")
-	})
-	t.Run("Tiers", func(t *testing.T) {
+	}
+	{ // Tiers
 		p.open(fmt.Sprintf("#/sessions/%d", sessionID), "Session of")
 		p.set(`#tier-0-code`, "A")
 		p.set(`#tier-0-name`, "Stalls")
 		p.set(`#tier-0-price_cents`, "0")
 		p.click(`form.tiers button[type=submit]`)
 		wantBeside("tiers[0].price_cents", "price_cents must be from 1")
-	})
+	}
 	r := want(t, admin.Do(t, "GET", fmt.Sprintf("/admin/api/sessions/%d", sessionID), nil, nil), http.StatusOK)
 	if num(t, r, "version") != version || num(t, r, "seat_limit") != 4 {
 		t.Errorf("session changed: %s", r.Body)
@@ -128,7 +150,7 @@ func TestPanelBadInput(t *testing.T) {
 	if n := count(fmt.Sprintf("price_tiers WHERE session_id = %d", sessionID)); n != 0 {
 		t.Errorf("%d price tiers saved", n)
 	}
-	t.Run("SeatMap", func(t *testing.T) {
+	{ // SeatMap
 		p.open(fmt.Sprintf("#/venues/%d/seats", venueID), "Seat map")
 		p.set(`.generator input[name=rows]`, "2")
 		p.set(`.generator input[name=seats]`, "3")
@@ -139,7 +161,7 @@ func TestPanelBadInput(t *testing.T) {
 		if n := count(fmt.Sprintf("seats WHERE venue_id = %d", venueID)); n != 0 {
 			t.Errorf("%d seats saved", n)
 		}
-	})
+	}
 }
 
 // TestPanelLogin: a wrong password, the lockout, a buyer's token, log out.

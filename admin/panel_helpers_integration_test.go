@@ -89,7 +89,8 @@ func (p *panel) waitFor(what, cond string) {
 func (p *panel) set(sel, value string) {
 	p.t.Helper()
 	testenv.Do(p.t, p.ctx, wait, "set "+sel, chromedp.SetValue(sel, value),
-		chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`document.querySelector(%q).dispatchEvent(new Event("change", {bubbles: true}))`, sel)))
+		chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => { const el = document.querySelector(%q);
+			for (const type of ["input", "change"]) el.dispatchEvent(new Event(type, {bubbles: true})); })()`, sel)))
 }
 
 func (p *panel) click(sel string) {

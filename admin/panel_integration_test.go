@@ -77,6 +77,8 @@ func TestPanelSale(t *testing.T) {
 	p.waitFor("published", `document.querySelector("button.publish").textContent === "Unpublish"`)
 	now := time.Now()
 	newSession := `#view section form.edit`
+	p.set(newSession+` input[type=search]`, venueName)
+	p.waitFor("the venue in the picker", fmt.Sprintf(`!!document.querySelector('%s select[name=venue_id] option[value="%d"]')`, newSession, venueID))
 	p.set(newSession+` select[name=venue_id]`, fmt.Sprint(venueID))
 	p.set(newSession+` input[name=starts_at]`, p.localTime(now.Add(72*time.Hour)))
 	p.set(newSession+` input[name=reserve_opens_at]`, p.localTime(now.Add(-time.Hour)))

@@ -1,6 +1,6 @@
 // The admin panel: hash routes, login and logout.
 import { api, token, setDeniedHandler } from "./api.js";
-import { h, view, field, formError, showError, busy } from "./ui.js";
+import { h, view, go, field, formError, showError, busy } from "./ui.js";
 import { venueList, venuePage } from "./venues.js";
 import { seatEditor } from "./seatmap.js";
 import { showList, showPage } from "./shows.js";
@@ -9,7 +9,7 @@ import { dashboard } from "./dashboard.js";
 import { orderSearch, orderPage, refundList } from "./orders.js";
 
 const routes = [
-  [/^#\/venues$/, venueList],
+  [/^#\/venues(?:\?(.*))?$/, (m) => venueList(new URLSearchParams(m[1] || ""))],
   [/^#\/venues\/new$/, () => venuePage(0)],
   [/^#\/venues\/(\d+)$/, (m) => venuePage(Number(m[1]))],
   [/^#\/venues\/(\d+)\/seats$/, (m) => seatEditor(Number(m[1]))],
@@ -19,7 +19,7 @@ const routes = [
   [/^#\/sessions\/(\d+)$/, (m) => sessionPage(Number(m[1]))],
   [/^#\/sessions\/(\d+)\/live$/, (m) => dashboard(Number(m[1]))],
   [/^#\/orders(?:\?(.*))?$/, (m) => orderSearch(new URLSearchParams(m[1] || ""))],
-  [/^#\/orders\/refunds$/, refundList],
+  [/^#\/orders\/refunds(?:\?(.*))?$/, (m) => refundList(new URLSearchParams(m[1] || ""))],
   [/^#\/orders\/([^/?]+)$/, (m) => orderPage(decodeURIComponent(m[1]))],
 ];
 
@@ -96,12 +96,6 @@ document.getElementById("logout").addEventListener("click", () => {
   deniedMessage = "";
   go("#/login");
 });
-
-// go shows the page at hash, even when it is the current one.
-function go(hash) {
-  if (location.hash === hash) route();
-  else location.hash = hash;
-}
 
 window.addEventListener("hashchange", route);
 route();

@@ -5,7 +5,8 @@
 import { h, field, formError, showError, clearErrors, busy, toast } from "./ui.js";
 
 // editForm builds the form. spec:
-//   fields: [{ name, label, ...field options }]
+//   fields: [{ name, label, ...field options }] or [{ name, label, build }]
+//     where build(name, label, value) makes the field
 //   values: current values by name; version: the record's version (0 when new)
 //   read(form) → the body to send (defaults to the fields' values)
 //   save(body, version) → { data, version }   (throws ApiError)
@@ -19,8 +20,9 @@ export function editForm(spec) {
   const inputs = {};
   const form = h("form", { class: "edit", novalidate: true }, formError());
   for (const f of spec.fields) {
-    const el = field(f.label, f.name, { ...f, value: spec.values?.[f.name] ?? "" });
-    inputs[f.name] = el.querySelector("input, select, textarea");
+    const value = spec.values?.[f.name] ?? "";
+    const el = f.build ? f.build(f.name, f.label, value) : field(f.label, f.name, { ...f, value });
+    inputs[f.name] = el.querySelector(`[name="${f.name}"]`);
     form.append(el);
   }
   const conflict = h("div", { class: "conflict", role: "alert", hidden: true });

@@ -1,7 +1,7 @@
 // Orders: find by number or buyer phone, one order with its items,
 // payments and history, and the orders flagged for refund.
 import { api, qs } from "./api.js";
-import { h, view, table, row, when, money } from "./ui.js";
+import { h, view, go, table, row, pager, when, money } from "./ui.js";
 
 function orderTable(items) {
   if (!items.length) return h("p", { class: "muted", id: "orders-none" }, "No orders found.");
@@ -17,7 +17,7 @@ export async function orderSearch(params) {
     h("label", { for: "order-q" }, "Order number or buyer phone"),
     h("input", { id: "order-q", name: "q", type: "search", value: q, required: true }),
     h("button", { type: "submit", class: "primary" }, "Find"));
-  form.addEventListener("submit", (e) => { e.preventDefault(); location.hash = "#/orders" + qs({ q: form.q.value.trim() }); });
+  form.addEventListener("submit", (e) => { e.preventDefault(); go("#/orders" + qs({ q: form.q.value.trim() })); });
   let result = null;
   if (q) {
     try { result = orderTable((await api("GET", "/orders" + qs({ q }))).data.items); }
@@ -26,11 +26,11 @@ export async function orderSearch(params) {
   view(h("h1", {}, "Orders"), form, h("p", {}, h("a", { href: "#/orders/refunds" }, "Orders flagged for refund")), result);
 }
 
-export async function refundList() {
-  const { data } = await api("GET", "/orders/refunds" + qs({ per_page: 100 }));
+export async function refundList(params) {
+  const { data } = await api("GET", "/orders/refunds" + qs({ page: params.get("page"), per_page: 50 }));
   view(h("h1", {}, "Orders flagged for refund"),
     h("p", {}, "Money arrived for these orders after they could no longer be paid; refund it at the gateway."),
-    orderTable(data.items), h("p", { class: "muted" }, `${data.total} orders`));
+    orderTable(data.items), pager(data, "orders", (page) => "#/orders/refunds" + qs({ page })));
 }
 
 export async function orderPage(no) {

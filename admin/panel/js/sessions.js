@@ -1,14 +1,15 @@
 // Sessions: dates, venue, windows, limits; price tiers; the sale actions.
-import { api, qs } from "./api.js";
-import { h, view, table, toast, confirmDialog, busy, when, toLocalInput, fromLocalInput, money,
+import { api } from "./api.js";
+import { h, view, go, table, row, toast, confirmDialog, busy, when, toLocalInput, fromLocalInput, money,
   formError, showError, clearErrors } from "./ui.js";
 import { editForm } from "./forms.js";
+import { venuePicker } from "./venues.js";
 
 const TIMES = ["starts_at", "reserve_opens_at", "reserve_closes_at", "sale_opens_at", "sale_closes_at"];
 
-function sessionFields(venues, withState) {
+function sessionFields(withState) {
   const f = [
-    { name: "venue_id", label: "Venue", options: venues.map((v) => [String(v.id), `${v.name} (${v.city})`]) },
+    { name: "venue_id", label: "Venue", build: venuePicker },
     { name: "starts_at", label: "Show starts", type: "datetime-local" },
     { name: "reserve_opens_at", label: "Reservations open", type: "datetime-local" },
     { name: "reserve_closes_at", label: "Reservations close", type: "datetime-local" },
@@ -53,27 +54,27 @@ function sessionValues(s) {
   return v;
 }
 
-export function newSessionForm(showId, venues) {
+export function newSessionForm(showId) {
   return editForm({
-    fields: sessionFields(venues, false), values: { venue_id: venues[0] ? String(venues[0].id) : "" },
+    fields: sessionFields(false), values: {},
     read: sessionBody(showId), check: checkWindows, submitLabel: "Create session",
     save: (body) => api("POST", "/sessions", { body }),
     valuesOf: sessionValues,
-    saved: (d) => { location.hash = `#/sessions/${d.id}`; },
+    saved: (d) => go(`#/sessions/${d.id}`),
   });
 }
 
 export async function sessionPage(id) {
-  const [{ data: s, version }, { data: venues }, { data: tiers }] = await Promise.all([
-    api("GET", `/sessions/${id}`), api("GET", "/venues" + qs({ per_page: 100 })), api("GET", `/sessions/${id}/tiers`)]);
+  const [{ data: s, version }, { data: tiers }] = await Promise.all([
+    api("GET", `/sessions/${id}`), api("GET", `/sessions/${id}/tiers`)]);
   const { data: show } = await api("GET", `/shows/${s.show_id}`);
   const form = editForm({
-    fields: sessionFields(venues.items, true), values: sessionValues(s), version,
+    fields: sessionFields(true), values: sessionValues(s), version,
     read: sessionBody(s.show_id), check: checkWindows,
     save: (body, v) => api("PUT", `/sessions/${id}`, { body, version: v }),
     load: () => api("GET", `/sessions/${id}`),
     valuesOf: sessionValues,
-    saved: () => sessionPage(id), // the state and the sale actions may have changed
+    saved: () => go(`#/sessions/${id}`), // the state and the sale actions may have changed
   });
   view(h("h1", {}, `Session of ${show.title}`),
     h("p", {}, h("a", { href: `#/shows/${show.id}` }, "← " + show.title), " · starts ", when(s.starts_at)),
@@ -95,8 +96,7 @@ function saleActions(id, s) {
       try {
         await api("POST", `/sessions/${id}/${verb}`);
         toast(`${label}: done.`);
-        location.hash = verb === "arm" ? `#/sessions/${id}` : `#/sessions/${id}/live`;
-        if (verb === "arm") sessionPage(id);
+        go(verb === "arm" ? `#/sessions/${id}` : `#/sessions/${id}/live`);
       } catch (err) { out.textContent = err.message; }
     });
     return b;
@@ -160,7 +160,7 @@ function tierEditor(id, tiers, sessionForm) {
         sessionForm.setVersion(res.version);
         toast("Price tiers saved.");
       } catch (err) {
-        if (err.code === "version_conflict") err.message += " Reload the page to see the other admin's change, then redo yours.";
+        if (err.code === "version_conflict") return tierConflict(err);
         showError(form, err, (e) => {
           const m = /^(tiers\[\d+\]\.)/.exec(e.message);
           return m && e.body?.field ? m[1] + e.body.field : null;
@@ -168,5 +168,21 @@ function tierEditor(id, tiers, sessionForm) {
       }
     });
   });
+  // tierConflict shows the tiers another admin saved; the admin takes them
+  // (the page reloads) or saves theirs over them.
+  const conflict = h("div", { class: "conflict", role: "alert", hidden: true });
+  form.append(conflict);
+  async function tierConflict(err) {
+    const { data, version } = await api("GET", `/sessions/${id}/tiers`);
+    const take = h("button", { type: "button", class: "take-theirs" }, "Use their version");
+    const mine = h("button", { type: "button", class: "primary redo" }, "Save mine over theirs");
+    take.onclick = () => go(`#/sessions/${id}`);
+    mine.onclick = () => { sessionForm.setVersion(version); conflict.hidden = true; form.requestSubmit(); };
+    conflict.replaceChildren(h("p", {}, `${err.message} The session is now version ${version}; its saved tiers:`),
+      table(["Code", "Name", "Price"], data.tiers.map((t) => row(t.code, t.name, money(t.price_cents)))),
+      h("div", { class: "row" }, take, mine));
+    conflict.hidden = false;
+    take.focus();
+  }
   return h("section", { "aria-labelledby": "tiers-h" }, h("h2", { id: "tiers-h" }, "Price tiers"), form);
 }

@@ -1,14 +1,14 @@
 // Shows: list with search, create, edit, publish / unpublish, delete, and
 // the show's sessions.
 import { api, qs } from "./api.js";
-import { h, view, table, row, toast, confirmDialog, busy, when } from "./ui.js";
+import { h, view, go, table, row, pager, toast, confirmDialog, busy, when } from "./ui.js";
 import { editForm } from "./forms.js";
 import { referencedBy } from "./venues.js";
 import { newSessionForm } from "./sessions.js";
 
 export async function showList(params) {
   const q = params.get("q") || "", status = params.get("status") || "";
-  const { data } = await api("GET", "/shows" + qs({ q, status, per_page: 100 }));
+  const { data } = await api("GET", "/shows" + qs({ q, status, page: params.get("page"), per_page: 50 }));
   const search = h("form", { class: "row search", role: "search" },
     h("label", { for: "show-q" }, "Search"), h("input", { id: "show-q", name: "q", type: "search", value: q }),
     h("label", { for: "show-status" }, "Status"),
@@ -17,14 +17,14 @@ export async function showList(params) {
     h("button", { type: "submit" }, "Search"));
   search.addEventListener("submit", (e) => {
     e.preventDefault();
-    location.hash = "#/shows" + qs({ q: search.q.value.trim(), status: search.status.value });
+    go("#/shows" + qs({ q: search.q.value.trim(), status: search.status.value }));
   });
   const rows = data.items.map((s) => row(h("a", { href: `#/shows/${s.id}` }, s.title), s.artist,
     h("span", { class: "badge " + s.status }, s.status), when(s.updated_at)));
   view(h("h1", {}, "Shows"), search,
     h("p", {}, h("a", { href: "#/shows/new", class: "button primary" }, "New show")),
     table(["Title", "Artist", "Status", "Changed"], rows),
-    h("p", { class: "muted" }, `${data.total} shows`));
+    pager(data, "shows", (page) => "#/shows" + qs({ q, status, page })));
 }
 
 const showFields = [
@@ -82,15 +82,14 @@ export async function showPage(id) {
 }
 
 async function showSessions(showId) {
-  const [{ data: sessions }, { data: venues }] = await Promise.all([
-    api("GET", "/sessions" + qs({ show_id: showId, per_page: 100 })),
-    api("GET", "/venues" + qs({ per_page: 100 })),
-  ]);
-  const venueName = Object.fromEntries(venues.items.map((v) => [v.id, v.name]));
+  const { data: sessions } = await api("GET", "/sessions" + qs({ show_id: showId, per_page: 100 }));
+  const venueIDs = [...new Set(sessions.items.map((s) => s.venue_id))];
+  const venues = await Promise.all(venueIDs.map((v) => api("GET", `/venues/${v}`)));
+  const venueName = Object.fromEntries(venues.map(({ data: v }) => [v.id, v.name]));
   const rows = sessions.items.map((s) => row(h("a", { href: `#/sessions/${s.id}` }, when(s.starts_at)),
     venueName[s.venue_id] || `venue ${s.venue_id}`, h("span", { class: "badge" }, s.state)));
   return h("section", { "aria-labelledby": "sessions-h" },
     h("h2", { id: "sessions-h" }, "Sessions"),
     rows.length ? table(["Starts", "Venue", "State"], rows) : h("p", { class: "muted" }, "No sessions yet."),
-    h("h3", {}, "New session"), newSessionForm(showId, venues.items));
+    h("h3", {}, "New session"), newSessionForm(showId));
 }

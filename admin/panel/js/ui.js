@@ -34,6 +34,21 @@ export function table(heads, body, attrs = {}) {
 // row is a table row of cells (nodes or text).
 export const row = (...cells) => h("tr", {}, cells.map((c) => h("td", {}, c)));
 
+// pager links the pages of a list answer: hrefFor(page) is a page's link.
+export function pager(list, noun, hrefFor) {
+  const pages = Math.max(1, Math.ceil(list.total / list.per_page));
+  return h("nav", { class: "row pager", "aria-label": "Pages" },
+    list.page > 1 ? h("a", { href: hrefFor(list.page - 1), rel: "prev" }, "← Previous") : null,
+    h("span", { class: "muted" }, `${list.total} ${noun}, page ${list.page} of ${pages}`),
+    list.page < pages ? h("a", { href: hrefFor(list.page + 1), rel: "next" }, "Next →") : null);
+}
+
+// go shows the page at hash, even when it is the current one.
+export function go(hash) {
+  if (location.hash === hash) window.dispatchEvent(new HashChangeEvent("hashchange"));
+  else location.hash = hash;
+}
+
 // view replaces the main area with the nodes and focuses its heading.
 export function view(...nodes) {
   const main = document.getElementById("view");

@@ -1,16 +1,21 @@
 // Venues: list, create, edit, delete.
 import { api, qs } from "./api.js";
-import { h, view, table, row, toast, confirmDialog, busy } from "./ui.js";
+import { h, view, go, table, row, pager, field, toast, confirmDialog, busy } from "./ui.js";
 import { editForm } from "./forms.js";
 
-export async function venueList() {
-  const { data } = await api("GET", "/venues" + qs({ per_page: 100 }));
+export async function venueList(params) {
+  const q = params.get("q") || "";
+  const { data } = await api("GET", "/venues" + qs({ q, page: params.get("page"), per_page: 50 }));
+  const search = h("form", { class: "row search", role: "search" },
+    h("label", { for: "venue-q" }, "Name contains"), h("input", { id: "venue-q", name: "q", type: "search", value: q }),
+    h("button", { type: "submit" }, "Search"));
+  search.addEventListener("submit", (e) => { e.preventDefault(); go("#/venues" + qs({ q: search.q.value.trim() })); });
   const rows = data.items.map((v) => row(h("a", { href: `#/venues/${v.id}` }, v.name), v.city, v.address,
     h("a", { href: `#/venues/${v.id}/seats` }, "Seat map")));
-  view(h("h1", {}, "Venues"),
+  view(h("h1", {}, "Venues"), search,
     h("p", {}, h("a", { href: "#/venues/new", class: "button primary" }, "New venue")),
     table(["Name", "City", "Address", ""], rows),
-    h("p", { class: "muted" }, `${data.total} venues`));
+    pager(data, "venues", (page) => "#/venues" + qs({ q, page })));
 }
 
 const venueFields = [
@@ -55,4 +60,37 @@ export function referencedBy(err) {
   if (!by) return err.message;
   const parts = Object.entries(by).map(([table, ids]) => `${table} ${ids.join(", ")}`);
   return `${err.message} Still used by: ${parts.join("; ")}.`;
+}
+
+const venueOption = (v) => h("option", { value: String(v.id) }, `${v.name} (${v.city})`);
+
+// venuePicker is a venue select (named name) with a search box: it lists
+// the venues whose name has the search text, else the newest, and always
+// the chosen one.
+export function venuePicker(name, label, value) {
+  const el = field(label, name, { options: [] });
+  const select = el.querySelector("select");
+  const search = h("input", { type: "search", id: select.id + "-q", placeholder: "name contains…", "aria-controls": select.id });
+  el.insertBefore(h("div", { class: "row" }, h("label", { for: search.id }, "Find venue"), search), select);
+  let chosen = value ? Number(value) : 0;
+  if (chosen) select.append(h("option", { value: String(chosen) }, `venue ${chosen}`)); // until the list loads
+  async function fill() {
+    const q = search.value.trim();
+    let list = (await api("GET", "/venues" + qs({ q, per_page: 50 }))).data;
+    if (!q && list.total > list.items.length) {
+      list = (await api("GET", "/venues" + qs({ per_page: 50, page: Math.ceil(list.total / 50) }))).data;
+    }
+    const items = [...list.items].reverse();
+    if (chosen && !items.some((v) => v.id === chosen)) {
+      items.unshift((await api("GET", `/venues/${chosen}`)).data);
+    }
+    select.replaceChildren(...items.map(venueOption));
+    if (chosen) select.value = String(chosen);
+    select.dataset.loaded = q;
+  }
+  let timer = 0;
+  search.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(fill, 250); });
+  select.addEventListener("change", () => { chosen = Number(select.value); });
+  fill();
+  return el;
 }
