@@ -2,7 +2,8 @@
 // message next to the field it names, and handles a stale version (another
 // admin saved first) by showing the newer values and letting the admin
 // take them or apply their own changes (the fields they edited) to them.
-import { h, field, formError, showError, clearErrors, busy, toast } from "./ui.js";
+import { api } from "./api.js";
+import { h, go, field, formError, showError, clearErrors, busy, toast, confirmDialog } from "./ui.js";
 
 // editForm builds the form. spec:
 //   fields: [{ name, label, ...field options }] or [{ name, label, build }]
@@ -82,4 +83,34 @@ export function editForm(spec) {
   form.getVersion = () => version;
   form.inputs = inputs;
   return form;
+}
+
+// deleteButton deletes the record at path (at the form's version) once the
+// admin confirms question, then goes to the list at back. A refusal says
+// what still uses the record (the API's referenced_by: table → ids) in
+// the returned message slot.
+export function deleteButton(label, question, path, back) {
+  const button = h("button", { type: "button", class: "danger" }, label);
+  const message = h("p", { class: "error", role: "alert" });
+  button.wire = (form) => {
+    button.onclick = () => busy(button, async () => {
+      if (!(await confirmDialog(label + "?", question(), "Delete"))) return;
+      try {
+        await api("DELETE", path, { version: form.getVersion() });
+        toast("Deleted.");
+        go(back);
+      } catch (err) {
+        message.textContent = referencedBy(err);
+      }
+    });
+  };
+  button.message = message;
+  return button;
+}
+
+function referencedBy(err) {
+  const by = err.body?.referenced_by;
+  if (!by) return err.message;
+  const parts = Object.entries(by).map(([table, ids]) => `${table} ${ids.join(", ")}`);
+  return `${err.message} Still used by: ${parts.join("; ")}.`;
 }

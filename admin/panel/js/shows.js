@@ -1,9 +1,8 @@
 // Shows: list with search, create, edit, publish / unpublish, delete, and
 // the show's sessions.
 import { api, qs } from "./api.js";
-import { h, view, go, table, row, pager, toast, confirmDialog, busy, when } from "./ui.js";
-import { editForm } from "./forms.js";
-import { referencedBy } from "./venues.js";
+import { h, view, go, table, row, pager, when } from "./ui.js";
+import { editForm, deleteButton } from "./forms.js";
 import { newSessionForm } from "./sessions.js";
 
 export async function showList(params) {
@@ -40,15 +39,15 @@ export async function showPage(id) {
   let version = 0;
   if (id) ({ data: show, version } = await api("GET", `/shows/${id}`));
   const publish = h("button", { type: "button", hidden: !id, class: "publish" });
-  const del = h("button", { type: "button", class: "danger", hidden: !id }, "Delete show");
-  const refs = h("p", { class: "error", role: "alert" });
+  const del = deleteButton("Delete show", () => `Delete "${show.title}"? This cannot be undone.`, `/shows/${id}`, "#/shows");
+  del.hidden = !id;
   const preview = h("img", { class: "poster", alt: "Poster preview", hidden: true });
   const form = editForm({
     fields: showFields, values: show, version,
     save: (body, v) => (v ? api("PUT", `/shows/${id}`, { body, version: v }) : api("POST", "/shows", { body })),
     load: () => api("GET", `/shows/${id}`),
     valuesOf: (d) => d,
-    saved: (d) => { if (!id) location.hash = `#/shows/${d.id}`; else { show = d; label(); } },
+    saved: (d) => { if (!id) go(`#/shows/${d.id}`); else { show = d; label(); } },
     extraButtons: [publish, del],
   });
   const status = form.inputs.status;
@@ -68,17 +67,8 @@ export async function showPage(id) {
   poster.addEventListener("change", showPoster);
   poster.closest(".field").append(preview);
   showPoster();
-  del.onclick = () => busy(del, async () => {
-    if (!(await confirmDialog("Delete show?", `Delete "${show.title}"? This cannot be undone.`, "Delete"))) return;
-    try {
-      await api("DELETE", `/shows/${id}`, { version: form.getVersion() });
-      toast("Show deleted.");
-      location.hash = "#/shows";
-    } catch (err) {
-      refs.textContent = referencedBy(err);
-    }
-  });
-  view(h("h1", {}, id ? `Show: ${show.title}` : "New show"), form, refs, id ? await showSessions(id) : null);
+  del.wire(form);
+  view(h("h1", {}, id ? `Show: ${show.title}` : "New show"), form, del.message, id ? await showSessions(id) : null);
 }
 
 async function showSessions(showId) {

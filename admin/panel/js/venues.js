@@ -1,7 +1,7 @@
 // Venues: list, create, edit, delete.
 import { api, qs } from "./api.js";
-import { h, view, go, table, row, pager, field, toast, confirmDialog, busy } from "./ui.js";
-import { editForm } from "./forms.js";
+import { h, view, go, table, row, pager, field } from "./ui.js";
+import { editForm, deleteButton } from "./forms.js";
 
 export async function venueList(params) {
   const q = params.get("q") || "";
@@ -28,38 +28,21 @@ export async function venuePage(id) {
   let venue = { name: "", city: "", address: "" };
   let version = 0;
   if (id) ({ data: venue, version } = await api("GET", `/venues/${id}`));
-  const del = h("button", { type: "button", class: "danger", hidden: !id }, "Delete venue");
-  const refs = h("p", { class: "error", role: "alert" });
+  const del = deleteButton("Delete venue", () => `Delete ${venue.name} and its seat map? This cannot be undone.`,
+    `/venues/${id}`, "#/venues");
+  del.hidden = !id;
   const form = editForm({
     fields: venueFields, values: venue, version,
     save: (body, v) => (v ? api("PUT", `/venues/${id}`, { body, version: v }) : api("POST", "/venues", { body })),
     load: () => api("GET", `/venues/${id}`),
     valuesOf: (d) => d,
-    saved: (d) => { if (!id) location.hash = `#/venues/${d.id}`; },
+    saved: (d) => { if (!id) go(`#/venues/${d.id}`); },
     extraButtons: [del],
   });
-  del.onclick = () => busy(del, async () => {
-    if (!(await confirmDialog("Delete venue?", `Delete ${venue.name} and its seat map? This cannot be undone.`, "Delete"))) return;
-    try {
-      await api("DELETE", `/venues/${id}`, { version: form.getVersion() });
-      toast("Venue deleted.");
-      location.hash = "#/venues";
-    } catch (err) {
-      refs.textContent = referencedBy(err);
-    }
-  });
+  del.wire(form);
   view(h("h1", {}, id ? `Venue: ${venue.name}` : "New venue"),
     id ? h("p", {}, h("a", { href: `#/venues/${id}/seats`, class: "button" }, "Edit the seat map")) : null,
-    form, refs);
-}
-
-// referencedBy explains a refused delete: the message and what still uses
-// the record (referenced_by: table → ids).
-export function referencedBy(err) {
-  const by = err.body?.referenced_by;
-  if (!by) return err.message;
-  const parts = Object.entries(by).map(([table, ids]) => `${table} ${ids.join(", ")}`);
-  return `${err.message} Still used by: ${parts.join("; ")}.`;
+    form, del.message);
 }
 
 const venueOption = (v) => h("option", { value: String(v.id) }, `${v.name} (${v.city})`);
