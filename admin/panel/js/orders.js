@@ -40,7 +40,7 @@ export async function orderPage(no) {
   for (const p of o.payments || []) history.push([p.created_at, `Payment ${p.txn_id}: ${p.status}, ${money(p.amount_cents)}${p.refund_required ? " (refund needed)" : ""}`]);
   if (o.paid_at) history.push([o.paid_at, "Paid"]);
   if (o.cancel_reason) history.push([o.updated_at, `${o.status}: ${o.cancel_reason}`]);
-  history.push([o.updated_at, `Last change: now ${o.status}`]);
+  if (!o.paid_at && !o.cancel_reason && o.status !== "LOCKED") history.push([o.updated_at, `Now ${o.status}`]);
   view(h("h1", {}, `Order ${o.order_no}`),
     h("dl", { class: "figures" },
       h("dt", {}, "Show"), h("dd", {}, `${o.show_title}, ${when(o.starts_at)}`),
