@@ -67,11 +67,25 @@ func (p *panel) login() {
 	p.waitFor("the panel after login", `!document.getElementById("nav").hidden && location.hash === "#/shows"`)
 }
 
-// open shows the page at hash and waits for its heading to say title.
+// open shows the page at hash (again, if it is the current one) and waits
+// for it: rendered anew, with a heading that says title.
 func (p *panel) open(hash, title string) {
 	p.t.Helper()
-	p.eval(fmt.Sprintf(`location.hash = %q; true`, hash))
-	p.waitFor("page "+hash, fmt.Sprintf(`(document.querySelector("#view h1")?.textContent || "").includes(%q)`, title))
+	n := p.rendered()
+	p.eval(fmt.Sprintf(`((h) => { if (location.hash === h) dispatchEvent(new HashChangeEvent("hashchange")); else location.hash = h; })(%q)`, hash))
+	p.waitRendered(n, "page "+hash, fmt.Sprintf(`(document.querySelector("#view h1")?.textContent || "").includes(%q)`, title))
+}
+
+// rendered counts the pages the panel has shown.
+func (p *panel) rendered() int {
+	p.t.Helper()
+	return testenv.Get(p.t, p.ctx, wait, "pages shown", chromedp.Evaluate[int](`Number(document.getElementById("view").dataset.rendered || 0)`))
+}
+
+// waitRendered waits for a page shown after the first n, on which cond holds.
+func (p *panel) waitRendered(n int, what, cond string) {
+	p.t.Helper()
+	p.waitFor(what, fmt.Sprintf(`Number(document.getElementById("view").dataset.rendered || 0) > %d && (%s)`, n, cond))
 }
 
 // waitFor polls the JavaScript condition until it holds.

@@ -50,6 +50,7 @@ func TestPanelSale(t *testing.T) {
 	// B with the brush: a stroke across the right section.
 	p.click(`input[name=tool][value=brush]`)
 	p.set(`input[name=paint-tier]`, "B")
+	x, y, w, h = p.box("canvas.seatmap") // the clicks may have scrolled the page
 	p.drag(x+w*0.6, y+h*0.3, x+w*0.95, y+h*0.7)
 	p.waitFor("three tiers", `["A", "B", "VIP"].every((t) => document.querySelector('#tier-counts li[data-tier="' + t + '"]'))`)
 	p.click("#preview")
@@ -100,8 +101,9 @@ func TestPanelSale(t *testing.T) {
 	p.click(`form.tiers button[type=submit]`)
 	p.waitFor("tiers saved", `document.getElementById("toast").textContent === "Price tiers saved."`)
 	p.set(`#view form.edit select[name=state]`, "RESERVING")
+	n := p.rendered()
 	p.click(`#view form.edit:not(.tiers) button[type=submit]`)
-	p.waitFor("reserving", `document.querySelector(".sale .state")?.textContent === "RESERVING"`)
+	p.waitRendered(n, "reserving", `document.querySelector(".sale .state")?.textContent === "RESERVING"`)
 
 	// Buyers reserve through the API, then the sale window is moved to now.
 	buyers := testenv.NewBuyers(t, db, 3)
@@ -114,13 +116,14 @@ func TestPanelSale(t *testing.T) {
 	}
 	p.set(`#view form.edit input[name=reserve_closes_at]`, p.localTime(now.Add(-2*time.Minute)))
 	p.set(`#view form.edit input[name=sale_opens_at]`, p.localTime(now.Add(-2*time.Minute)))
-	p.eval(`document.getElementById("toast").textContent = ""`)
+	n = p.rendered()
 	p.click(`#view form.edit:not(.tiers) button[type=submit]`)
-	p.waitFor("sale window moved", `document.getElementById("toast").textContent === "Saved."`)
+	p.waitRendered(n, "the session again, its sale window moved", `document.querySelector(".sale .state")?.textContent === "RESERVING"`)
 
 	// Arm, open, watch.
+	n = p.rendered()
 	p.confirm(`[data-action=arm]`)
-	p.waitFor("armed", `document.querySelector(".sale .state")?.textContent === "ARMED"`)
+	p.waitRendered(n, "armed", `document.querySelector(".sale .state")?.textContent === "ARMED"`)
 	p.confirm(`[data-action=open]`)
 	p.waitFor("the dashboard", `document.getElementById("live-state")?.textContent === "ON_SALE"`)
 	p.waitFor("reservations", `document.querySelector('[data-key=reservations]')?.textContent === "3"`)

@@ -53,6 +53,7 @@ export function go(hash) {
 export function view(...nodes) {
   const main = document.getElementById("view");
   main.replaceChildren(...nodes.flat());
+  main.dataset.rendered = String(Number(main.dataset.rendered || 0) + 1); // pages shown so far
   const h1 = main.querySelector("h1");
   if (h1) { h1.tabIndex = -1; h1.focus(); }
   return main;

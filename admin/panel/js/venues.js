@@ -57,19 +57,23 @@ export function venuePicker(name, label, value) {
   el.insertBefore(h("div", { class: "row" }, h("label", { for: search.id }, "Find venue"), search), select);
   let chosen = value ? Number(value) : 0;
   if (chosen) select.append(h("option", { value: String(chosen) }, `venue ${chosen}`)); // until the list loads
+  const err = el.querySelector(".error");
+  let seq = 0; // only the latest search fills the list
   async function fill() {
-    const q = search.value.trim();
-    let list = (await api("GET", "/venues" + qs({ q, per_page: 50 }))).data;
-    if (!q && list.total > list.items.length) {
-      list = (await api("GET", "/venues" + qs({ per_page: 50, page: Math.ceil(list.total / 50) }))).data;
+    const mine = ++seq, q = search.value.trim();
+    try {
+      let list = (await api("GET", "/venues" + qs({ q, per_page: 50 }))).data;
+      if (!q && list.total > list.items.length) {
+        list = (await api("GET", "/venues" + qs({ per_page: 50, page: Math.ceil(list.total / 50) }))).data;
+      }
+      const items = [...list.items].reverse();
+      if (chosen && !items.some((v) => v.id === chosen)) items.unshift((await api("GET", `/venues/${chosen}`)).data);
+      if (mine !== seq) return;
+      select.replaceChildren(...items.map(venueOption));
+      if (chosen) select.value = String(chosen);
+    } catch (e) {
+      err.textContent = `Cannot list venues: ${e.message}`;
     }
-    const items = [...list.items].reverse();
-    if (chosen && !items.some((v) => v.id === chosen)) {
-      items.unshift((await api("GET", `/venues/${chosen}`)).data);
-    }
-    select.replaceChildren(...items.map(venueOption));
-    if (chosen) select.value = String(chosen);
-    select.dataset.loaded = q;
   }
   let timer = 0;
   search.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(fill, 250); });
