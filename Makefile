@@ -10,7 +10,7 @@ APT_PACKAGES := nginx libnginx-mod-http-lua \
 	lua-resty-core lua-resty-lrucache lua-nginx-redis lua-nginx-string \
 	lua-cjson lua-luaossl luajit2 lua-busted lua-check \
 	redis-server redis-tools mariadb-server mariadb-client curl ca-certificates \
-	chromium fonts-dejavu-core
+	chromium fonts-dejavu-core nodejs
 
 # The test stack: its own run folder and ports, so tests never touch the dev stack.
 TEST_ENV := BOXOFFICE_RUN_DIR=$(CURDIR)/.run/test BOXOFFICE_PUBLIC_URL=http://127.0.0.1:18080 \
@@ -24,13 +24,13 @@ TEST_ENV := BOXOFFICE_RUN_DIR=$(CURDIR)/.run/test BOXOFFICE_PUBLIC_URL=http://12
 	BOXOFFICE_PAYGW_URL=http://127.0.0.1:18083 BOXOFFICE_RECONCILE_GRACE=3s \
 	BOXOFFICE_RECONCILE_INTERVAL=1s BOXOFFICE_SWEEP_INTERVAL=2s BOXOFFICE_PAYGW_RETRY_BASE=100ms
 
-.PHONY: help deps build up down status test vet unit lua integration test-up test-env test-run bench-arm clean
+.PHONY: help deps build up down status test vet unit lua js integration test-up test-env test-run bench-arm clean
 
 help:
 	@echo "make up      install what is missing, start the stack with demo data"
 	@echo "make down    stop everything 'make up' started"
 	@echo "make status  show what runs"
-	@echo "make test    vet, unit, Lua and integration tests"
+	@echo "make test    vet, unit, Lua, JavaScript and integration tests"
 
 # deps installs missing Debian packages without starting their system services.
 deps:
@@ -61,7 +61,7 @@ status:
 	@$(BIN) dev status
 
 # integration runs every Go test, unit tests included, against the test stack.
-test: deps build vet lua integration
+test: deps build vet lua js integration
 
 vet:
 	$(GO) vet -tags integration ./...
@@ -73,6 +73,10 @@ unit:
 lua:
 	cd lua && luacheck -q .
 	cd lua && busted --lua=luajit -o utfTerminal
+
+# js runs the admin panel's unit tests (its browser tests are Go integration tests).
+js:
+	node --test admin/panel/test/
 
 # integration starts the test stack unless it runs, and stops it after if it started it.
 integration: build

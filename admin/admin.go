@@ -34,6 +34,8 @@ type API struct {
 	Keys    *auth.Keys
 	Logins  *redis.LoginGuard
 	Cache   Invalidator
+
+	audits audits // the dashboards' integrity checks
 }
 
 // Mount registers the admin routes on g (the /admin/api group).
@@ -42,6 +44,7 @@ func (a *API) Mount(g *gin.RouterGroup) {
 	authed := g.Group("", web.RequireRole(a.Keys, a.Log, auth.RoleAdmin))
 	a.mountCatalog(authed)
 	a.mountSale(authed)
+	a.mountOrders(authed)
 }
 
 type loginRequest struct {

@@ -18,6 +18,7 @@ func (a *API) mountSale(g *gin.RouterGroup) {
 	g.POST("/sessions/:id/open", a.transition(boxoffice.SessionArmed, boxoffice.SessionOnSale))
 	g.POST("/sessions/:id/close", a.transition(boxoffice.SessionOnSale, boxoffice.SessionClosed))
 	g.GET("/sessions/:id/stats", a.stats)
+	g.GET("/sessions/:id/dashboard", a.dashboard)
 }
 
 // arm loads the session into the sale Redis: RESERVING → ARMED, or a re-arm

@@ -27,6 +27,8 @@ type Params struct {
 	// The notify daemon's SSE streams.
 	NotifyAddr string
 	LuaDir     string
+	// The admin panel's static files.
+	PanelDir string
 	// The cache Redis, read by the catalog edge cache: an IP address (Lua
 	// cosockets would need a resolver directive for a name). Its password
 	// reaches nginx through the environment (env directive), never this file.
@@ -54,6 +56,10 @@ func ParamsFor(cfg *config.Config) (Params, error) {
 	if err != nil {
 		return Params{}, fmt.Errorf("BOXOFFICE_LUA_DIR: %w", err)
 	}
+	panel, err := filepath.Abs(cfg.PanelDir)
+	if err != nil {
+		return Params{}, fmt.Errorf("BOXOFFICE_PANEL_DIR: %w", err)
+	}
 	host, port, err := resolve(cfg.CacheRedisAddr)
 	if err != nil {
 		return Params{}, fmt.Errorf("BOXOFFICE_CACHE_REDIS_ADDR: %w", err)
@@ -62,7 +68,7 @@ func ParamsFor(cfg *config.Config) (Params, error) {
 	if err != nil {
 		return Params{}, fmt.Errorf("BOXOFFICE_SALE_REDIS_ADDR: %w", err)
 	}
-	p := Params{Workers: cfg.EdgeWorkers, EdgeAddr: cfg.EdgeAddr, APIAddr: cfg.APIAddr, NotifyAddr: cfg.NotifyAddr, LuaDir: lua,
+	p := Params{Workers: cfg.EdgeWorkers, EdgeAddr: cfg.EdgeAddr, APIAddr: cfg.APIAddr, NotifyAddr: cfg.NotifyAddr, LuaDir: lua, PanelDir: panel,
 		CacheRedisHost: host, CacheRedisPort: port, SaleRedisHost: saleHost, SaleRedisPort: salePort,
 		RedisTimeoutMS: cfg.EdgeRedisTimeout.Milliseconds(), RedisPool: cfg.EdgeRedisPool,
 		StateRefresh: cfg.EdgeStateRefresh.Seconds(), SeatsTTL: cfg.EdgeSeatsTTL.Seconds(),

@@ -76,6 +76,7 @@ type Config struct {
 	PaySecret    string
 	DemoPassword string
 	LuaDir       string
+	PanelDir     string
 
 	TrustedProxies []string
 	BloomFP        float64

@@ -24,7 +24,7 @@ func (s *Server) mountOrders(g *gin.RouterGroup) {
 	buyer.POST("/orders/:no/pay", s.pay)
 	buyer.POST("/orders/:no/cancel", s.cancel)
 	buyer.GET("/orders/:no", s.order)
-	buyer.GET("/me/orders", mine(s, mysql.OrdersOf, viewOrder))
+	buyer.GET("/me/orders", mine(s, mysql.OrdersOf, web.ViewOrder))
 	g.POST("/payments/notify", s.notify)
 }
 
@@ -140,7 +140,7 @@ func (s *Server) order(c *gin.Context) {
 		o.RefundRequired = o.RefundRequired || p.RefundRequired
 	}
 	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusOK, viewOrder(*o))
+	c.JSON(http.StatusOK, web.ViewOrder(*o))
 }
 
 // orderFromHold builds an order from its hold in the sale Redis, with the

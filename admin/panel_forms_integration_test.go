@@ -1,0 +1,196 @@
+//go:build integration
+
+package admin_test
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"boxoffice/internal/auth"
+	"boxoffice/internal/testenv"
+)
+
+// TestPanelStaleEdit: two admins edit the same show in two browser
+// contexts; the second save is refused as stale, the panel shows the newer
+// values, and applying the second admin's change keeps both changes.
+func TestPanelStaleEdit(t *testing.T) {
+	admin := testenv.Admin(t)
+	showID := newShow(t, admin)
+	first := testenv.Browser(t)
+	second, cancel := chromedp.NewContext(first, chromedp.WithNewBrowserContext())
+	defer cancel()
+	a, b := openPanel(t, first), openPanel(t, second)
+	a.login()
+	b.login()
+	page := fmt.Sprintf("#/shows/%d", showID)
+	a.open(page, "Show:")
+	b.open(page, "Show:")
+
+	title := "Renamed " + testenv.Unique()
+	a.set(`#view form.edit input[name=title]`, title)
+	a.click(`#view form.edit button[type=submit]`)
+	a.waitFor("the first save", `document.getElementById("toast").textContent === "Saved."`)
+
+	b.set(`#view form.edit input[name=artist]`, "Second Admin's Artist")
+	b.click(`#view form.edit button[type=submit]`)
+	b.waitFor("the conflict", `!document.querySelector(".conflict").hidden`)
+	if got := b.text(".conflict .theirs"); got != title {
+		t.Fatalf("the conflict shows %q as the newer title, want %q", got, title)
+	}
+	b.click(".conflict button.redo")
+	b.waitFor("the second save", `document.getElementById("toast").textContent === "Saved." && document.querySelector(".conflict").hidden`)
+	r := want(t, admin.Do(t, "GET", fmt.Sprintf("/admin/api/shows/%d", showID), nil, nil), http.StatusOK)
+	if r.JSON["title"] != title || r.JSON["artist"] != "Second Admin's Artist" || num(t, r, "version") != 3 {
+		t.Errorf("show = %s, want both changes at version 3", r.Body)
+	}
+
+	// Price tiers: the second save shows the tiers the first admin saved.
+	sessionID := num(t, newSession(t, admin, newVenue(t, admin)), "id")
+	page = fmt.Sprintf("#/sessions/%d", sessionID)
+	a.open(page, "Session of")
+	b.open(page, "Session of")
+	for i, p := range []*panel{a, b} {
+		p.set(`#tier-0-code`, []string{"FIRST", "SECOND"}[i])
+		p.set(`#tier-0-name`, "Stalls")
+		p.set(`#tier-0-price_cents`, "10")
+	}
+	a.click(`form.tiers button[type=submit]`)
+	a.waitFor("the first tiers", `document.getElementById("toast").textContent === "Price tiers saved."`)
+	b.click(`form.tiers button[type=submit]`)
+	b.waitFor("the tier conflict", `!document.querySelector("form.tiers .conflict").hidden &&
+		document.querySelector("form.tiers .conflict td")?.textContent === "FIRST"`)
+	b.click(`form.tiers .conflict button.redo`)
+	b.waitFor("the second tiers", `document.getElementById("toast").textContent === "Price tiers saved."`)
+	r = want(t, admin.Do(t, "GET", fmt.Sprintf("/admin/api/sessions/%d/tiers", sessionID), nil, nil), http.StatusOK)
+	if tiers := r.JSON["tiers"].([]any); len(tiers) != 1 || tiers[0].(map[string]any)["code"] != "SECOND" {
+		t.Errorf("tiers = %s, want the second admin's", r.Body)
+	}
+}
+
+// TestPanelBadInput: bad input in each form shows the server's message
+// next to the field, and nothing is saved.
+func TestPanelBadInput(t *testing.T) {
+	db := testenv.DB(t)
+	admin := testenv.Admin(t)
+	p := openPanel(t, testenv.Browser(t))
+	p.login()
+	count := func(table string) (n int) {
+		if err := db.Get(&n, "SELECT COUNT(*) FROM "+table); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	// wantBeside waits for the server's message in the error slot of field.
+	wantBeside := func(field, message string) {
+		t.Helper()
+		p.waitFor(field+" error", fmt.Sprintf(`[...document.querySelectorAll('[data-error-for=%q]')].some((e) => e.textContent.includes(%q))`, field, message))
+	}
+
+	{ // Venue
+		before := count("venues")
+		p.open("#/venues/new", "New venue")
+		p.set(`#view input[name=city]`, "Testville")
+		p.click(`#view form.edit button[type=submit]`)
+		wantBeside("name", "name is required")
+		if count("venues") != before {
+			t.Error("a venue was saved")
+		}
+	}
+	{ // Show
+		before := count("shows")
+		p.open("#/shows/new", "New show")
+		p.set(`#view input[name=title]`, "Bad poster")
+		p.set(`#view input[name=poster_url]`, "ftp://example.com/p.png")
+		p.click(`#view form.edit button[type=submit]`)
+		wantBeside("poster_url", "must be an http:// or https:// URL")
+		if count("shows") != before {
+			t.Error("a show was saved")
+		}
+	}
+	venueID := newVenue(t, admin)
+	session := newSession(t, admin, venueID)
+	{ // VenueInUse
+		p.open(fmt.Sprintf("#/venues/%d", venueID), "Venue:")
+		p.confirm(`#view button.danger`)
+		p.waitFor("the refusal", fmt.Sprintf(`(document.querySelector("#view > p.error")?.textContent || "").includes("Still used by: sessions %d")`,
+			num(t, session, "id")))
+		want(t, admin.Do(t, "GET", fmt.Sprintf("/admin/api/venues/%d", venueID), nil, nil), http.StatusOK)
+	}
+	sessionID, version := num(t, session, "id"), num(t, session, "version")
+	{ // Session
+		p.open(fmt.Sprintf("#/sessions/%d", sessionID), "Session of")
+		p.set(`#view form.edit:not(.tiers) input[name=seat_limit]`, "50")
+		p.click(`#view form.edit:not(.tiers) button[type=submit]`)
+		wantBeside("seat_limit", "seat_limit must be from 1 to 20")
+	}
+	{ // SessionWindows
+		p.open(fmt.Sprintf("#/sessions/%d", sessionID), "Session of")
+		p.set(`#view form.edit:not(.tiers) input[name=sale_opens_at]`,
+			p.localTime(jan2030.Add(-10*24*time.Hour)))
+		p.click(`#view form.edit:not(.tiers) button[type=submit]`)
+		wantBeside("sale_opens_at", "The sale must open at or after reservations close.")
+	}
+	{ // Tiers
+		p.open(fmt.Sprintf("#/sessions/%d", sessionID), "Session of")
+		p.set(`#tier-0-code`, "A")
+		p.set(`#tier-0-name`, "Stalls")
+		p.set(`#tier-0-price_cents`, "0")
+		p.click(`form.tiers button[type=submit]`)
+		wantBeside("tiers[0].price_cents", "price_cents must be from 1")
+	}
+	r := want(t, admin.Do(t, "GET", fmt.Sprintf("/admin/api/sessions/%d", sessionID), nil, nil), http.StatusOK)
+	if num(t, r, "version") != version || num(t, r, "seat_limit") != 4 {
+		t.Errorf("session changed: %s", r.Body)
+	}
+	if n := count(fmt.Sprintf("price_tiers WHERE session_id = %d", sessionID)); n != 0 {
+		t.Errorf("%d price tiers saved", n)
+	}
+	{ // SeatMap
+		p.open(fmt.Sprintf("#/venues/%d/seats", venueID), "Seat map")
+		p.set(`.generator input[name=rows]`, "2")
+		p.set(`.generator input[name=seats]`, "3")
+		p.set(`.generator input[name=tier]`, "a b")
+		p.click(`.generator button[type=submit]`)
+		p.click("#save-seats")
+		p.waitFor("the server's message", `document.getElementById("seat-message").textContent.includes("tier must be 1 to 16 of A-Z")`)
+		if n := count(fmt.Sprintf("seats WHERE venue_id = %d", venueID)); n != 0 {
+			t.Errorf("%d seats saved", n)
+		}
+	}
+}
+
+// TestPanelLogin: a wrong password, the lockout, a buyer's token, log out.
+func TestPanelLogin(t *testing.T) {
+	p := openPanel(t, testenv.Browser(t))
+	email := newAdmin(t, "correct horse")
+	try := func(password string) {
+		p.set(`#view input[name=email]`, email)
+		p.set(`#view input[name=password]`, password)
+		p.eval(`document.querySelector(".form-error").textContent = ""`)
+		p.click(`#view form.login button[type=submit]`)
+		p.waitFor("an answer", `document.querySelector(".form-error").textContent !== ""`)
+	}
+	for i := 0; i < 5; i++ {
+		try("wrong horse")
+	}
+	try("correct horse")
+	if msg := p.text(".form-error"); !strings.Contains(msg, "locked out") {
+		t.Errorf("after 5 failures the panel says %q, want a lockout", msg)
+	}
+
+	token, _, err := auth.NewKeys(testenv.Config(t)).Sign(1, auth.RoleUser, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.eval(fmt.Sprintf(`sessionStorage.setItem("boxoffice.admin.token", %q); location.hash = "#/venues"; true`, token))
+	p.waitFor("the refusal", `(document.querySelector(".notice")?.textContent || "").includes("not an admin")`)
+
+	p.login()
+	p.click("#logout")
+	p.waitFor("logged out", `!!document.querySelector("form.login") && !sessionStorage.getItem("boxoffice.admin.token")`)
+}

@@ -1,0 +1,105 @@
+-- grabcounts with a fake shared dict, clock, timer and Redis connection.
+_G.ngx = _G.ngx or {}
+local ngx = _G.ngx
+
+-- fake_dict is a lua_shared_dict without expiry.
+local function fake_dict()
+    local data = {}
+    return {
+        data = data,
+        get = function(_, k) return data[k] end,
+        incr = function(_, k, by, init)
+            data[k] = (data[k] or init) + by
+            return data[k]
+        end,
+        get_keys = function()
+            local keys = {}
+            for k in pairs(data) do keys[#keys + 1] = k end
+            table.sort(keys)
+            return keys
+        end,
+    }
+end
+
+-- fake_conn records one pipeline; fail makes its commit fail.
+local function fake_conn(sent, fail)
+    local red = {}
+    function red.init_pipeline() sent.pipelines = (sent.pipelines or 0) + 1 end
+    function red.hincrby(_, key, field, n) sent[#sent + 1] = { "HINCRBY", key, field, n } end
+    function red.expire(_, key, secs) sent[#sent + 1] = { "EXPIRE", key, secs } end
+    function red.commit_pipeline()
+        if fail then return nil, "timeout" end
+        return {}
+    end
+    function red.close() sent.closed = true end
+    return red
+end
+
+describe("boxoffice.grabcounts", function()
+    local counts, dict, sent, flush, now, fail
+
+    before_each(function()
+        dict, sent, now, fail = fake_dict(), {}, 1000, false
+        ngx.shared = { boxoffice_grab_counts = dict }
+        ngx.var = {}
+        ngx.time = function() return now end
+        ngx.log, ngx.WARN, ngx.ERR = function() end, 4, 3
+        ngx.worker = { id = function() return 0 end }
+        ngx.timer = { every = function(_, fn) flush = fn; return true end }
+        package.loaded["boxoffice.redisconn"] = {
+            connect = function() return fake_conn(sent, fail) end,
+            release = function() sent.released = true end,
+        }
+        package.loaded["boxoffice.grabcounts"] = nil
+        counts = require "boxoffice.grabcounts"
+        counts.start({})
+    end)
+
+    local function grab(sid, outcome)
+        ngx.var.grab_sid, ngx.var.grab_outcome = sid, outcome
+        counts.log()
+    end
+
+    it("counts grabs per session, second and outcome", function()
+        grab("7", "created")
+        grab("7", "created")
+        grab("7", "sold_out")
+        grab("8", "created")
+        grab("", "created")
+        grab("7", "")
+        assert.same({ ["7 1000 created"] = 2, ["7 1000 sold_out"] = 1, ["8 1000 created"] = 1 }, dict.data)
+    end)
+
+    it("adds the seconds that are over to Redis in one pipeline", function()
+        grab("7", "created")
+        grab("7", "created")
+        now = 1001
+        grab("7", "created")
+        flush(false, {})
+        assert.equal(1, sent.pipelines)
+        assert.same({ { "HINCRBY", "{s:7}:grabs:1000", "created", 2 }, { "EXPIRE", "{s:7}:grabs:1000", 300 } },
+            { sent[1], sent[2] })
+        assert.equal(2, #sent)
+        assert.is_true(sent.released)
+        assert.equal(0, dict.data["7 1000 created"])
+        assert.equal(1, dict.data["7 1001 created"])
+    end)
+
+    it("sends nothing when no second is over", function()
+        grab("7", "created")
+        flush(false, {})
+        assert.is_nil(sent.pipelines)
+    end)
+
+    it("keeps the counts of a failed flush for the next one", function()
+        grab("7", "rate_limited")
+        now, fail = 1001, true
+        flush(false, {})
+        assert.is_true(sent.closed)
+        assert.equal(1, dict.data["7 1000 rate_limited"])
+        fail = false
+        flush(false, {})
+        assert.same({ "HINCRBY", "{s:7}:grabs:1000", "rate_limited", 1 }, sent[#sent - 1])
+        assert.equal(0, dict.data["7 1000 rate_limited"])
+    end)
+end)
