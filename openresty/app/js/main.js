@@ -20,6 +20,7 @@ const routes = [
 
 const main = document.getElementById('main');
 let leave = null; // the current page's clean-up (streams, timers)
+let shown = 0; // counts renders, so a page that finishes late stays hidden
 
 // go shows path (pushing it to the history unless replace).
 export function go(path, replace = false) {
@@ -27,21 +28,27 @@ export function go(path, replace = false) {
   render();
 }
 
+// render shows the page of the current URL in a fresh view; a page still
+// loading when the next render starts writes only to its detached view.
 async function render() {
   leave?.();
   leave = null;
+  const n = ++shown;
+  const view = h('div', { class: 'page' }, h('p', {}, t('loading')));
+  show(main, view);
   const { pathname } = location;
   for (const [re, page] of routes) {
     const m = pathname.match(re);
     if (m) {
-      show(main, h('p', {}, t('loading')));
-      leave = (await page(main, ...m.slice(1).map(decodeURIComponent))) || null;
-      document.title = `${main.querySelector('h1')?.textContent ?? ''} · boxoffice`;
+      const cleanUp = await page(view, ...m.slice(1).map(decodeURIComponent));
+      if (n !== shown) return cleanUp?.();
+      leave = cleanUp || null;
+      document.title = `${view.querySelector('h1')?.textContent ?? ''} · boxoffice`;
       main.focus({ preventScroll: true });
       return;
     }
   }
-  show(main, h('h1', {}, t('notFound')), h('a', { href: '/' }, t('back')));
+  show(view, h('h1', {}, t('notFound')), h('a', { href: '/' }, t('back')));
 }
 
 function nav(session) {
