@@ -415,26 +415,36 @@ func TestBuyerSeatMap50k(t *testing.T) {
 	raw := testenv.Get(t, ctx, 60*time.Second, "pan", chromedp.Evaluate[[]byte](`(async () => {
 		const m = document.querySelector('#seatmap').seatMap;
 		m.zoomAt(0.9);
-		const draws = [], frames = [];
-		let last = 0;
-		for (let k = 0; k < 61; k++) {
+		const idle = [];
+		for (let k = 0, last = 0; k < 31; k++) {
+			const now = await new Promise((r) => requestAnimationFrame(r));
+			if (last) idle.push(now - last);
+			last = now;
+		}
+		// Each frame pans, as a drag does; the map draws in the next frame.
+		const draws = [], frames = [], draw = m.draw.bind(m);
+		m.draw = () => {
+			const t0 = performance.now();
+			draw();
+			draws.push(performance.now() - t0);
+		};
+		for (let k = 0, last = 0; k < 61; k++) {
 			const now = await new Promise((r) => requestAnimationFrame(r));
 			if (last) frames.push(now - last);
 			m.panBy(2, 1);
-			const t0 = performance.now();
-			m.draw();
-			draws.push(performance.now() - t0);
 			last = now;
 		}
+		m.draw = draw;
 		const q = (a, p) => a.slice().sort((x, y) => x - y)[Math.floor(p * (a.length - 1))];
-		return { draw_median: q(draws, 0.5), draw_p95: q(draws, 0.95), frame_median: q(frames, 0.5), frame_p95: q(frames, 0.95) };
+		return { idle_median: q(idle, 0.5), draw_median: q(draws, 0.5), draw_p95: q(draws, 0.95), frame_median: q(frames, 0.5), frame_p95: q(frames, 0.95) };
 	})()`, chromedp.EvalAwaitPromise))
 	var pan map[string]float64
 	if err := json.Unmarshal(raw, &pan); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("50,000 seats: first paint with live states %.0f ms after navigation; pan: draw median %.1f ms, p95 %.1f ms; frame median %.1f ms, p95 %.1f ms",
-		firstPaint, pan["draw_median"], pan["draw_p95"], pan["frame_median"], pan["frame_p95"])
+	t.Logf("50,000 seats: first paint with live states %.0f ms after navigation; pan: draw median %.1f ms, p95 %.1f ms; "+
+		"frame median %.1f ms, p95 %.1f ms (an idle frame: %.1f ms)",
+		firstPaint, pan["draw_median"], pan["draw_p95"], pan["frame_median"], pan["frame_p95"], pan["idle_median"])
 	waitJS(t, ctx, 10*time.Second, "every seat available",
 		`document.querySelector('#seatmap').seatMap.states.state.every((x) => x === 0)`)
 }

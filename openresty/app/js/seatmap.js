@@ -1,7 +1,7 @@
 // SeatMap draws a session's seats on a canvas from their geometry (x, y,
 // tier) and live states, with zoom, pan, a tooltip and picking. Seats are
-// filled one colour at a time, only those in view, so 50,000 stay smooth.
-import { AVAILABLE, LOCKED, SOLD } from './seatstates.js';
+// written as pixels, only those in view, so 50,000 stay smooth.
+import { AVAILABLE, LOCKED, SOLD, UNKNOWN } from './seatstates.js';
 
 export const COLOURS = {
   tiers: ['#1b7f5f', '#2a5fc9', '#8e3fb0', '#b5500b', '#0e7c86', '#b0306a', '#5b6b12', '#6b4c9a'],
@@ -100,59 +100,59 @@ export class SeatMap {
     this.invalidate();
   }
 
-  // colourGroups buckets the seats by the colour they are drawn in.
-  colourGroups() {
-    const st = this.states.state;
-    const n = this.seats.length;
-    const key = new Uint8Array(n);
-    const nt = COLOURS.tiers.length;
+  // paint is each seat's colour as a pixel value, from its state and tier.
+  paint() {
+    const st = this.states.state, n = this.seats.length;
+    const tiers = COLOURS.tiers.map(pixel);
+    const held = pixel(COLOURS.held), sold = pixel(COLOURS.sold), unknown = pixel(COLOURS.unknown);
+    this.colour ??= new Uint32Array(n);
     for (let i = 0; i < n; i++) {
       const s = st[i];
-      key[i] = s === AVAILABLE ? this.tier[i] % nt : s === LOCKED ? nt : s === SOLD ? nt + 1 : nt + 2;
+      this.colour[i] = s === AVAILABLE ? tiers[this.tier[i] % tiers.length] : s === LOCKED ? held : s === SOLD ? sold : unknown;
     }
-    const colours = [...COLOURS.tiers, COLOURS.held, COLOURS.sold, COLOURS.unknown];
-    const counts = new Int32Array(colours.length);
-    for (let i = 0; i < n; i++) counts[key[i]]++;
-    const lists = colours.map((_, k) => new Int32Array(counts[k]));
-    counts.fill(0);
-    for (let i = 0; i < n; i++) lists[key[i]][counts[key[i]]++] = i;
-    this.groups = colours.map((c, k) => ({ colour: c, list: lists[k] })).filter((g) => g.list.length);
+    this.painted ||= st.some((s) => s !== UNKNOWN);
     this.dirty = false;
   }
 
+  // draw writes the seats in view straight into the canvas's pixels (far
+  // cheaper than 50,000 paths for the browser to raster), then outlines
+  // the picked seats.
   draw() {
     this.frame = 0;
-    if (this.dirty) this.colourGroups();
-    const { ctx, dpr, view: v, size: sz } = this;
+    if (this.dirty) this.paint();
+    const { ctx, dpr, view: v, xs, ys } = this;
+    const W = this.canvas.width, H = this.canvas.height;
+    if (this.image?.width !== W || this.image?.height !== H) {
+      this.image = ctx.createImageData(W, H);
+      this.pixels = new Uint32Array(this.image.data.buffer);
+    }
+    const px = this.pixels;
+    px.fill(WHITE);
+    const k = dpr * v.s, ox = dpr * v.ox, oy = dpr * v.oy, sz = Math.max(1, Math.round(this.size * k));
+    for (let i = 0; i < xs.length; i++) {
+      const x0 = Math.round(xs[i] * k + ox), y0 = Math.round(ys[i] * k + oy);
+      if (x0 >= W || y0 >= H || x0 + sz <= 0 || y0 + sz <= 0) continue;
+      const c = this.colour[i];
+      const xa = Math.max(0, x0), xb = Math.min(W, x0 + sz), yb = Math.min(H, y0 + sz);
+      for (let y = Math.max(0, y0); y < yb; y++) px.fill(c, y * W + xa, y * W + xb);
+    }
     ctx.setTransform(1, 0, 0, 1, 0, 0);
-    ctx.fillStyle = '#ffffff';
-    ctx.fillRect(0, 0, this.canvas.width, this.canvas.height);
-    ctx.setTransform(dpr * v.s, 0, 0, dpr * v.s, dpr * v.ox, dpr * v.oy);
-    // the world rectangle in view, one seat wider
-    const x0 = -v.ox / v.s - sz, y0 = -v.oy / v.s - sz;
-    const x1 = (this.w - v.ox) / v.s, y1 = (this.h - v.oy) / v.s;
-    const { xs, ys } = this;
-    for (const g of this.groups) {
-      ctx.fillStyle = g.colour;
-      ctx.beginPath();
-      for (const i of g.list) {
-        const x = xs[i], y = ys[i];
-        if (x >= x0 && x <= x1 && y >= y0 && y <= y1) ctx.rect(x, y, sz, sz);
-      }
-      ctx.fill();
+    ctx.putImageData(this.image, 0, 0);
+    if (this.selected.size) this.outline(k, ox, oy, sz);
+    if (!this.firstPaintAt && this.painted) this.firstPaintAt = performance.now();
+  }
+
+  outline(k, ox, oy, sz) {
+    const { ctx, xs, ys } = this;
+    const w = Math.max(2, Math.round(sz / 4));
+    ctx.fillStyle = COLOURS.selected;
+    ctx.strokeStyle = COLOURS.selected;
+    ctx.lineWidth = w;
+    for (const i of this.selected) {
+      const x = Math.round(xs[i] * k + ox), y = Math.round(ys[i] * k + oy);
+      if (this.states.state[i] === AVAILABLE) ctx.fillRect(x, y, sz, sz);
+      ctx.strokeRect(x + w / 2, y + w / 2, sz - w, sz - w);
     }
-    if (this.selected.size) {
-      ctx.lineWidth = Math.max(sz * 0.25, 2 / v.s);
-      ctx.strokeStyle = COLOURS.selected;
-      ctx.fillStyle = COLOURS.selected;
-      ctx.beginPath();
-      for (const i of this.selected) ctx.rect(xs[i], ys[i], sz, sz);
-      ctx.stroke();
-      for (const i of this.selected) {
-        if (this.states.state[i] === AVAILABLE) ctx.fillRect(xs[i], ys[i], sz, sz);
-      }
-    }
-    if (!this.firstPaintAt && this.groups.some((g) => g.colour !== COLOURS.unknown)) this.firstPaintAt = performance.now();
   }
 
   // seatAt is the index of the seat under canvas point (px, py), or -1.
@@ -245,6 +245,15 @@ export class SeatMap {
 }
 
 const clamp = (v, lo, hi) => Math.min(hi, Math.max(lo, v));
+
+// pixel is a #rrggbb colour as one opaque RGBA pixel of this machine's
+// byte order.
+const LITTLE = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+function pixel(hex) {
+  const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+  return LITTLE ? ((255 << 24) | (b << 16) | (g << 8) | r) >>> 0 : ((r << 24) | (g << 16) | (b << 8) | 255) >>> 0;
+}
+const WHITE = pixel('#ffffff');
 
 // pitchOf is the usual distance between neighbouring seats of a row: the
 // median of the gaps between seats sorted by row (y) then x.
