@@ -207,6 +207,8 @@ func TestBuyerPurchase(t *testing.T) {
 		t.Errorf("came back to %s, want /orders/%s", got, no)
 	}
 	waitText(t, ctx, 5*time.Second, "#order-status", "Paid")
+	waitJS(t, ctx, 5*time.Second, "no Pay or Cancel once paid",
+		`!document.querySelector('#pay').checkVisibility() && !document.querySelector('#cancel').checkVisibility()`)
 	testenv.Screenshot(t, ctx, "buyer-order-paid")
 
 	// The seats are drawn as sold.
@@ -264,7 +266,7 @@ func TestBuyerTimeout(t *testing.T) {
 	waitJS(t, ctx, 15*time.Second, "held", `document.querySelector('#order-status')?.dataset.status === 'LOCKED'`)
 	waitJS(t, ctx, 30*time.Second, "timed out", `document.querySelector('#order-status')?.dataset.status === 'TIMEOUT_CANCELLED'`)
 	waitText(t, ctx, 5*time.Second, "#order-status", "Time ran out")
-	if !testenv.Get(t, ctx, 5*time.Second, "pay hidden", chromedp.Evaluate[bool](`document.querySelector('#pay').hidden`)) {
+	if !testenv.Get(t, ctx, 5*time.Second, "pay hidden", chromedp.Evaluate[bool](`!document.querySelector('#pay').checkVisibility()`)) {
 		t.Error("Pay is still offered for a timed-out order")
 	}
 	// Its seat is back on the map.
@@ -447,4 +449,35 @@ func TestBuyerSeatMap50k(t *testing.T) {
 		firstPaint, pan["draw_median"], pan["draw_p95"], pan["frame_median"], pan["frame_p95"], pan["idle_median"])
 	waitJS(t, ctx, 10*time.Second, "every seat available",
 		`document.querySelector('#seatmap').seatMap.states.state.every((x) => x === 0)`)
+}
+
+// TestBuyerListAndCancel buys at a phone's width from the seat list (no
+// canvas), then cancels: the seat is back on the map.
+func TestBuyerListAndCancel(t *testing.T) {
+	s, buyers := testenv.OnSale(t, testenv.SessionSpec{Seats: 250}, 1)
+	ctx, base := buyerApp(t)
+	testenv.Do(t, ctx, 10*time.Second, "phone width", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
+	loginAs(t, ctx, base, buyers[0])
+	openSale(t, ctx, base, s.ID)
+	if !testenv.Get(t, ctx, 5*time.Second, "fits", chromedp.Evaluate[bool](`document.documentElement.scrollWidth <= window.innerWidth`)) {
+		t.Error("the sale page is wider than a phone's screen")
+	}
+	seat := s.SeatIDs[101] // row R1, seat 2
+	testenv.Do(t, ctx, 10*time.Second, "pick from the list",
+		chromedp.Click(".seat-list summary"),
+		chromedp.SetValue("#list-row", "R1"),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('#list-row').dispatchEvent(new Event('change'))`),
+		chromedp.Click(fmt.Sprintf("#seat-%d", seat)))
+	waitJS(t, ctx, 5*time.Second, "picked", fmt.Sprintf(`!!document.querySelector('#picked li[data-seat="%d"]')`, seat))
+	testenv.Do(t, ctx, 10*time.Second, "grab", chromedp.Click("#grab"))
+	waitJS(t, ctx, 15*time.Second, "held", `document.querySelector('#order-status')?.dataset.status === 'LOCKED'`)
+	testenv.Do(t, ctx, 10*time.Second, "cancel", chromedp.Click("#cancel"))
+	waitJS(t, ctx, 15*time.Second, "cancelled", `document.querySelector('#order-status')?.dataset.status === 'CANCELLED'`)
+	waitText(t, ctx, 5*time.Second, "#order-status", "The seats were given back")
+	openSale(t, ctx, base, s.ID)
+	waitJS(t, ctx, 15*time.Second, "available again in the list", fmt.Sprintf(`(() => {
+		const row = document.querySelector('#list-row');
+		if (row.value !== 'R1') { row.value = 'R1'; row.dispatchEvent(new Event('change')); }
+		const box = document.querySelector('#seat-%d');
+		return box && !box.disabled; })()`, seat))
 }

@@ -16,22 +16,23 @@ const MAX_BUSY_TRIES = 8;
 
 export async function salePage(main, id) {
   const sid = Number(id);
-  let geo, view;
+  let geo, showInfo;
   try {
     geo = await get(`/api/sessions/${sid}`);
-    view = (await get(`/api/shows/${geo.show_id}`)).sessions.find((s) => s.id === sid);
+    showInfo = await get(`/api/shows/${geo.show_id}`);
   } catch (e) {
     return show(main, h('h1', {}, t('notFound')), h('p', {}, errorText(e)), h('a', { href: '/' }, t('back')));
   }
-  return new Sale(main, geo, view).start();
+  return new Sale(main, geo, showInfo).start();
 }
 
 class Sale {
-  constructor(main, geo, view) {
+  constructor(main, geo, showInfo) {
     this.sid = geo.id;
     this.geo = geo;
-    this.view = view;
-    this.limit = view?.seat_limit ?? 1;
+    this.showInfo = showInfo;
+    this.view = showInfo.sessions.find((s) => s.id === geo.id);
+    this.limit = this.view?.seat_limit ?? 1;
     this.tiers = new Map(geo.price_tiers.map((p) => [p.code, p]));
     this.seatById = new Map(geo.seats.map((s) => [s.id, s]));
     this.states = new SeatStates(geo.seats.map((s) => s.id));
@@ -98,7 +99,8 @@ class Sale {
     this.grabStatus = h('p', { id: 'grab-status', class: 'msg' });
     const zoom = (f) => () => this.map.zoomAt(f);
     show(main,
-      h('h1', {}, g.venue.name, ' — ', when(g.starts_at)),
+      h('h1', {}, this.showInfo.title),
+      h('p', {}, h('a', { href: `/shows/${g.show_id}` }, this.showInfo.artist), ' — ', when(g.starts_at)),
       h('p', {}, t('show.venue', v.name, v.city, v.address), ' ', this.liveBadge),
       this.view ? h('p', {}, t('show.saleOpens', when(this.view.sale_opens_at))) : null,
       this.countdown, this.status,
