@@ -6,7 +6,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -480,4 +482,48 @@ func TestBuyerListAndCancel(t *testing.T) {
 		if (row.value !== 'R1') { row.value = 'R1'; row.dispatchEvent(new Event('change')); }
 		const box = document.querySelector('#seat-%d');
 		return box && !box.disabled; })()`, seat))
+}
+
+// TestBuyerAppServing checks how the edge serves the app: the entry page
+// revalidated, hashed files immutable and gzipped, app routes answered by
+// the entry page, API routes still JSON.
+func TestBuyerAppServing(t *testing.T) {
+	base := "http://" + testenv.Config(t).EdgeAddr
+	get := func(path string, gzip bool) (*http.Response, string) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", base+path, nil)
+		if gzip {
+			req.Header.Set("Accept-Encoding", "gzip")
+		}
+		resp, err := (&http.Transport{DisableCompression: true}).RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var b strings.Builder
+		_, _ = io.Copy(&b, resp.Body)
+		return resp, b.String()
+	}
+	resp, page := get("/", false)
+	if resp.StatusCode != 200 || resp.Header.Get("Cache-Control") != "no-cache" || !strings.Contains(resp.Header.Get("Content-Type"), "text/html") {
+		t.Fatalf("/ = %d %v, want the entry page, no-cache", resp.StatusCode, resp.Header)
+	}
+	m := regexp.MustCompile(`src="(/js/main\.[0-9a-f]{10}\.js)"`).FindStringSubmatch(page)
+	if m == nil || !strings.Contains(page, `<script type="importmap">`) {
+		t.Fatalf("the entry page has no hashed main module or import map: %s", page)
+	}
+	resp, _ = get(m[1], true)
+	if resp.StatusCode != 200 || resp.Header.Get("Cache-Control") != "public, max-age=31536000, immutable" ||
+		resp.Header.Get("Content-Encoding") != "gzip" || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/javascript") {
+		t.Errorf("%s = %d %v, want immutable gzipped JavaScript", m[1], resp.StatusCode, resp.Header)
+	}
+	if resp, body := get("/sessions/123", false); resp.StatusCode != 200 || body != page {
+		t.Errorf("/sessions/123 = %d, want the entry page", resp.StatusCode)
+	}
+	if resp, _ := get("/js/main.0000000000.js", false); resp.StatusCode != 404 {
+		t.Errorf("a missing hashed file = %d, want 404", resp.StatusCode)
+	}
+	if resp, body := get("/api/no-such-route", false); resp.StatusCode != 404 || !strings.Contains(body, `"error"`) {
+		t.Errorf("/api/no-such-route = %d %s, want the JSON 404", resp.StatusCode, body)
+	}
 }

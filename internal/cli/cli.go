@@ -39,7 +39,7 @@ func commands() []command {
 		{"seed", "load the demo data (idempotent)", seedCmd},
 		{"admin", "manage admins: admin create --email E --password P", adminCmd},
 		{"recover-sale", "rebuild a session's sale Redis state from MySQL: recover-sale --session N", recoverSaleCmd},
-		{"config", "config check | config env | config nginx [-o FILE]", nil},
+		{"config", configUsage, nil},
 		{"dev", "local stack: dev up | down | status", devstack.Main},
 	}
 }

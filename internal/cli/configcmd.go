@@ -7,13 +7,17 @@ import (
 	"strings"
 
 	"boxoffice/internal/config"
+	"boxoffice/internal/webassets"
 	"boxoffice/openresty"
 )
 
-// configCmd validates, documents or renders the configuration.
+const configUsage = "config check | config env | config nginx [-o FILE] | config app DIR"
+
+// configCmd validates, documents or renders the configuration, or builds
+// the web app the edge serves.
 func configCmd(w io.Writer, args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("%w: config check | config env | config nginx [-o FILE]", errUsage)
+		return fmt.Errorf("%w: %s", errUsage, configUsage)
 	}
 	switch args[0] {
 	case "env":
@@ -34,6 +38,15 @@ func configCmd(w io.Writer, args []string) error {
 			return err
 		}
 		return renderNginx(w, cfg, args[1:])
+	case "app":
+		if len(args) != 2 {
+			return fmt.Errorf("%w: config app DIR (the app/ folder of the nginx prefix)", errUsage)
+		}
+		if _, err := webassets.Build(openresty.App(), args[1], "index.html"); err != nil {
+			return err
+		}
+		fmt.Fprintln(w, "buyer app built in", args[1])
+		return nil
 	}
 	return fmt.Errorf("%w: unknown config action %q", errUsage, args[0])
 }
