@@ -116,7 +116,9 @@ class Sale {
         h('aside', { class: 'basket', 'aria-labelledby': 'basket-title' },
           h('h2', { id: 'basket-title' }, t('sale.yourSeats')),
           h('p', {}, t('sale.limit', this.limit)),
-          this.picked, this.total, this.grabButton, this.grabStatus)));
+          this.picked, this.total, this.grabButton,
+          auth.current() ? null : h('p', {}, h('a', { href: `/login?next=${encodeURIComponent(location.pathname)}` }, t('sale.loginToBuy'))),
+          this.grabStatus)));
     this.renderBasket();
   }
 
