@@ -92,6 +92,15 @@ func openSale(t *testing.T, ctx context.Context, base string, sid int64) {
 		return m && m.firstPaintAt > 0; })()`)
 }
 
+// atSale opens a new browser on a session's sale page, logged in as b.
+func atSale(t *testing.T, sid int64, b testenv.Buyer) (context.Context, string) {
+	t.Helper()
+	ctx, base := buyerApp(t)
+	loginAs(t, ctx, base, b)
+	openSale(t, ctx, base, sid)
+	return ctx, base
+}
+
 // pick clicks a seat on the canvas.
 func pick(t *testing.T, ctx context.Context, seat int64) {
 	t.Helper()
@@ -227,9 +236,7 @@ func TestBuyerPurchase(t *testing.T) {
 
 func TestBuyerConflict(t *testing.T) {
 	s, buyers := testenv.OnSale(t, testenv.SessionSpec{Seats: 20}, 2)
-	ctx, base := buyerApp(t)
-	loginAs(t, ctx, base, buyers[0])
-	openSale(t, ctx, base, s.ID)
+	ctx, _ := atSale(t, s.ID, buyers[0])
 	a, b := s.SeatIDs[4], s.SeatIDs[6]
 	pick(t, ctx, a)
 	pick(t, ctx, b)
@@ -259,9 +266,7 @@ func TestBuyerConflict(t *testing.T) {
 
 func TestBuyerTimeout(t *testing.T) {
 	s, buyers := testenv.OnSale(t, testenv.SessionSpec{Seats: 10, HoldSeconds: 3}, 1)
-	ctx, base := buyerApp(t)
-	loginAs(t, ctx, base, buyers[0])
-	openSale(t, ctx, base, s.ID)
+	ctx, _ := atSale(t, s.ID, buyers[0])
 	seat := s.SeatIDs[0]
 	pick(t, ctx, seat)
 	testenv.Do(t, ctx, 10*time.Second, "grab", chromedp.Click("#grab"))
@@ -288,9 +293,7 @@ func TestBuyerRefusals(t *testing.T) {
 	t.Run("NotEligible", func(t *testing.T) {
 		s, _ := testenv.OnSale(t, testenv.SessionSpec{Seats: 4}, 1)
 		stranger := testenv.NewBuyers(t, testenv.DB(t), 1)[0]
-		ctx, base := buyerApp(t)
-		loginAs(t, ctx, base, stranger)
-		openSale(t, ctx, base, s.ID)
+		ctx, _ := atSale(t, s.ID, stranger)
 		pick(t, ctx, s.SeatIDs[0])
 		grabAndRead(t, ctx, "you did not reserve it")
 	})
@@ -299,9 +302,7 @@ func TestBuyerRefusals(t *testing.T) {
 		if r := testenv.Edge(t).As(buyers[0].Token).Grab(t, s.ID, testenv.Unique(), s.SeatIDs[0], s.SeatIDs[1]); r.Status != 201 {
 			t.Fatalf("first grab = %d %s", r.Status, r.Body)
 		}
-		ctx, base := buyerApp(t)
-		loginAs(t, ctx, base, buyers[0])
-		openSale(t, ctx, base, s.ID)
+		ctx, _ := atSale(t, s.ID, buyers[0])
 		pick(t, ctx, s.SeatIDs[3])
 		grabAndRead(t, ctx, "at most 2 seats in this session and you already hold 2")
 	})
@@ -313,18 +314,14 @@ func TestBuyerRefusals(t *testing.T) {
 		if r := testenv.Admin(t).Do(t, "POST", fmt.Sprintf("/admin/api/sessions/%d/arm", s.ID), nil, nil); r.Status != 200 {
 			t.Fatalf("arm = %d %s", r.Status, r.Body)
 		}
-		ctx, base := buyerApp(t)
-		loginAs(t, ctx, base, buyers[0])
-		openSale(t, ctx, base, s.ID)
+		ctx, _ := atSale(t, s.ID, buyers[0])
 		waitText(t, ctx, 10*time.Second, "#countdown", "The sale opens in")
 		pick(t, ctx, s.SeatIDs[0])
 		grabAndRead(t, ctx, "The sale is not open. It opens")
 	})
 	t.Run("SoldOut", func(t *testing.T) {
 		s, buyers := testenv.OnSale(t, testenv.SessionSpec{Seats: 2}, 2)
-		ctx, base := buyerApp(t)
-		loginAs(t, ctx, base, buyers[0])
-		openSale(t, ctx, base, s.ID)
+		ctx, _ := atSale(t, s.ID, buyers[0])
 		pick(t, ctx, s.SeatIDs[0])
 		other := testenv.Edge(t).As(buyers[1].Token)
 		if r := other.Grab(t, s.ID, testenv.Unique(), s.SeatIDs...); r.Status != 201 {
@@ -341,9 +338,7 @@ func TestBuyerRefusals(t *testing.T) {
 	})
 	t.Run("RateLimited", func(t *testing.T) {
 		s, buyers := testenv.OnSale(t, testenv.SessionSpec{Seats: 4}, 1)
-		ctx, base := buyerApp(t)
-		loginAs(t, ctx, base, buyers[0])
-		openSale(t, ctx, base, s.ID)
+		ctx, base := atSale(t, s.ID, buyers[0])
 		pick(t, ctx, s.SeatIDs[0])
 		// The same buyer floods from another address (a seat that does
 		// not exist: nothing is held) until the end of the subtest.
@@ -379,9 +374,7 @@ func TestBuyerRefusals(t *testing.T) {
 	})
 	t.Run("BusyRetried", func(t *testing.T) {
 		s, buyers := testenv.OnSale(t, testenv.SessionSpec{Seats: 4}, 1)
-		ctx, base := buyerApp(t)
-		loginAs(t, ctx, base, buyers[0])
-		openSale(t, ctx, base, s.ID)
+		ctx, _ := atSale(t, s.ID, buyers[0])
 		pick(t, ctx, s.SeatIDs[0])
 		// The session's meta key of the wrong type makes the grab script
 		// fail: the edge answers 503 until it is back.
@@ -411,9 +404,7 @@ func TestBuyerRefusals(t *testing.T) {
 // the first paint with live states and the frames of a pan.
 func TestBuyerSeatMap50k(t *testing.T) {
 	s, buyers := testenv.OnSale(t, testenv.SessionSpec{Seats: 50000, Limit: 4}, 1)
-	ctx, base := buyerApp(t)
-	loginAs(t, ctx, base, buyers[0])
-	openSale(t, ctx, base, s.ID)
+	ctx, _ := atSale(t, s.ID, buyers[0])
 	firstPaint := testenv.Get(t, ctx, 10*time.Second, "first paint",
 		chromedp.Evaluate[float64](`document.querySelector('#seatmap').seatMap.firstPaintAt`))
 	raw := testenv.Get(t, ctx, 60*time.Second, "pan", chromedp.Evaluate[[]byte](`(async () => {

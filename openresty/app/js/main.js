@@ -36,6 +36,7 @@ async function render() {
   const n = ++shown;
   const view = h('div', { class: 'page' }, h('p', {}, t('loading')));
   show(main, view);
+  main.focus({ preventScroll: true }); // now, not once loaded: the buyer may be typing by then
   const { pathname } = location;
   for (const [re, page] of routes) {
     const m = pathname.match(re);
@@ -44,7 +45,6 @@ async function render() {
       if (n !== shown) return cleanUp?.();
       leave = cleanUp || null;
       document.title = `${view.querySelector('h1')?.textContent ?? ''} · boxoffice`;
-      main.focus({ preventScroll: true });
       return;
     }
   }

@@ -45,15 +45,16 @@ export class SeatStates {
     if (changed.length) for (const fn of this.listeners) fn(changed);
   }
 
-  // load reads the session's live seat map; false if it is not on sale
-  // (404: not armed yet).
+  // load reads the session's live seat map and returns when it was read
+  // (epoch ms), or null if the session is not on sale (404: not armed).
   async load(sessionId) {
     try {
       const body = await get(`/api/sale/sessions/${sessionId}/seats`);
-      this.set(body.seats, Date.parse(body.at));
-      return true;
+      const at = Date.parse(body.at);
+      this.set(body.seats, at);
+      return at;
     } catch (e) {
-      if (e.status === 404) return false;
+      if (e.status === 404) return null;
       throw e;
     }
   }

@@ -9,6 +9,10 @@ import { live } from '../live.js';
 import { go } from '../main.js';
 import { errorText } from './errors.js';
 
+// An order not settled yet is read again this often, in case its event
+// went by while the stream was (re)connecting.
+const RELOAD_MS = 5000;
+
 // Statuses only move forward; a late, older answer never wins.
 const RANK = { LOCKED: 0, PAYING: 1, PAID: 2, CANCELLED: 2, TIMEOUT_CANCELLED: 2 };
 const FINAL = new Set(['PAID', 'CANCELLED', 'TIMEOUT_CANCELLED']);
@@ -30,6 +34,7 @@ class OrderView {
   }
 
   async load() {
+    this.loadedAt = Date.now();
     try {
       this.update(await get(`/api/orders/${encodeURIComponent(this.no)}`));
       return true;
@@ -81,6 +86,7 @@ class OrderView {
       this.countdown.textContent = '';
       return true;
     }
+    if (Date.now() - this.loadedAt >= RELOAD_MS) this.load();
     const deadline = Date.parse(o.status === 'PAYING' && o.pay_deadline ? o.pay_deadline : o.expire_at);
     const left = deadline - clock.now();
     this.countdown.textContent = left > 0

@@ -13,6 +13,10 @@ import { errorText } from './errors.js';
 
 const STATE_TEXT = { [AVAILABLE]: 'sale.available', [LOCKED]: 'sale.held', [SOLD]: 'sale.sold' };
 const MAX_BUSY_TRIES = 8;
+// The edge serves a copy of the live map up to a second old, and the
+// server clock is known to half a second: after the stream (re)opens, the
+// map is read until a copy this much newer than the opening arrives.
+const SNAPSHOT_MARGIN_MS = 1500;
 
 export async function salePage(main, id) {
   const sid = Number(id);
@@ -50,16 +54,23 @@ class Sale {
   start() {
     const stopClock = this.view ? clock.every(() => this.tick()) : () => {};
     const stopLive = live(`/api/sale/sessions/${this.sid}/events`, { seats: (d) => this.states.applyEvent(d) }, {
-      onOpen: () => this.reload(), // also after a reconnect: deltas may have been missed
+      onOpen: () => this.reload(clock.now() + SNAPSHOT_MARGIN_MS), // deltas may have been missed
       onState: (ok) => { this.liveBadge.textContent = ok ? t('sale.live') : t('sale.reconnecting'); },
     });
     this.reload();
     return () => { stopClock(); stopLive(); };
   }
 
-  async reload() {
+  // reload reads the live map, again until a copy read after since (ms).
+  async reload(since = 0) {
+    const mine = (this.reloading = (this.reloading ?? 0) + 1);
     try {
-      if (!(await this.states.load(this.sid))) message(this.status, t('sale.notArmed'));
+      for (let tries = 0; tries < 10 && mine === this.reloading; tries++) {
+        const at = await this.states.load(this.sid);
+        if (at === null) return message(this.status, t('sale.notArmed'));
+        if (at >= since) return;
+        await wait(500);
+      }
     } catch (e) {
       message(this.grabStatus, errorText(e), 'error');
     }
