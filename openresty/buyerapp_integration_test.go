@@ -337,7 +337,12 @@ func TestBuyerRefusals(t *testing.T) {
 		grabAndRead(t, ctx, "Sold out")
 	})
 	t.Run("RateLimited", func(t *testing.T) {
-		s, buyers := testenv.OnSale(t, testenv.SessionSpec{Seats: 4}, 1)
+		// The buyer is at the limit already, so a grab that passes the
+		// rate limit is refused too (limit_exceeded) and can be tried again.
+		s, buyers := testenv.OnSale(t, testenv.SessionSpec{Seats: 4, Limit: 1}, 1)
+		if r := testenv.Edge(t).As(buyers[0].Token).Grab(t, s.ID, testenv.Unique(), s.SeatIDs[3]); r.Status != 201 {
+			t.Fatalf("first grab = %d %s", r.Status, r.Body)
+		}
 		ctx, base := atSale(t, s.ID, buyers[0])
 		pick(t, ctx, s.SeatIDs[0])
 		// The same buyer floods from another address (a seat that does
@@ -370,7 +375,16 @@ func TestBuyerRefusals(t *testing.T) {
 		case <-time.After(15 * time.Second):
 			t.Fatal("the flood was never rate limited")
 		}
-		grabAndRead(t, ctx, "Too many tries at once. You can try again in")
+		const tooMany = "Too many tries at once. You can try again in"
+		outcome := fmt.Sprintf(`(() => { const m = document.querySelector('#grab-status').textContent;
+			return !document.querySelector('#grab').disabled && (m.includes(%s) || m.includes('at most 1 seats')); })()`, js(tooMany))
+		for deadline := time.Now().Add(30 * time.Second); !strings.Contains(text(t, ctx, "#grab-status"), tooMany); {
+			if time.Now().After(deadline) {
+				t.Fatalf("never rate limited; the page says %q", text(t, ctx, "#grab-status"))
+			}
+			testenv.Do(t, ctx, 10*time.Second, "grab", chromedp.Click("#grab"))
+			waitJS(t, ctx, 20*time.Second, "an answer", outcome)
+		}
 	})
 	t.Run("BusyRetried", func(t *testing.T) {
 		s, buyers := testenv.OnSale(t, testenv.SessionSpec{Seats: 4}, 1)
