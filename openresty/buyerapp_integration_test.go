@@ -522,13 +522,14 @@ func TestBuyerAppServing(t *testing.T) {
 		resp.Header.Get("Content-Encoding") != "gzip" || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/javascript") {
 		t.Errorf("%s = %d %v, want immutable gzipped JavaScript", m[1], resp.StatusCode, resp.Header)
 	}
-	if resp, body := get("/sessions/123", false); resp.StatusCode != 200 || body != page {
-		t.Errorf("/sessions/123 = %d, want the entry page", resp.StatusCode)
+	for _, path := range []string{"/shows/1", "/sessions/123", "/orders/B1-2-3", "/login", "/me"} {
+		if resp, body := get(path, false); resp.StatusCode != 200 || body != page {
+			t.Errorf("%s = %d, want the entry page", path, resp.StatusCode)
+		}
 	}
-	if resp, _ := get("/js/main.0000000000.js", false); resp.StatusCode != 404 {
-		t.Errorf("a missing hashed file = %d, want 404", resp.StatusCode)
-	}
-	if resp, body := get("/api/no-such-route", false); resp.StatusCode != 404 || !strings.Contains(body, `"error"`) {
-		t.Errorf("/api/no-such-route = %d %s, want the JSON 404", resp.StatusCode, body)
+	for _, path := range []string{"/js/main.0000000000.js", "/js/main.js", "/shows/x", "/no-such-path", "/api/no-such-route"} {
+		if resp, body := get(path, false); resp.StatusCode != 404 || !strings.Contains(body, `"not_found"`) {
+			t.Errorf("%s = %d %s, want the JSON 404", path, resp.StatusCode, body)
+		}
 	}
 }
