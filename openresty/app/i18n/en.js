@@ -63,6 +63,7 @@ export default {
   'sale.held': 'Held by someone',
   'sale.sold': 'Sold',
   'sale.selected': 'Your pick',
+  'sale.unknown': 'not on sale yet',
   'sale.zoomIn': 'Zoom in',
   'sale.zoomOut': 'Zoom out',
   'sale.fit': 'Show all seats',

@@ -8,10 +8,10 @@ import { t } from '../i18n.js';
 import { live } from '../live.js';
 import { go } from '../main.js';
 import { SeatMap, COLOURS } from '../seatmap.js';
-import { SeatStates, AVAILABLE, LOCKED, SOLD } from '../seatstates.js';
+import { SeatStates, AVAILABLE, LOCKED, SOLD, UNKNOWN } from '../seatstates.js';
 import { errorText } from './errors.js';
 
-const STATE_TEXT = { [AVAILABLE]: 'sale.available', [LOCKED]: 'sale.held', [SOLD]: 'sale.sold' };
+const STATE_TEXT = { [AVAILABLE]: 'sale.available', [LOCKED]: 'sale.held', [SOLD]: 'sale.sold', [UNKNOWN]: 'sale.unknown' };
 const MAX_BUSY_TRIES = 8;
 // The edge serves a copy of the live map up to a second old, and the
 // server clock is known to half a second: after the stream (re)opens, the
@@ -45,7 +45,7 @@ class Sale {
     this.map = new SeatMap(this.canvas, geo.seats, this.states, geo.price_tiers.map((p) => p.code), {
       onPick: (sid) => this.toggle(sid),
       tip: (s, st) => t('sale.seatTip', s, this.tiers.get(s.tier)?.name ?? s.tier,
-        money(this.price(s)), t(STATE_TEXT[st] ?? 'sale.notArmed')),
+        money(this.price(s)), t(STATE_TEXT[st])),
       tooltip: this.tooltip,
     });
     this.states.onChange(() => { this.renderBasket(); this.refreshRow(); });
@@ -182,7 +182,7 @@ class Sale {
       const st = this.states.of(id);
       box.checked = this.selected.has(id);
       box.disabled = st !== AVAILABLE && !box.checked;
-      state.textContent = `(${t(STATE_TEXT[st] ?? 'sale.notArmed')})`;
+      state.textContent = `(${t(STATE_TEXT[st])})`;
     }
   }
 
