@@ -7,4 +7,4 @@ import (
 	"boxoffice/internal/cli"
 )
 
-func main() { os.Exit(cli.Run(os.Args[1:])) }
+func main() { os.Exit(cli.Run(os.Args[1:], os.Stdout, os.Stderr)) }

@@ -60,7 +60,7 @@ func (a *API) login(c *gin.Context) {
 		return
 	}
 	login := &auth.Login{Keys: a.Keys, Guard: a.Logins, Role: auth.RoleAdmin,
-		Lookup: func(ctx context.Context, email string) (*auth.Credentials, error) {
+		Lookup: func(ctx context.Context, email string) (*boxoffice.Credentials, error) {
 			return mysql.CredentialsByEmail(ctx, a.DB, email)
 		}}
 	token, exp, err := login.Do(c.Request.Context(), strings.ToLower(strings.TrimSpace(req.Email)), req.Password, c.ClientIP())

@@ -247,7 +247,7 @@ func (s *seatCheck) result() ([]boxoffice.Seat, error) {
 		if s.nProblem > 1 {
 			msg += fmt.Sprintf(" (%d seats have problems; \"problems\" lists the first %d)", s.nProblem, len(s.problems))
 		}
-		return nil, boxoffice.Errorf(boxoffice.EINVALID, msg).
+		return nil, boxoffice.Errorf(boxoffice.EINVALID, "%s", msg).
 			With("problems", s.problems).With("problem_count", s.nProblem)
 	}
 	if len(s.dupOrder) > 0 {
@@ -256,9 +256,9 @@ func (s *seatCheck) result() ([]boxoffice.Seat, error) {
 			list = append(list, s.dups[k])
 		}
 		d := list[0]
-		return nil, boxoffice.Errorf(boxoffice.EINVALID, fmt.Sprintf(
+		return nil, boxoffice.Errorf(boxoffice.EINVALID,
 			"%d places are named more than once, e.g. section %q row %q number %d at %s",
-			len(s.dupOrder), d.Section, d.Row, d.Number, strings.Join(d.At, " and "))).
+			len(s.dupOrder), d.Section, d.Row, d.Number, strings.Join(d.At, " and ")).
 			With("duplicates", list).With("duplicate_count", len(s.dupOrder))
 	}
 	return s.seats, nil

@@ -25,7 +25,7 @@ type fields struct {
 func (f *fields) fail(field, format string, args ...any) {
 	if f.err == nil {
 		msg := f.at + field + " " + fmt.Sprintf(format, args...)
-		f.err = boxoffice.Errorf(boxoffice.EINVALID, msg).With("field", field)
+		f.err = boxoffice.Errorf(boxoffice.EINVALID, "%s", msg).With("field", field)
 	}
 }
 

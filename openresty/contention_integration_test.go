@@ -4,9 +4,9 @@ package openresty_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -106,11 +106,12 @@ func checkHolds(t *testing.T, sid int64, answered []string) {
 		if !want[no] {
 			t.Errorf("hold %s was never answered", no)
 		}
-		var h sale.Hold
-		if err := json.Unmarshal([]byte(raw), &h); err != nil {
+		h, err := sale.DecodeHold(no, raw)
+		if err != nil {
 			t.Fatal(err)
 		}
-		for _, seat := range strings.Split(h.Seats, ",") {
+		for _, id := range h.SeatIDs {
+			seat := strconv.FormatInt(id, 10)
 			if prev, dup := lockedBy[seat]; dup {
 				t.Errorf("seat %s is in holds %s and %s", seat, prev, no)
 			}

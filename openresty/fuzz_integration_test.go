@@ -20,7 +20,7 @@ import (
 	"boxoffice/internal/testenv"
 )
 
-// contract is every status the grab endpoint may answer (DESIGN §6).
+// contract is every status the grab endpoint may answer.
 var contract = map[int]bool{201: true, 400: true, 401: true, 403: true, 404: true, 409: true, 410: true,
 	422: true, 429: true, 503: true}
 

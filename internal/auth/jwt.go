@@ -83,7 +83,7 @@ func (k *Keys) Verify(token string, now time.Time) (*Claims, error) {
 		jwt.WithTimeFunc(func() time.Time { return now }),
 	)
 	if err != nil {
-		return nil, boxoffice.Errorf(boxoffice.EUNAUTHORIZED, tokenProblem(err))
+		return nil, boxoffice.Errorf(boxoffice.EUNAUTHORIZED, "%s", tokenProblem(err))
 	}
 	if claims.UserID() <= 0 || (claims.Role != RoleUser && claims.Role != RoleAdmin) {
 		return nil, boxoffice.Errorf(boxoffice.EUNAUTHORIZED, "token has no valid subject or role")

@@ -9,13 +9,6 @@ import (
 	"boxoffice/internal/boxoffice"
 )
 
-// Credentials are what a login checks.
-type Credentials struct {
-	ID           int64  `db:"id"`
-	PasswordHash string `db:"password_hash"`
-	Role         string `db:"role"`
-}
-
 // Guard throttles failed logins per account and per client IP.
 type Guard interface {
 	Check(ctx context.Context, account, ip string) error
@@ -28,7 +21,7 @@ type Login struct {
 	Keys   *Keys
 	Guard  Guard
 	Role   string
-	Lookup func(ctx context.Context, account string) (*Credentials, error) // ENOTFOUND if none
+	Lookup func(ctx context.Context, account string) (*boxoffice.Credentials, error) // ENOTFOUND if none
 }
 
 // dummyHash makes a login for an unknown account as slow as a wrong password.

@@ -8,7 +8,7 @@ const (
 	ShowPublished = "published"
 )
 
-// Session sale states (DESIGN §4): DRAFT → RESERVING → ARMED → ON_SALE → CLOSED.
+// Session sale states: DRAFT → RESERVING → ARMED → ON_SALE → CLOSED.
 const (
 	SessionDraft     = "DRAFT"
 	SessionReserving = "RESERVING"

@@ -1,14 +1,15 @@
-// Package boxoffice holds the domain types and the error type that every
-// other package speaks.
+// Package boxoffice is the domain: the catalog's and the sale's types,
+// their states and rules, and the error type that every other package
+// speaks. It depends on no adapter (database, Redis, HTTP).
 package boxoffice
 
 import (
 	"errors"
-	"net/http"
+	"fmt"
 )
 
-// Error codes. Each maps to one HTTP status in Status; the code is what the
-// JSON error body's "error" field says.
+// Error codes. The code is what the JSON error body's "error" field says;
+// package web maps each to its HTTP status.
 const (
 	EINVALID       = "bad_request"
 	EUNAUTHORIZED  = "unauthorized"
@@ -26,23 +27,6 @@ const (
 	EPRECONDITION  = "precondition_required"
 )
 
-var statusOf = map[string]int{
-	EINVALID:       http.StatusBadRequest,
-	EUNAUTHORIZED:  http.StatusUnauthorized,
-	EFORBIDDEN:     http.StatusForbidden,
-	ENOTFOUND:      http.StatusNotFound,
-	ECONFLICT:      http.StatusConflict,
-	ESTALE:         http.StatusConflict,
-	ERATELIMITED:   http.StatusTooManyRequests,
-	EUNAVAILABLE:   http.StatusServiceUnavailable,
-	EINTERNAL:      http.StatusInternalServerError,
-	ERESERVECLOSED: http.StatusForbidden,
-	ENOTELIGIBLE:   http.StatusForbidden,
-	EMETHOD:        http.StatusMethodNotAllowed,
-	ETOOLARGE:      http.StatusRequestEntityTooLarge,
-	EPRECONDITION:  http.StatusPreconditionRequired,
-}
-
 // Error is an error a user may see: a code, a message for a person, and
 // optional extra fields for the JSON body.
 type Error struct {
@@ -53,8 +37,11 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
 
-// Errorf returns an *Error with the code and message.
-func Errorf(code, message string) *Error { return &Error{Code: code, Message: message} }
+// Errorf returns an *Error with the code and a message formatted as by
+// fmt.Sprintf.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
 
 // With returns a copy of e with an extra body field.
 func (e *Error) With(key string, value any) *Error {
@@ -73,27 +60,4 @@ func ErrorCode(err error) string {
 		return e.Code
 	}
 	return EINTERNAL
-}
-
-// Status returns the HTTP status for an error code.
-func Status(code string) int {
-	if s, ok := statusOf[code]; ok {
-		return s
-	}
-	return http.StatusInternalServerError
-}
-
-// Body returns the JSON body for err: internal errors get a plain message,
-// so no detail leaks.
-func Body(err error) (status int, body map[string]any) {
-	var e *Error
-	if !errors.As(err, &e) {
-		return http.StatusInternalServerError, map[string]any{"error": EINTERNAL, "message": "internal error"}
-	}
-	body = make(map[string]any, len(e.Fields)+2)
-	for k, v := range e.Fields {
-		body[k] = v
-	}
-	body["error"], body["message"] = e.Code, e.Message
-	return Status(e.Code), body
 }

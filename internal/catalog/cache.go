@@ -211,7 +211,7 @@ func decode(s string) (entry, bool) {
 
 func (e entry) result() (Entry, error) {
 	if e.notFound != "" {
-		return Entry{}, boxoffice.Errorf(boxoffice.ENOTFOUND, e.notFound)
+		return Entry{}, boxoffice.Errorf(boxoffice.ENOTFOUND, "%s", e.notFound)
 	}
 	return e.Entry, nil
 }

@@ -161,12 +161,12 @@ func TestStampede(t *testing.T) {
 	for name, c := range map[string]*testenv.Client{"Edge": testenv.Edge(t), "API": apiClient(t)} {
 		t.Run(name, func(t *testing.T) {
 			f := newFixture(t)
-			before := apiMetric(t, loads)
+			before := testenv.APIMetric(t, loads)
 			stampede(t, c, showPath(f.ShowID), n)
-			if got := apiMetric(t, loads) - before; got != 1 {
+			if got := testenv.APIMetric(t, loads) - before; got != 1 {
 				t.Errorf("%d cold reads caused %v MySQL loads, want 1", n, got)
 			}
-			t.Logf("%d concurrent cold reads through %s: %v MySQL load(s)", n, name, apiMetric(t, loads)-before)
+			t.Logf("%d concurrent cold reads through %s: %v MySQL load(s)", n, name, testenv.APIMetric(t, loads)-before)
 		})
 	}
 	t.Run("InProcess", func(t *testing.T) {

@@ -3,16 +3,13 @@
 package catalog_test
 
 import (
-	"bufio"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -135,18 +132,6 @@ func apiClient(t *testing.T) *testenv.Client {
 	return &testenv.Client{Base: "http://" + testenv.Config(t).APIAddr, HTTP: &http.Client{Timeout: 30 * time.Second}}
 }
 
-// apiMetric reads one sample of the api's /metrics, e.g.
-// boxoffice_catalog_mysql_loads_total{kind="show"}.
-func apiMetric(t *testing.T, sample string) float64 {
-	t.Helper()
-	resp, err := http.Get("http://" + testenv.Config(t).APIAddr + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	return findSample(t, resp.Body, sample)
-}
-
 // regMetric reads one sample of a registry.
 func regMetric(t *testing.T, reg *prometheus.Registry, name, kind string) float64 {
 	t.Helper()
@@ -167,24 +152,6 @@ func regMetric(t *testing.T, reg *prometheus.Registry, name, kind string) float6
 		}
 	}
 	t.Fatalf("no metric %s{kind=%q}", name, kind)
-	return 0
-}
-
-func findSample(t *testing.T, r io.Reader, sample string) float64 {
-	t.Helper()
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		name, value, ok := strings.Cut(sc.Text(), " ")
-		if ok && name == sample {
-			v, err := strconv.ParseFloat(value, 64)
-			if err != nil {
-				t.Fatalf("metric %s: %v", sample, err)
-			}
-			return v
-		}
-	}
-	t.Fatalf("the api's /metrics has no %s", sample)
 	return 0
 }
 

@@ -128,7 +128,7 @@ func loadSession(ctx context.Context, tx *sqlx.Tx, id int64) (any, error) {
 	}
 	venue, ok := venues[s.VenueID]
 	if !ok {
-		return nil, boxoffice.Errorf(boxoffice.ENOTFOUND, fmt.Sprintf("no public session %d", id))
+		return nil, boxoffice.Errorf(boxoffice.ENOTFOUND, "no public session %d", id)
 	}
 	tiers, err := mysql.PublicPriceTiers(ctx, tx, []int64{id})
 	if err != nil {

@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
+	"slices"
+	"strings"
 
 	"boxoffice/internal/config"
-	"boxoffice/internal/devstack"
 	"boxoffice/workers/api"
 	"boxoffice/workers/devkafka"
 	"boxoffice/workers/notify"
@@ -19,8 +19,10 @@ import (
 )
 
 type command struct {
-	name, usage string
-	run         func(cfg *config.Config, args []string) error
+	name  string
+	args  string // what follows the name; "" for a command that takes none
+	about string
+	run   func(cfg *config.Config, args []string) error
 }
 
 // errUsage marks a command line that does not parse; it exits 2.
@@ -28,63 +30,90 @@ var errUsage = errors.New("usage")
 
 func commands() []command {
 	return []command{
-		{"api", "serve the public and admin API", api.Main},
-		{"relay", "relay sale events from the sale Redis to Kafka", relay.Main},
-		{"orders", "write orders from sale events into MySQL", orders.Main},
-		{"timeouts", "release expired holds; sweep and reconcile", timeouts.Main},
-		{"notify", "push live seat and order updates over SSE", notify.Main},
-		{"paygw", "mock payment gateway for dev and tests", paygw.Main},
-		{"devkafka", "in-memory Kafka-protocol broker for dev and tests", devkafka.Main},
-		{"migrate", "apply database migrations", migrateCmd},
-		{"seed", "load the demo data (idempotent)", seedCmd},
-		{"admin", "manage admins: admin create --email E --password P", adminCmd},
-		{"recover-sale", "rebuild a session's sale Redis state from MySQL: recover-sale --session N", recoverSaleCmd},
-		{"config", configUsage, nil},
-		{"dev", "local stack: dev up | down | status", devstack.Main},
+		{"api", "", "serve the public and admin API", api.Main},
+		{"relay", "", "relay sale events from the sale Redis to Kafka", relay.Main},
+		{"orders", "", "write orders from sale events into MySQL", orders.Main},
+		{"timeouts", "", "release expired holds; sweep and reconcile", timeouts.Main},
+		{"notify", "", "push live seat and order updates over SSE", notify.Main},
+		{"paygw", "", "mock payment gateway for dev and tests", paygw.Main},
+		{"devkafka", "", "in-memory Kafka-protocol broker for dev and tests", devkafka.Main},
+		{"migrate", "", "apply database migrations", migrateCmd},
+		{"seed", "", "load the demo data (idempotent)", seedCmd},
+		{"admin", "create --email E --password P", "create an admin, or give an existing one a new password (8-72 bytes)", adminCmd},
+		{"recover-sale", "--session N", "rebuild session N's sale Redis state from MySQL after the sale Redis lost it", recoverSaleCmd},
+		{"config", "check | env | nginx [-o FILE] | app DIR", "validate the settings, print them with their defaults, render the edge's nginx.conf, or build the buyer app it serves into DIR", nil},
+		{"dev", "up | down | status | stop PART...", "the local stack: start, stop or show it, or stop some of its parts", devCmd},
 	}
 }
 
-// Run executes the subcommand named by args[0] and returns the exit code.
-func Run(args []string) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		usage(os.Stdout)
+// Run executes the subcommand named by args[0], writing what it says
+// about itself to stdout and stderr, and returns the exit code: 0, 1 when
+// the command failed, 2 for a command line that does not parse.
+// "--help" or "-h" anywhere prints the command's usage.
+func Run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || isHelp(args[0]) || args[0] == "help" {
+		usage(stdout)
 		return 0
 	}
-	for _, c := range commands() {
-		if c.name != args[0] {
-			continue
-		}
-		if c.name == "config" {
-			return exit(c.name, configCmd(os.Stdout, args[1:]))
-		}
-		cfg, err := config.Load()
-		if err != nil {
-			return exit(c.name, err)
-		}
-		return exit(c.name, c.run(cfg, args[1:]))
+	i := slices.IndexFunc(commands(), func(c command) bool { return c.name == args[0] })
+	if i < 0 {
+		fmt.Fprintf(stderr, "boxoffice: unknown command %q\n\n", args[0])
+		usage(stderr)
+		return 2
 	}
-	fmt.Fprintf(os.Stderr, "boxoffice: unknown command %q\n\n", args[0])
-	usage(os.Stderr)
-	return 2
+	c, rest := commands()[i], args[1:]
+	if slices.ContainsFunc(rest, isHelp) {
+		c.help(stdout)
+		return 0
+	}
+	return c.exit(stderr, c.start(stdout, rest))
 }
 
-func exit(name string, err error) int {
+func isHelp(arg string) bool { return arg == "-h" || arg == "--help" || arg == "-help" }
+
+// start checks the command line, loads the settings and runs c.
+func (c command) start(stdout io.Writer, args []string) error {
+	if c.args == "" && len(args) > 0 {
+		return fmt.Errorf("%w: %s takes no arguments, got %q", errUsage, c.name, args[0])
+	}
+	if c.name == "config" {
+		return configCmd(stdout, args)
+	}
+	cfg, err := config.Load()
+	if err != nil {
+		return err
+	}
+	return c.run(cfg, args)
+}
+
+func (c command) exit(stderr io.Writer, err error) int {
 	switch {
 	case err == nil:
 		return 0
 	case errors.Is(err, errUsage):
-		fmt.Fprintf(os.Stderr, "boxoffice %s: %v\n", name, err)
+		fmt.Fprintf(stderr, "boxoffice %s: %v\n\n", c.name, err)
+		c.help(stderr)
 		return 2
 	default:
-		fmt.Fprintf(os.Stderr, "boxoffice %s: %v\n", name, err)
+		fmt.Fprintf(stderr, "boxoffice %s: %v\n", c.name, err)
 		return 1
 	}
+}
+
+// help prints the command's usage.
+func (c command) help(w io.Writer) {
+	fmt.Fprintf(w, "usage: boxoffice %s\n\n%s.\n", strings.TrimSpace(c.name+" "+c.args), c.about)
+	fmt.Fprintln(w, "\nSettings come from BOXOFFICE_* environment variables; see 'boxoffice config env'.")
 }
 
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: boxoffice <command> [args]\n\ncommands:")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-12s %s\n", c.name, c.usage)
+		fmt.Fprintf(w, "  %-12s %s\n", c.name, c.about)
+		if c.args != "" {
+			fmt.Fprintf(w, "  %-12s   %s %s\n", "", c.name, c.args)
+		}
 	}
-	fmt.Fprintln(w, "\nSettings come from BOXOFFICE_* environment variables; see 'boxoffice config env'.")
+	fmt.Fprintln(w, "\n'boxoffice <command> --help' describes one command.")
+	fmt.Fprintln(w, "Settings come from BOXOFFICE_* environment variables; see 'boxoffice config env'.")
 }

@@ -11,18 +11,21 @@ import (
 	"boxoffice/openresty"
 )
 
-const configUsage = "config check | config env | config nginx [-o FILE] | config app DIR"
-
 // configCmd validates, documents or renders the configuration, or builds
 // the web app the edge serves.
 func configCmd(w io.Writer, args []string) error {
-	if len(args) == 0 {
-		return fmt.Errorf("%w: %s", errUsage, configUsage)
-	}
-	switch args[0] {
-	case "env":
+	switch {
+	case len(args) == 0:
+		return fmt.Errorf("%w: name an action", errUsage)
+	case args[0] == "nginx":
+		return renderNginx(w, args[1:])
+	case args[0] == "app":
+		return buildApp(w, args[1:])
+	case len(args) > 1:
+		return fmt.Errorf("%w: config %s takes no arguments", errUsage, args[0])
+	case args[0] == "env":
 		return config.WriteExample(w)
-	case "check":
+	case args[0] == "check":
 		cfg, err := config.Load()
 		if err != nil {
 			return err
@@ -32,35 +35,38 @@ func configCmd(w io.Writer, args []string) error {
 		}
 		fmt.Fprintln(w, "configuration OK")
 		return nil
-	case "nginx":
-		cfg, err := config.Load()
-		if err != nil {
-			return err
-		}
-		return renderNginx(w, cfg, args[1:])
-	case "app":
-		if len(args) != 2 {
-			return fmt.Errorf("%w: config app DIR (the app/ folder of the nginx prefix)", errUsage)
-		}
-		if _, err := webassets.Build(openresty.App(), args[1], "index.html"); err != nil {
-			return err
-		}
-		fmt.Fprintln(w, "buyer app built in", args[1])
-		return nil
 	}
 	return fmt.Errorf("%w: unknown config action %q", errUsage, args[0])
 }
 
-func renderNginx(w io.Writer, cfg *config.Config, args []string) error {
-	if len(args) == 2 && args[0] == "-o" {
-		var b strings.Builder
-		if err := openresty.Render(&b, cfg); err != nil {
-			return err
-		}
-		return os.WriteFile(args[1], []byte(b.String()), 0o644)
+// renderNginx renders the edge's nginx.conf to w, or with -o FILE to FILE.
+func renderNginx(w io.Writer, args []string) error {
+	if len(args) != 0 && (len(args) != 2 || args[0] != "-o") {
+		return fmt.Errorf("%w: config nginx takes only -o FILE", errUsage)
 	}
-	if len(args) != 0 {
-		return fmt.Errorf("%w: config nginx [-o FILE]", errUsage)
+	cfg, err := config.Load()
+	if err != nil {
+		return err
 	}
-	return openresty.Render(w, cfg)
+	if len(args) == 0 {
+		return openresty.Render(w, cfg)
+	}
+	var b strings.Builder
+	if err := openresty.Render(&b, cfg); err != nil {
+		return err
+	}
+	return os.WriteFile(args[1], []byte(b.String()), 0o644)
+}
+
+// buildApp builds the buyer app into DIR, the app/ folder of the nginx
+// prefix.
+func buildApp(w io.Writer, args []string) error {
+	if len(args) != 1 {
+		return fmt.Errorf("%w: config app takes DIR (the app/ folder of the nginx prefix)", errUsage)
+	}
+	if _, err := webassets.Build(openresty.App(), args[0], "index.html"); err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "buyer app built in", args[0])
+	return nil
 }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -18,8 +17,6 @@ import (
 	"boxoffice/internal/mysql"
 	"boxoffice/internal/seed"
 )
-
-const adminUsage = "admin create --email E --password P"
 
 // withDB opens the configured database, pings it and runs fn, stopping on
 // SIGINT or SIGTERM.
@@ -39,9 +36,6 @@ func withDB(cfg *config.Config, fn func(ctx context.Context, db *sqlx.DB) error)
 
 // migrateCmd applies pending migrations and lists them.
 func migrateCmd(cfg *config.Config, args []string) error {
-	if len(args) != 0 {
-		return fmt.Errorf("%w: migrate takes no arguments", errUsage)
-	}
 	return withDB(cfg, func(ctx context.Context, db *sqlx.DB) error {
 		applied, err := mysql.Migrate(ctx, db)
 		for _, name := range applied {
@@ -56,9 +50,6 @@ func migrateCmd(cfg *config.Config, args []string) error {
 
 // seedCmd loads the demo data; the schema must be migrated already.
 func seedCmd(cfg *config.Config, args []string) error {
-	if len(args) != 0 {
-		return fmt.Errorf("%w: seed takes no arguments", errUsage)
-	}
 	if err := cfg.Require("BOXOFFICE_DEMO_PASSWORD"); err != nil {
 		return err
 	}
@@ -85,7 +76,7 @@ func printSummary(w io.Writer, s *seed.Summary) {
 // adminCmd runs "admin create --email E --password P".
 func adminCmd(cfg *config.Config, args []string) error {
 	if len(args) == 0 || args[0] != "create" {
-		return fmt.Errorf("%w: %s", errUsage, adminUsage)
+		return fmt.Errorf("%w: the only action is create", errUsage)
 	}
 	email, password, err := parseAdminFlags(args[1:])
 	if err != nil {
@@ -107,19 +98,26 @@ func adminCmd(cfg *config.Config, args []string) error {
 
 func parseAdminFlags(args []string) (email, password string, err error) {
 	fs := flag.NewFlagSet("admin create", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
 	fs.StringVar(&email, "email", "", "the admin's email (login)")
 	fs.StringVar(&password, "password", "", "the admin's password, 8-72 bytes")
-	err = fs.Parse(args)
-	switch {
-	case errors.Is(err, flag.ErrHelp):
-		return "", "", fmt.Errorf("%w: %s", errUsage, adminUsage)
-	case err != nil:
-		return "", "", fmt.Errorf("%w: %v; %s", errUsage, err, adminUsage)
-	case fs.NArg() != 0:
-		return "", "", fmt.Errorf("%w: unexpected %q; %s", errUsage, fs.Arg(0), adminUsage)
-	case email == "" || password == "":
-		return "", "", fmt.Errorf("%w: --email and --password are required; %s", errUsage, adminUsage)
+	if err := parseFlags(fs, args); err != nil {
+		return "", "", err
+	}
+	if email == "" || password == "" {
+		return "", "", fmt.Errorf("%w: --email and --password are required", errUsage)
 	}
 	return email, password, nil
+}
+
+// parseFlags parses args with fs; a bad flag or a leftover argument is a
+// usage error.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	fs.SetOutput(io.Discard)
+	if err := fs.Parse(args); err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	if fs.NArg() != 0 {
+		return fmt.Errorf("%w: unexpected %q", errUsage, fs.Arg(0))
+	}
+	return nil
 }

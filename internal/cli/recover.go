@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -10,13 +9,12 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"boxoffice/internal/boxoffice"
 	"boxoffice/internal/config"
 	"boxoffice/internal/mysql"
 	"boxoffice/internal/redis"
 	"boxoffice/internal/sale"
 )
-
-const recoverUsage = "recover-sale --session N"
 
 // recoverSaleCmd rebuilds a session's sale Redis state from MySQL after
 // the sale Redis lost it.
@@ -43,25 +41,19 @@ func recoverSaleCmd(cfg *config.Config, args []string) error {
 
 func parseRecoverFlags(args []string) (int64, error) {
 	fs := flag.NewFlagSet("recover-sale", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
 	id := fs.Int64("session", 0, "the session to rebuild")
-	err := fs.Parse(args)
-	switch {
-	case errors.Is(err, flag.ErrHelp):
-		return 0, fmt.Errorf("%w: %s", errUsage, recoverUsage)
-	case err != nil:
-		return 0, fmt.Errorf("%w: %v; %s", errUsage, err, recoverUsage)
-	case fs.NArg() != 0:
-		return 0, fmt.Errorf("%w: unexpected %q; %s", errUsage, fs.Arg(0), recoverUsage)
-	case *id <= 0:
-		return 0, fmt.Errorf("%w: --session must be a session id; %s", errUsage, recoverUsage)
+	if err := parseFlags(fs, args); err != nil {
+		return 0, err
+	}
+	if *id <= 0 {
+		return 0, fmt.Errorf("%w: --session must be a session id", errUsage)
 	}
 	return *id, nil
 }
 
 func printRecovered(w io.Writer, id int64, r *sale.Recovered) {
 	fmt.Fprintf(w, "session %d recovered into the sale Redis, state %s (arm version %d)\n", id, r.State, r.Armed.Version)
-	fmt.Fprintf(w, "  seats  %d available, %d locked, %d sold\n", r.Seats["AVAILABLE"], r.Seats["LOCKED"], r.Seats["SOLD"])
-	fmt.Fprintf(w, "  holds  %d locked, %d paying, %d sold\n", r.Holds[sale.HoldLocked], r.Holds[sale.HoldPaying], r.Holds[sale.HoldSold])
+	fmt.Fprintf(w, "  seats  %d available, %d locked, %d sold\n", r.Seats[boxoffice.SeatAvailable], r.Seats[boxoffice.SeatLocked], r.Seats[boxoffice.SeatSold])
+	fmt.Fprintf(w, "  holds  %d locked, %d paying, %d sold\n", r.Holds[boxoffice.HoldLocked], r.Holds[boxoffice.HoldPaying], r.Holds[boxoffice.HoldSold])
 	fmt.Fprintf(w, "  reservations %d\n", r.Armed.Reserved)
 }

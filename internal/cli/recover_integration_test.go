@@ -4,7 +4,6 @@ package cli_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -50,11 +49,11 @@ func snapshot(t *testing.T, rdb *goredis.Client, sid int64) saleSnapshot {
 		s.Meta[f] = meta[f]
 	}
 	for no, raw := range hash("holds") {
-		var h sale.Hold
-		if err := json.Unmarshal([]byte(raw), &h); err != nil {
+		h, err := sale.DecodeHold(no, raw)
+		if err != nil {
 			t.Fatal(err)
 		}
-		seats := h.SeatIDs()
+		seats := h.SeatIDs
 		slices.Sort(seats)
 		s.Holds[no] = fmt.Sprint(h.State, h.UserID, seats, h.Amount, h.ExpiresAt, h.PayDeadline)
 	}

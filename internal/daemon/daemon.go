@@ -4,7 +4,6 @@ package daemon
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"net"
@@ -20,6 +19,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"boxoffice/internal/boxoffice"
+	"boxoffice/internal/web"
 )
 
 // Check is one dependency probed by /readyz.
@@ -112,7 +114,7 @@ func (d *Daemon) Serve(ctx context.Context) error {
 func (d *Daemon) mux() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		web.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.HandleFunc("GET /readyz", d.readyz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{Registry: d.Registry}))
@@ -150,22 +152,12 @@ func (d *Daemon) readyz(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	sort.Strings(down)
-	body := map[string]any{"status": "ready", "checks": results}
-	code := http.StatusOK
 	if len(down) > 0 {
-		body = map[string]any{"error": "unavailable", "message": "not ready: " + strings.Join(down, ", ") + " down",
-			"down": down, "checks": results}
-		code = http.StatusServiceUnavailable
-		w.Header().Set("Retry-After", "1")
+		web.WriteError(w, boxoffice.Errorf(boxoffice.EUNAVAILABLE, "not ready: %s down", strings.Join(down, ", ")).
+			With("down", down).With("checks", results))
+		return
 	}
-	writeJSON(w, code, body)
-}
-
-func writeJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(v)
+	web.WriteJSON(w, http.StatusOK, map[string]any{"status": "ready", "checks": results})
 }
 
 // Sleep waits d or until ctx ends; it reports false if ctx ended.

@@ -48,38 +48,6 @@ func New(cfg *config.Config, bin string, out io.Writer) (*Stack, error) {
 		exited: map[string]<-chan struct{}{}}, nil
 }
 
-// Main runs `boxoffice dev up|down|status|stop PART...`.
-func Main(cfg *config.Config, args []string) error {
-	bin, err := os.Executable()
-	if err != nil {
-		return err
-	}
-	s, err := New(cfg, bin, os.Stdout)
-	if err != nil {
-		return err
-	}
-	if len(args) == 0 {
-		return errors.New("usage: dev up | down | status | stop PART...")
-	}
-	ctx := context.Background()
-	switch args[0] {
-	case "up":
-		sum, err := s.Up(ctx)
-		if err != nil {
-			return err
-		}
-		s.printWelcome(sum)
-		return nil
-	case "down":
-		return s.Down()
-	case "status":
-		return s.Status()
-	case "stop":
-		return s.Stop(args[1:]...)
-	}
-	return fmt.Errorf("usage: dev up | down | status | stop PART... (not %q)", args[0])
-}
-
 // Up starts whatever is not running, in dependency order, and loads the
 // schema and the demo data. Re-running it is safe.
 func (s *Stack) Up(ctx context.Context) (*seed.Summary, error) {

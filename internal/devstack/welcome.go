@@ -7,7 +7,8 @@ import (
 	"boxoffice/internal/seed"
 )
 
-func (s *Stack) printWelcome(sum *seed.Summary) {
+// PrintWelcome prints where the stack answers, its logins and its demo data.
+func (s *Stack) PrintWelcome(sum *seed.Summary) {
 	c := s.cfg
 	edge := strings.TrimRight(c.PublicURL, "/")
 	fmt.Fprintf(s.out, `

@@ -11,7 +11,6 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"boxoffice/internal/boxoffice"
-	"boxoffice/internal/sale"
 )
 
 // ArmSession marks session id ARMED and reads what arming loads into the
@@ -21,7 +20,7 @@ import (
 // ENOTFOUND for an unknown session, ECONFLICT (with the state) unless the
 // session is RESERVING or ARMED, and ECONFLICT when a seat's tier has no
 // price in the session.
-func ArmSession(ctx context.Context, db *sqlx.DB, id int64) (*sale.Plan, error) {
+func ArmSession(ctx context.Context, db *sqlx.DB, id int64) (*boxoffice.ArmPlan, error) {
 	tx, err := db.BeginTxx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("arm session %d: %w", id, err)
@@ -50,15 +49,15 @@ func ArmSession(ctx context.Context, db *sqlx.DB, id int64) (*sale.Plan, error) 
 
 // readSession starts the plan of session id with the session itself,
 // locking its row when forUpdate; ENOTFOUND for an unknown session.
-func readSession(ctx context.Context, tx *sqlx.Tx, id int64, forUpdate bool) (*sale.Plan, error) {
+func readSession(ctx context.Context, tx *sqlx.Tx, id int64, forUpdate bool) (*boxoffice.ArmPlan, error) {
 	q := `SELECT ` + sessionColumns + ` FROM sessions se WHERE se.id = ?`
 	if forUpdate {
 		q += ` FOR UPDATE`
 	}
-	p := &sale.Plan{}
+	p := &boxoffice.ArmPlan{}
 	err := tx.GetContext(ctx, &p.Session, q, id)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, boxoffice.Errorf(boxoffice.ENOTFOUND, fmt.Sprintf("no session %d", id))
+		return nil, boxoffice.Errorf(boxoffice.ENOTFOUND, "no session %d", id)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read session %d: %w", id, err)
@@ -69,7 +68,7 @@ func readSession(ctx context.Context, tx *sqlx.Tx, id int64, forUpdate bool) (*s
 // readPlan reads the seats with their prices, the seats in live orders and
 // the reservations of the plan's session. It changes nothing, so it also
 // serves read-only transactions (recovery).
-func readPlan(ctx context.Context, tx *sqlx.Tx, p *sale.Plan) error {
+func readPlan(ctx context.Context, tx *sqlx.Tx, p *boxoffice.ArmPlan) error {
 	id := p.Session.ID
 	if err := tx.SelectContext(ctx, &p.Seats, `
 		SELECT s.id, s.tier_code AS tier, COALESCE(pt.price_cents, 0) AS price_cents
@@ -81,9 +80,10 @@ func readPlan(ctx context.Context, tx *sqlx.Tx, p *sale.Plan) error {
 		return err
 	}
 	if err := tx.SelectContext(ctx, &p.Taken, `
-		SELECT oi.seat_id, o.order_no, o.user_id, o.status = 'PAID' AS sold
+		SELECT oi.seat_id, o.order_no, o.user_id, o.status = ? AS sold
 		FROM order_items oi JOIN orders o ON o.id = oi.order_id
-		WHERE oi.session_id = ? AND oi.active = 1 AND o.status IN ('LOCKED', 'PAYING', 'PAID')`, id); err != nil {
+		WHERE oi.session_id = ? AND oi.active = 1 AND o.status IN (?, ?, ?)`, boxoffice.OrderPaid, id,
+		boxoffice.OrderLocked, boxoffice.OrderPaying, boxoffice.OrderPaid); err != nil {
 		return fmt.Errorf("read taken seats of session %d: %w", id, err)
 	}
 	if err := tx.SelectContext(ctx, &p.Reserved, `SELECT user_id FROM reservations WHERE session_id = ?`, id); err != nil {
@@ -99,12 +99,12 @@ func WantState(current string, allowed ...string) error {
 			return nil
 		}
 	}
-	return boxoffice.Errorf(boxoffice.ECONFLICT, fmt.Sprintf("session is %s; this needs %s", current, strings.Join(allowed, " or "))).
+	return boxoffice.Errorf(boxoffice.ECONFLICT, "session is %s; this needs %s", current, strings.Join(allowed, " or ")).
 		With("current_state", current)
 }
 
 // unpriced fails when a seat's tier has no price tier in the session.
-func unpriced(seats []sale.PlanSeat) error {
+func unpriced(seats []boxoffice.PlanSeat) error {
 	missing := map[string]bool{}
 	for _, s := range seats {
 		if s.Price <= 0 {
@@ -119,7 +119,7 @@ func unpriced(seats []sale.PlanSeat) error {
 		tiers = append(tiers, t)
 	}
 	sort.Strings(tiers)
-	return boxoffice.Errorf(boxoffice.ECONFLICT, "seats of tier "+strings.Join(tiers, ", ")+" have no price in this session").
+	return boxoffice.Errorf(boxoffice.ECONFLICT, "seats of tier %s have no price in this session", strings.Join(tiers, ", ")).
 		With("unpriced_tiers", tiers)
 }
 
@@ -143,7 +143,7 @@ func SetSessionState(ctx context.Context, db *sqlx.DB, id int64, state string, f
 		if s.State == state {
 			return nil
 		}
-		return boxoffice.Errorf(boxoffice.ECONFLICT, fmt.Sprintf("session is %s, not %v", s.State, from)).With("current_state", s.State)
+		return boxoffice.Errorf(boxoffice.ECONFLICT, "session is %s, not %v", s.State, from).With("current_state", s.State)
 	}
 	return nil
 }

@@ -3,7 +3,6 @@ package mysql
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -23,31 +22,19 @@ func CreateBuyer(ctx context.Context, db *sqlx.DB, phone, hash string) (int64, e
 	return res.LastInsertId()
 }
 
-// Reservation is a buyer's reservation (预约) of a session.
-type Reservation struct {
-	ID        int64     `db:"id" json:"id"`
-	SessionID int64     `db:"session_id" json:"session_id"`
-	UserID    int64     `db:"user_id" json:"-"`
-	CreatedAt time.Time `db:"created_at" json:"created_at"`
-	ShowID    int64     `db:"show_id" json:"show_id"`
-	ShowTitle string    `db:"show_title" json:"show_title"`
-	StartsAt  time.Time `db:"starts_at" json:"starts_at"`
-	SaleOpens time.Time `db:"sale_opens_at" json:"sale_opens_at"`
-}
-
 const reservationSelect = `SELECT r.id, r.session_id, r.user_id, r.created_at, se.show_id,
 	sh.title AS show_title, se.starts_at, se.sale_opens_at
 	FROM reservations r JOIN sessions se ON se.id = r.session_id JOIN shows sh ON sh.id = se.show_id`
 
 // Reserve records that user reserved session; a repeat returns the first
 // reservation with created false.
-func Reserve(ctx context.Context, db *sqlx.DB, sessionID, userID int64) (*Reservation, bool, error) {
+func Reserve(ctx context.Context, db *sqlx.DB, sessionID, userID int64) (*boxoffice.Reservation, bool, error) {
 	res, err := db.ExecContext(ctx, `INSERT IGNORE INTO reservations (session_id, user_id) VALUES (?, ?)`, sessionID, userID)
 	if err != nil {
 		return nil, false, fmt.Errorf("reserve session %d: %w", sessionID, err)
 	}
 	n, _ := res.RowsAffected()
-	var r Reservation
+	var r boxoffice.Reservation
 	err = db.GetContext(ctx, &r, reservationSelect+` WHERE r.session_id = ? AND r.user_id = ?`, sessionID, userID)
 	if err != nil {
 		return nil, false, fmt.Errorf("read reservation: %w", err)
@@ -56,8 +43,8 @@ func Reserve(ctx context.Context, db *sqlx.DB, sessionID, userID int64) (*Reserv
 }
 
 // ReservationsOf lists the user's reservations, newest first, and the total.
-func ReservationsOf(ctx context.Context, db *sqlx.DB, userID int64, limit, offset int) ([]Reservation, int, error) {
-	out := []Reservation{}
+func ReservationsOf(ctx context.Context, db *sqlx.DB, userID int64, limit, offset int) ([]boxoffice.Reservation, int, error) {
+	out := []boxoffice.Reservation{}
 	if err := db.SelectContext(ctx, &out, reservationSelect+` WHERE r.user_id = ?
 		ORDER BY r.created_at DESC, r.id DESC LIMIT ? OFFSET ?`, userID, limit, offset); err != nil {
 		return nil, 0, fmt.Errorf("list reservations: %w", err)

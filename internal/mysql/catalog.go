@@ -133,7 +133,7 @@ func lock[T any](ctx context.Context, tx *sqlx.Tx, what, query string, id, versi
 }
 
 func notFound(what string, id int64) error {
-	return boxoffice.Errorf(boxoffice.ENOTFOUND, fmt.Sprintf("%s %d does not exist", what, id))
+	return boxoffice.Errorf(boxoffice.ENOTFOUND, "%s %d does not exist", what, id)
 }
 
 // checkVersion returns ESTALE with current_version unless current is want.
@@ -141,8 +141,8 @@ func checkVersion(what string, id, current, want int64) error {
 	if current == want {
 		return nil
 	}
-	return boxoffice.Errorf(boxoffice.ESTALE, fmt.Sprintf(
-		"%s %d is at version %d, not %d: someone changed it; reload and retry", what, id, current, want)).
+	return boxoffice.Errorf(boxoffice.ESTALE,
+		"%s %d is at version %d, not %d: someone changed it; reload and retry", what, id, current, want).
 		With("current_version", current)
 }
 
@@ -263,8 +263,9 @@ func referenced(ctx context.Context, q sqlx.QueryerContext, what string, id int6
 	if len(parts) == 0 {
 		return nil
 	}
-	return boxoffice.Errorf(boxoffice.ECONFLICT, fmt.Sprintf("%s %d is used by %s",
-		what, id, strings.Join(parts, " and "))).With("referenced_by", by)
+	return boxoffice.Errorf(boxoffice.ECONFLICT, "%s %d is used by %s",
+		what, id, strings.Join(parts, " and ")).
+		With("referenced_by", by)
 }
 
 func plural(n int, noun string) string {
@@ -292,7 +293,7 @@ func stillReferenced(err error, what string, id int64) error {
 		return nil
 	}
 	if isMySQL(err, errReferenced) {
-		return boxoffice.Errorf(boxoffice.ECONFLICT, fmt.Sprintf("%s %d is still referenced: %v", what, id, err))
+		return boxoffice.Errorf(boxoffice.ECONFLICT, "%s %d is still referenced: %v", what, id, err)
 	}
 	return fmt.Errorf("delete %s %d: %w", what, id, err)
 }
@@ -304,7 +305,7 @@ func lockShared(ctx context.Context, tx *sqlx.Tx, table, field string, id int64)
 	var got int64
 	err := tx.GetContext(ctx, &got, "SELECT id FROM "+table+" WHERE id = ? LOCK IN SHARE MODE", id)
 	if errors.Is(err, sql.ErrNoRows) {
-		return boxoffice.Errorf(boxoffice.EINVALID, fmt.Sprintf("%s: %d does not exist", field, id)).
+		return boxoffice.Errorf(boxoffice.EINVALID, "%s: %d does not exist", field, id).
 			With("field", field)
 	}
 	if err != nil {

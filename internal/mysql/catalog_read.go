@@ -75,7 +75,7 @@ func PublicShow(ctx context.Context, q sqlx.QueryerContext, id int64) (*boxoffic
 		poster_url, status, version, created_at, updated_at
 		FROM shows WHERE id = ? AND status = 'published'`, id)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, boxoffice.Errorf(boxoffice.ENOTFOUND, fmt.Sprintf("no published show %d", id))
+		return nil, boxoffice.Errorf(boxoffice.ENOTFOUND, "no published show %d", id)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("public show %d: %w", id, err)
@@ -107,7 +107,7 @@ func PublicSession(ctx context.Context, q sqlx.QueryerContext, id int64) (*boxof
 		JOIN shows s ON s.id = se.show_id
 		WHERE se.id = ? AND se.state <> 'DRAFT' AND s.status = 'published'`, id)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, boxoffice.Errorf(boxoffice.ENOTFOUND, fmt.Sprintf("no public session %d", id))
+		return nil, boxoffice.Errorf(boxoffice.ENOTFOUND, "no public session %d", id)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("public session %d: %w", id, err)

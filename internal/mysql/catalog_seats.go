@@ -32,8 +32,9 @@ func InsertSeats(ctx context.Context, q sqlx.ExecerContext, venueID int64, seats
 		_, err := q.ExecContext(ctx,
 			"INSERT INTO seats (venue_id, section, row_label, `number`, x, y, tier_code) VALUES "+rows, args...)
 		if isMySQL(err, errDuplicate) {
-			return boxoffice.Errorf(boxoffice.EINVALID, fmt.Sprintf(
-				"the database counts two seats as the same place (their names differ only in case or accents): %v", err))
+			return boxoffice.Errorf(boxoffice.EINVALID,
+				"the database counts two seats as the same place (their names differ only in case or accents): %v", err)
+
 		}
 		if err != nil {
 			return fmt.Errorf("insert %d seats of venue %d: %w", n, venueID, err)
@@ -97,9 +98,10 @@ func seatMapFrozen(ctx context.Context, tx *sqlx.Tx, venueID int64) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	return boxoffice.Errorf(boxoffice.ECONFLICT, fmt.Sprintf(
+	return boxoffice.Errorf(boxoffice.ECONFLICT,
 		"the seat map of venue %d cannot change: armed, on-sale or closed sessions sell it (sessions %s)",
-		venueID, joinIDs(ids))).With("sessions", ids)
+		venueID, joinIDs(ids)).
+		With("sessions", ids)
 }
 
 func joinIDs(ids []int64) string {

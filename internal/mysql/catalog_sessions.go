@@ -193,7 +193,7 @@ func insertTiers(ctx context.Context, tx *sqlx.Tx, sessionID int64, tiers []boxo
 	rows := strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?), ", len(tiers)), ", ")
 	_, err := tx.ExecContext(ctx, "INSERT INTO price_tiers (session_id, code, name, price_cents) VALUES "+rows, args...)
 	if isMySQL(err, errDuplicate) {
-		return boxoffice.Errorf(boxoffice.EINVALID, fmt.Sprintf("tiers: two codes are the same to the database: %v", err))
+		return boxoffice.Errorf(boxoffice.EINVALID, "tiers: two codes are the same to the database: %v", err)
 	}
 	if err != nil {
 		return fmt.Errorf("insert price tiers of session %d: %w", sessionID, err)
@@ -219,8 +219,9 @@ func notArmed(s *boxoffice.Session, what string) error {
 	if !Armed(s.State) {
 		return nil
 	}
-	return boxoffice.Errorf(boxoffice.ECONFLICT, fmt.Sprintf(
-		"session %d is %s: once armed it cannot %s", s.ID, s.State, what)).With("current_state", s.State)
+	return boxoffice.Errorf(boxoffice.ECONFLICT,
+		"session %d is %s: once armed it cannot %s", s.ID, s.State, what).
+		With("current_state", s.State)
 }
 
 // mergeSession fills next's kept fields from cur and checks the move.
@@ -232,9 +233,10 @@ func mergeSession(cur, next *boxoffice.Session) error {
 		return state == boxoffice.SessionDraft || state == boxoffice.SessionReserving
 	}
 	if next.State != cur.State && !(editable(cur.State) && editable(next.State)) {
-		return boxoffice.Errorf(boxoffice.ECONFLICT, fmt.Sprintf(
+		return boxoffice.Errorf(boxoffice.ECONFLICT,
 			"session %d is %s: an update moves the state only between DRAFT and RESERVING, not to %s "+
-				"(arm, open and close are actions)", cur.ID, cur.State, next.State)).With("current_state", cur.State)
+				"(arm, open and close are actions)", cur.ID, cur.State, next.State).
+			With("current_state", cur.State)
 	}
 	if next.VenueID != cur.VenueID {
 		return notArmed(cur, "change its venue")

@@ -2,7 +2,6 @@ package mysql
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/jmoiron/sqlx"
 
@@ -87,7 +86,8 @@ func lockVenue(ctx context.Context, tx *sqlx.Tx, id, version int64) (*boxoffice.
 func venueWriteError(err error, v boxoffice.Venue) error {
 	if isMySQL(err, errDuplicate) {
 		return boxoffice.Errorf(boxoffice.ECONFLICT,
-			fmt.Sprintf("a venue named %q is in %s already", v.Name, v.City))
+			"a venue named %q is in %s already", v.Name, v.City)
+
 	}
 	return err
 }

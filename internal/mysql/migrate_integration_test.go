@@ -18,12 +18,13 @@ import (
 	"github.com/pressly/goose/v3"
 
 	"boxoffice/internal/mysql"
+	"boxoffice/internal/testenv"
 	schema "boxoffice/sql"
 )
 
 func TestMigrate(t *testing.T) {
 	ctx := context.Background()
-	db := newDB(t)
+	db := testenv.ScratchDB(t, false)
 	files, err := fs.Glob(schema.Migrations, "*.sql")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("embedded migrations = %v, %v; want some", files, err)
@@ -78,7 +79,7 @@ func TestMigrate(t *testing.T) {
 }
 
 func TestMigrateConcurrent(t *testing.T) {
-	db := newDB(t)
+	db := testenv.ScratchDB(t, false)
 	var wg sync.WaitGroup
 	results := make([][]string, 3)
 	errs := make([]error, 3)
@@ -137,7 +138,7 @@ func dumpRows(t *testing.T, db *sqlx.DB, b *strings.Builder, query string) {
 
 func TestOrderItemsLiveSeatUnique(t *testing.T) {
 	ctx := context.Background()
-	db := migrated(t)
+	db := testenv.ScratchDB(t, true)
 	f := newFixture(t, db)
 	o1, o2, o3 := f.order(t, "T-1"), f.order(t, "T-2"), f.order(t, "T-3")
 

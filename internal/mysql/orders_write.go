@@ -1,6 +1,7 @@
 package mysql
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -9,7 +10,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
-	"boxoffice/internal/sale"
+	"boxoffice/internal/boxoffice"
 )
 
 // Outcomes of one sale event applied by ApplySaleEvents.
@@ -24,19 +25,19 @@ const writeChunk = 1000
 
 // ApplySaleEvents writes a batch of sale events, in the order given, into
 // orders and order_items in one transaction, and returns each event's
-// outcome. Every write is conditional on the current status (DESIGN §4), so
+// outcome. Every write is conditional on the current status, so
 // applying a batch again changes nothing:
 //   - hold.created inserts the order LOCKED with its items live, unless the
 //     order has a row;
 //   - hold.released moves a LOCKED or PAYING order to TIMEOUT_CANCELLED
-//     (reason "timeout") or CANCELLED and frees its items (active NULL);
+//     (reason timeout) or CANCELLED and frees its items (active NULL);
 //   - hold.sold moves a LOCKED or PAYING order to PAID.
 //
 // A released or sold event whose order has no row yet (events can arrive
 // out of order) inserts it straight in that status. Any other event type is
 // an error, and so is a seat already in another live order (the unique key
 // of order_items) or a session, user or seat that does not exist.
-func ApplySaleEvents(ctx context.Context, db *sqlx.DB, events []sale.Event) ([]string, error) {
+func ApplySaleEvents(ctx context.Context, db *sqlx.DB, events []boxoffice.SaleEvent) ([]string, error) {
 	tx, err := db.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
 	if err != nil {
 		return nil, fmt.Errorf("apply sale events: %w", err)
@@ -78,14 +79,14 @@ type orderRow struct {
 	Status   string `db:"status"`
 	fresh    bool   // no row yet: the batch inserts it
 	moved    bool   // an existing row the batch moves to Status
-	e        sale.Event
+	e        boxoffice.SaleEvent
 	reason   string
 	paidAt   time.Time
 	expireAt time.Time
 }
 
 // lock reads and locks the existing rows of the batch's orders.
-func (w *orderWrite) lock(ctx context.Context, events []sale.Event) error {
+func (w *orderWrite) lock(ctx context.Context, events []boxoffice.SaleEvent) error {
 	seen := map[string]bool{}
 	var nos []string
 	for _, e := range events {
@@ -112,24 +113,14 @@ func (w *orderWrite) lock(ctx context.Context, events []sale.Event) error {
 }
 
 // fold applies e to the batch's picture of its order and returns its outcome.
-func (w *orderWrite) fold(e sale.Event) (string, error) {
-	var status, reason string
-	switch e.Type {
-	case sale.EventHoldCreated:
-		status = "LOCKED"
-	case sale.EventHoldReleased:
-		status, reason = "CANCELLED", e.Reason
-		if e.Reason == "timeout" {
-			status = "TIMEOUT_CANCELLED"
-		}
-		if reason == "" {
-			reason = "released"
-		}
-		reason = reason[:min(len(reason), 64)]
-	case sale.EventHoldSold:
-		status = "PAID"
-	default:
+func (w *orderWrite) fold(e boxoffice.SaleEvent) (string, error) {
+	status, reason := e.OrderStatus(), ""
+	switch {
+	case status == "":
 		return "", fmt.Errorf("order %s: event of unknown type %q", e.OrderNo, e.Type)
+	case e.Type == boxoffice.EventHoldReleased:
+		reason = cmp.Or(e.Reason, boxoffice.ReasonReleased)
+		reason = reason[:min(len(reason), 64)]
 	}
 	at := time.UnixMilli(e.At).UTC()
 	r := w.rows[e.OrderNo]
@@ -138,27 +129,24 @@ func (w *orderWrite) fold(e sale.Event) (string, error) {
 		if e.ExpiresAt > 0 {
 			r.expireAt = time.UnixMilli(e.ExpiresAt).UTC()
 		}
-		if status == "PAID" {
+		if status == boxoffice.OrderPaid {
 			r.paidAt = at
 		}
 		w.rows[e.OrderNo], w.fresh = r, append(w.fresh, r)
 		return EventInserted, nil
 	}
-	if e.Type == sale.EventHoldCreated || (r.Status != "LOCKED" && r.Status != "PAYING") {
-		if r.fresh && e.ExpiresAt > 0 && e.Type == sale.EventHoldCreated {
+	if e.Type == boxoffice.EventHoldCreated || (r.Status != boxoffice.OrderLocked && r.Status != boxoffice.OrderPaying) {
+		if r.fresh && e.ExpiresAt > 0 && e.Type == boxoffice.EventHoldCreated {
 			r.expireAt = time.UnixMilli(e.ExpiresAt).UTC() // a late created: its expiry is the true one
 		}
 		return EventUnchanged, nil
 	}
 	r.Status, r.reason, r.moved = status, reason, !r.fresh
-	if status == "PAID" {
+	if status == boxoffice.OrderPaid {
 		r.paidAt = at
 	}
 	return EventUpdated, nil
 }
-
-// live reports whether the order's seats stay taken in its status.
-func liveStatus(status string) bool { return status != "CANCELLED" && status != "TIMEOUT_CANCELLED" }
 
 // insert writes the batch's new orders and their items.
 func (w *orderWrite) insert(ctx context.Context) error {
@@ -177,7 +165,7 @@ func (w *orderWrite) insert(ctx context.Context) error {
 			if r.reason != "" {
 				reason = r.reason
 			}
-			createdAt := sale.HeldAt(r.OrderNo)
+			createdAt := boxoffice.OrderHeldAt(r.OrderNo)
 			if createdAt.IsZero() {
 				createdAt = time.Now()
 			}
@@ -262,7 +250,7 @@ func (w *orderWrite) insertItems(ctx context.Context) error {
 	}
 	for _, r := range w.fresh {
 		var active any = 1
-		if !liveStatus(r.Status) {
+		if !boxoffice.LiveStatus(r.Status) {
 			active = nil
 		}
 		split := ItemPrices(r.e.SeatIDs, prices[r.e.SessionID], r.e.AmountCents)
@@ -347,9 +335,9 @@ func (w *orderWrite) update(ctx context.Context) error {
 	for _, r := range w.rows {
 		switch {
 		case !r.moved:
-		case r.Status == "PAID":
-			if _, err := w.tx.ExecContext(ctx, `UPDATE orders SET status = 'PAID', paid_at = ?
-				WHERE id = ? AND status IN ('LOCKED', 'PAYING')`, r.paidAt, r.ID); err != nil {
+		case r.Status == boxoffice.OrderPaid:
+			if _, err := w.tx.ExecContext(ctx, `UPDATE orders SET status = ?, paid_at = ?
+				WHERE id = ? AND status IN (?, ?)`, r.Status, r.paidAt, r.ID, boxoffice.OrderLocked, boxoffice.OrderPaying); err != nil {
 				return fmt.Errorf("mark order %s paid: %w", r.OrderNo, err)
 			}
 		default:
@@ -359,7 +347,7 @@ func (w *orderWrite) update(ctx context.Context) error {
 	}
 	for g, ids := range cancels {
 		if err := w.inChunks(ctx, `UPDATE orders SET status = ?, cancel_reason = ?
-			WHERE id IN (?) AND status IN ('LOCKED', 'PAYING')`, ids, g.status, g.reason); err != nil {
+			WHERE status IN (?, ?) AND id IN (?)`, ids, g.status, g.reason, boxoffice.OrderLocked, boxoffice.OrderPaying); err != nil {
 			return fmt.Errorf("cancel orders: %w", err)
 		}
 	}

@@ -10,23 +10,11 @@ import (
 	"boxoffice/internal/boxoffice"
 )
 
-// PaymentRecord is a payment the merchant recorded: one row per gateway
-// transaction.
-type PaymentRecord struct {
-	ID             int64     `db:"id" json:"-"`
-	OrderNo        string    `db:"order_no" json:"-"`
-	TxnID          string    `db:"gateway_txn_id" json:"txn_id"`
-	AmountCents    int64     `db:"amount_cents" json:"amount_cents"`
-	Status         string    `db:"status" json:"status"`
-	RefundRequired bool      `db:"refund_required" json:"refund_required"`
-	CreatedAt      time.Time `db:"created_at" json:"created_at"`
-}
-
 // RecordPayment inserts p unless its gateway transaction is recorded
 // already. It returns the row as stored (the first one wins: a replay
 // changes nothing) and whether it inserted it. A transaction recorded for
 // another order is ECONFLICT.
-func RecordPayment(ctx context.Context, db *sqlx.DB, p PaymentRecord) (PaymentRecord, bool, error) {
+func RecordPayment(ctx context.Context, db *sqlx.DB, p boxoffice.Payment) (boxoffice.Payment, bool, error) {
 	res, err := db.ExecContext(ctx, `INSERT INTO payments (order_no, gateway_txn_id, amount_cents, status, refund_required)
 		VALUES (?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE id = id`,
 		p.OrderNo, p.TxnID, p.AmountCents, p.Status, p.RefundRequired)
@@ -34,13 +22,14 @@ func RecordPayment(ctx context.Context, db *sqlx.DB, p PaymentRecord) (PaymentRe
 		return p, false, fmt.Errorf("record payment %s of %s: %w", p.TxnID, p.OrderNo, err)
 	}
 	n, _ := res.RowsAffected()
-	var rec PaymentRecord
+	var rec boxoffice.Payment
 	if err := db.GetContext(ctx, &rec, paymentSelect+` WHERE gateway_txn_id = ?`, p.TxnID); err != nil {
 		return p, false, fmt.Errorf("read payment %s: %w", p.TxnID, err)
 	}
 	if rec.OrderNo != p.OrderNo {
 		return rec, false, boxoffice.Errorf(boxoffice.ECONFLICT,
-			fmt.Sprintf("transaction %s is recorded for order %s, not %s", p.TxnID, rec.OrderNo, p.OrderNo))
+			"transaction %s is recorded for order %s, not %s", p.TxnID, rec.OrderNo, p.OrderNo)
+
 	}
 	return rec, n == 1, nil
 }
@@ -48,8 +37,8 @@ func RecordPayment(ctx context.Context, db *sqlx.DB, p PaymentRecord) (PaymentRe
 const paymentSelect = `SELECT id, order_no, gateway_txn_id, amount_cents, status, refund_required, created_at FROM payments`
 
 // PaymentsOf returns the payments recorded for an order, oldest first.
-func PaymentsOf(ctx context.Context, db *sqlx.DB, orderNo string) ([]PaymentRecord, error) {
-	out := []PaymentRecord{}
+func PaymentsOf(ctx context.Context, db *sqlx.DB, orderNo string) ([]boxoffice.Payment, error) {
+	out := []boxoffice.Payment{}
 	err := db.SelectContext(ctx, &out, paymentSelect+` WHERE order_no = ? ORDER BY id`, orderNo)
 	if err != nil {
 		return nil, fmt.Errorf("payments of %s: %w", orderNo, err)
@@ -61,8 +50,8 @@ func PaymentsOf(ctx context.Context, db *sqlx.DB, orderNo string) ([]PaymentReco
 // and reports whether it did; an order in another state, or not written
 // yet, is left alone.
 func MarkOrderPaying(ctx context.Context, db *sqlx.DB, orderNo string, deadline time.Time) (bool, error) {
-	res, err := db.ExecContext(ctx, `UPDATE orders SET status = 'PAYING', pay_deadline = ?
-		WHERE order_no = ? AND status = 'LOCKED'`, deadline.UTC(), orderNo)
+	res, err := db.ExecContext(ctx, `UPDATE orders SET status = ?, pay_deadline = ?
+		WHERE order_no = ? AND status = ?`, boxoffice.OrderPaying, deadline.UTC(), orderNo, boxoffice.OrderLocked)
 	if err != nil {
 		return false, fmt.Errorf("mark order %s paying: %w", orderNo, err)
 	}

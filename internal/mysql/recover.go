@@ -4,13 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 
 	"boxoffice/internal/boxoffice"
-	"boxoffice/internal/sale"
 )
 
 // RecoverySnapshot reads what rebuilding session id's sale state needs, in
@@ -19,7 +17,7 @@ import (
 // (LOCKED, PAYING and PAID) as hold records. Nothing is changed. It returns
 // ENOTFOUND for an unknown session and ECONFLICT (with the state) unless the
 // session is ARMED, ON_SALE or CLOSED.
-func RecoverySnapshot(ctx context.Context, db *sqlx.DB, id int64) (*sale.Plan, []sale.Hold, error) {
+func RecoverySnapshot(ctx context.Context, db *sqlx.DB, id int64) (*boxoffice.ArmPlan, []boxoffice.Hold, error) {
 	tx, err := db.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, nil, fmt.Errorf("recovery snapshot of session %d: %w", id, err)
@@ -55,36 +53,34 @@ type liveItem struct {
 	Txn         string       `db:"txn"`
 }
 
-// holdStates maps an order status to the hold state the scripts use.
-var holdStates = map[string]string{"LOCKED": sale.HoldLocked, "PAYING": sale.HoldPaying, "PAID": sale.HoldSold}
-
 // liveHolds reads the live orders of session id with their active seats,
 // as hold records in order of creation. A PAID order's txn is its
 // succeeded payment's gateway transaction id, if one is recorded.
-func liveHolds(ctx context.Context, tx *sqlx.Tx, id int64) ([]sale.Hold, error) {
+func liveHolds(ctx context.Context, tx *sqlx.Tx, id int64) ([]boxoffice.Hold, error) {
 	var items []liveItem
 	if err := tx.SelectContext(ctx, &items, `
 		SELECT o.order_no, o.user_id, o.status, o.amount_cents, o.expire_at, o.pay_deadline, o.created_at, oi.seat_id,
 			COALESCE((SELECT MAX(p.gateway_txn_id) FROM payments p
-				WHERE p.order_no = o.order_no AND p.status = 'SUCCEEDED'), '') AS txn
+				WHERE p.order_no = o.order_no AND p.status = ?), '') AS txn
 		FROM orders o JOIN order_items oi ON oi.order_id = o.id AND oi.active = 1
-		WHERE o.session_id = ? AND o.status IN ('LOCKED', 'PAYING', 'PAID')
-		ORDER BY o.id, oi.seat_id`, id); err != nil {
+		WHERE o.session_id = ? AND o.status IN (?, ?, ?)
+		ORDER BY o.id, oi.seat_id`, boxoffice.PaymentSucceeded, id,
+		boxoffice.OrderLocked, boxoffice.OrderPaying, boxoffice.OrderPaid); err != nil {
 		return nil, fmt.Errorf("read live orders of session %d: %w", id, err)
 	}
-	var out []sale.Hold
+	var out []boxoffice.Hold
 	for _, it := range items {
 		if n := len(out); n > 0 && out[n-1].OrderNo == it.OrderNo {
-			out[n-1].Seats += "," + strconv.FormatInt(it.SeatID, 10)
+			out[n-1].SeatIDs = append(out[n-1].SeatIDs, it.SeatID)
 			continue
 		}
-		h := sale.Hold{OrderNo: it.OrderNo, SessionID: id, UserID: it.UserID, Seats: strconv.FormatInt(it.SeatID, 10),
+		h := boxoffice.Hold{OrderNo: it.OrderNo, SessionID: id, UserID: it.UserID, SeatIDs: []int64{it.SeatID},
 			Amount: it.Amount, ExpiresAt: it.ExpireAt.UnixMilli(), CreatedAt: it.CreatedAt.UnixMilli(),
-			State: holdStates[it.Status]}
+			State: boxoffice.HoldState(it.Status)}
 		if it.PayDeadline.Valid {
 			h.PayDeadline = it.PayDeadline.Time.UnixMilli()
 		}
-		if h.State == sale.HoldSold {
+		if h.State == boxoffice.HoldSold {
 			h.Txn = it.Txn
 		}
 		out = append(out, h)

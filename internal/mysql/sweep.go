@@ -1,6 +1,7 @@
 package mysql
 
 import (
+	"boxoffice/internal/boxoffice"
 	"context"
 	"database/sql"
 	"errors"
@@ -25,11 +26,11 @@ func OverdueOrders(ctx context.Context, db *sqlx.DB, before time.Time, limit int
 	var out []OverdueOrder
 	err := db.SelectContext(ctx, &out, `
 		(SELECT order_no, status, expire_at AS due FROM orders
-			WHERE status = 'LOCKED' AND expire_at < ? ORDER BY expire_at LIMIT ?)
+			WHERE status = ? AND expire_at < ? ORDER BY expire_at LIMIT ?)
 		UNION ALL
 		(SELECT order_no, status, pay_deadline AS due FROM orders
-			WHERE status = 'PAYING' AND pay_deadline < ? ORDER BY pay_deadline LIMIT ?)`,
-		before, limit, before, limit)
+			WHERE status = ? AND pay_deadline < ? ORDER BY pay_deadline LIMIT ?)`,
+		boxoffice.OrderLocked, before, limit, boxoffice.OrderPaying, before, limit)
 	if err != nil {
 		return nil, fmt.Errorf("read overdue orders: %w", err)
 	}
@@ -47,15 +48,17 @@ func CancelOverdue(ctx context.Context, db *sqlx.DB, orderNo, reason string) (bo
 	}
 	defer tx.Rollback()
 	var id int64
-	err = tx.GetContext(ctx, &id, `SELECT id FROM orders WHERE order_no = ? AND status IN ('LOCKED', 'PAYING') FOR UPDATE`, orderNo)
+	err = tx.GetContext(ctx, &id, `SELECT id FROM orders WHERE order_no = ? AND status IN (?, ?) FOR UPDATE`,
+		orderNo, boxoffice.OrderLocked, boxoffice.OrderPaying)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
 	if err != nil {
 		return false, fmt.Errorf("read order %s: %w", orderNo, err)
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE orders SET status = 'TIMEOUT_CANCELLED', cancel_reason = ?
-		WHERE id = ? AND status IN ('LOCKED', 'PAYING')`, reason, id); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE orders SET status = ?, cancel_reason = ?
+		WHERE id = ? AND status IN (?, ?)`,
+		boxoffice.OrderTimeoutCancelled, reason, id, boxoffice.OrderLocked, boxoffice.OrderPaying); err != nil {
 		return false, fmt.Errorf("cancel order %s: %w", orderNo, err)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE order_items SET active = NULL WHERE order_id = ?`, id); err != nil {

@@ -5,74 +5,22 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/mail"
 	"strings"
 
 	"github.com/jmoiron/sqlx"
-	"golang.org/x/crypto/bcrypt"
 
-	"boxoffice/internal/auth"
 	"boxoffice/internal/boxoffice"
 )
-
-// Password length bounds; bcrypt reads at most 72 bytes.
-const (
-	MinPasswordLen = 8
-	MaxPasswordLen = 72
-)
-
-// ValidateEmail reports whether s is a bare address such as
-// admin@example.com, with no display name and a dotted domain.
-func ValidateEmail(s string) error {
-	if s == "" {
-		return errors.New("email is empty")
-	}
-	if len(s) > 254 {
-		return errors.New("email is longer than 254 characters")
-	}
-	a, err := mail.ParseAddress(s)
-	if err != nil || a.Address != s || a.Name != "" {
-		return fmt.Errorf("email %q is not an address like name@example.com", s)
-	}
-	_, domain, _ := strings.Cut(s, "@")
-	if !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") {
-		return fmt.Errorf("email %q needs a domain like example.com", s)
-	}
-	return nil
-}
-
-// ValidatePassword reports whether p is 8 to 72 bytes long.
-func ValidatePassword(p string) error {
-	switch {
-	case len(p) < MinPasswordLen:
-		return fmt.Errorf("password must be at least %d characters", MinPasswordLen)
-	case len(p) > MaxPasswordLen:
-		return fmt.Errorf("password must be at most %d bytes", MaxPasswordLen)
-	}
-	return nil
-}
-
-// HashPassword validates p and returns its bcrypt hash at the default cost.
-func HashPassword(p string) (string, error) {
-	if err := ValidatePassword(p); err != nil {
-		return "", err
-	}
-	h, err := bcrypt.GenerateFromPassword([]byte(p), bcrypt.DefaultCost)
-	if err != nil {
-		return "", fmt.Errorf("hash password: %w", err)
-	}
-	return string(h), nil
-}
 
 // UpsertAdmin creates the admin with this email, or gives an existing admin
 // the new password (keeping its id). The email is trimmed and lower-cased.
 // A user with that email who is not an admin is an error.
 func UpsertAdmin(ctx context.Context, db *sqlx.DB, email, password string) (id int64, created bool, err error) {
 	email = strings.ToLower(strings.TrimSpace(email))
-	if err := ValidateEmail(email); err != nil {
+	if err := boxoffice.ValidateEmail(email); err != nil {
 		return 0, false, err
 	}
-	hash, err := HashPassword(password)
+	hash, err := boxoffice.HashPassword(password)
 	if err != nil {
 		return 0, false, err
 	}
@@ -117,18 +65,18 @@ func upsertAdminTx(ctx context.Context, tx *sqlx.Tx, email, hash string) (int64,
 }
 
 // CredentialsByEmail returns the login data of the user with the email, or ENOTFOUND.
-func CredentialsByEmail(ctx context.Context, db *sqlx.DB, email string) (*auth.Credentials, error) {
+func CredentialsByEmail(ctx context.Context, db *sqlx.DB, email string) (*boxoffice.Credentials, error) {
 	return credentials(ctx, db, `SELECT id, password_hash, role FROM users WHERE email = ?`,
 		strings.ToLower(strings.TrimSpace(email)))
 }
 
 // CredentialsByPhone returns the login data of the user with the phone, or ENOTFOUND.
-func CredentialsByPhone(ctx context.Context, db *sqlx.DB, phone string) (*auth.Credentials, error) {
+func CredentialsByPhone(ctx context.Context, db *sqlx.DB, phone string) (*boxoffice.Credentials, error) {
 	return credentials(ctx, db, `SELECT id, password_hash, role FROM users WHERE phone = ?`, phone)
 }
 
-func credentials(ctx context.Context, db *sqlx.DB, query, arg string) (*auth.Credentials, error) {
-	var c auth.Credentials
+func credentials(ctx context.Context, db *sqlx.DB, query, arg string) (*boxoffice.Credentials, error) {
+	var c boxoffice.Credentials
 	err := db.GetContext(ctx, &c, query, arg)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, boxoffice.Errorf(boxoffice.ENOTFOUND, "no such user")

@@ -9,11 +9,12 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"boxoffice/internal/mysql"
+	"boxoffice/internal/testenv"
 )
 
 func TestUpsertAdmin(t *testing.T) {
 	ctx := context.Background()
-	db := migrated(t)
+	db := testenv.ScratchDB(t, true)
 
 	id, created, err := mysql.UpsertAdmin(ctx, db, " Boss@Example.com ", "first-password")
 	if err != nil || !created {

@@ -91,12 +91,11 @@ func (g *Gateway) do(req *http.Request) (*Payment, error) {
 	}
 	var e struct{ Error, Message string }
 	_ = json.Unmarshal(raw, &e)
-	msg := "payment gateway: " + e.Message
 	switch {
 	case resp.StatusCode == http.StatusNotFound:
-		return nil, boxoffice.Errorf(boxoffice.ENOTFOUND, msg)
+		return nil, boxoffice.Errorf(boxoffice.ENOTFOUND, "payment gateway: %s", e.Message)
 	case resp.StatusCode == http.StatusConflict:
-		return nil, boxoffice.Errorf(boxoffice.ECONFLICT, msg)
+		return nil, boxoffice.Errorf(boxoffice.ECONFLICT, "payment gateway: %s", e.Message)
 	case resp.StatusCode >= 500:
 		return nil, boxoffice.Errorf(boxoffice.EUNAVAILABLE, "the payment gateway failed; try again shortly")
 	}

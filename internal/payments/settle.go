@@ -2,7 +2,6 @@ package payments
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/jmoiron/sqlx"
 	goredis "github.com/redis/go-redis/v9"
@@ -37,7 +36,8 @@ const (
 func Settle(ctx context.Context, db *sqlx.DB, rdb *goredis.Client, p Payment) (Outcome, error) {
 	if p.Status != StatusSucceeded || p.TxnID == "" || p.OrderNo == "" || len(p.TxnID) > 64 || len(p.OrderNo) > 40 {
 		return "", boxoffice.Errorf(boxoffice.EINVALID,
-			fmt.Sprintf("payment %q of order %q is %s: only a SUCCEEDED payment with a transaction id settles", p.ID, p.OrderNo, p.Status))
+			"payment %q of order %q is %s: only a SUCCEEDED payment with a transaction id settles", p.ID, p.OrderNo, p.Status)
+
 	}
 	if err := checkAmount(ctx, db, rdb, p); err != nil {
 		return "", err
@@ -50,14 +50,14 @@ func Settle(ctx context.Context, db *sqlx.DB, rdb *goredis.Client, p Payment) (O
 		return "", err
 	}
 	refund := res == sale.Released || res == sale.Unknown
-	if res == "sold_already" {
+	if res == sale.SoldAlready {
 		refund, err = paidByOther(ctx, rdb, p)
 		if err != nil {
 			return "", err
 		}
 	}
-	rec, inserted, err := mysql.RecordPayment(ctx, db, mysql.PaymentRecord{OrderNo: p.OrderNo, TxnID: p.TxnID,
-		AmountCents: p.AmountCents, Status: StatusSucceeded, RefundRequired: refund})
+	rec, inserted, err := mysql.RecordPayment(ctx, db, boxoffice.Payment{OrderNo: p.OrderNo, TxnID: p.TxnID,
+		AmountCents: p.AmountCents, Status: boxoffice.PaymentSucceeded, RefundRequired: refund})
 	switch {
 	case err != nil:
 		return "", err
@@ -89,7 +89,7 @@ func checkAmount(ctx context.Context, db *sqlx.DB, rdb *goredis.Client, p Paymen
 	}
 	if want >= 0 && want != p.AmountCents {
 		return boxoffice.Errorf(boxoffice.EINVALID,
-			fmt.Sprintf("payment of %d cents does not match order %s's amount of %d", p.AmountCents, p.OrderNo, want)).
+			"payment of %d cents does not match order %s's amount of %d", p.AmountCents, p.OrderNo, want).
 			With("amount_cents", p.AmountCents).With("want_amount_cents", want)
 	}
 	return nil

@@ -11,7 +11,6 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"boxoffice/internal/boxoffice"
-	"boxoffice/internal/mysql"
 	"boxoffice/internal/payments"
 	"boxoffice/internal/redis"
 	"boxoffice/internal/sale"
@@ -44,15 +43,6 @@ func (f *fixture) hold(t *testing.T, i int) (string, int64) {
 	return r.JSON["order_no"].(string), int64(r.JSON["amount_cents"].(float64))
 }
 
-func (f *fixture) rows(t *testing.T, no string) []mysql.PaymentRecord {
-	t.Helper()
-	rows, err := mysql.PaymentsOf(context.Background(), f.db, no)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rows
-}
-
 func (f *fixture) seat(t *testing.T, i int) string {
 	t.Helper()
 	v, _ := f.rdb.HGet(context.Background(), sale.KeysFor(f.sess.ID).Key("seats"), fmtID(f.sess.SeatIDs[i])).Result()
@@ -80,19 +70,19 @@ func TestSettle(t *testing.T) {
 		if got := f.seat(t, 0); got != "S:"+no {
 			t.Errorf("seat = %q, want S:%s", got, no)
 		}
-		if rows := f.rows(t, no); len(rows) != 1 || rows[0].RefundRequired || rows[0].AmountCents != amount {
+		if rows := testenv.Payments(t, f.db, no); len(rows) != 1 || rows[0].RefundRequired || rows[0].AmountCents != amount {
 			t.Errorf("rows = %+v, want one of %d cents without refund", rows, amount)
 		}
 	})
 	t.Run("AlreadyPaid", func(t *testing.T) {
 		settle(t, succeeded(no, txn, amount), payments.AlreadyPaid)
-		if rows := f.rows(t, no); len(rows) != 1 {
+		if rows := testenv.Payments(t, f.db, no); len(rows) != 1 {
 			t.Errorf("rows = %+v, want one", rows)
 		}
 	})
 	t.Run("SecondTransaction", func(t *testing.T) {
 		settle(t, succeeded(no, "Ts"+testenv.Unique(), amount), payments.RefundFlagged)
-		if rows := f.rows(t, no); len(rows) != 2 || !rows[1].RefundRequired || rows[0].RefundRequired {
+		if rows := testenv.Payments(t, f.db, no); len(rows) != 2 || !rows[1].RefundRequired || rows[0].RefundRequired {
 			t.Errorf("rows = %+v, want the second flagged for refund", rows)
 		}
 	})
@@ -104,7 +94,7 @@ func TestSettle(t *testing.T) {
 		p := succeeded(no, "Ts"+testenv.Unique(), amount)
 		settle(t, p, payments.RefundFlagged)
 		settle(t, p, payments.RefundFlagged) // a replay: still one row
-		if rows := f.rows(t, no); len(rows) != 1 || !rows[0].RefundRequired {
+		if rows := testenv.Payments(t, f.db, no); len(rows) != 1 || !rows[0].RefundRequired {
 			t.Errorf("rows = %+v, want one flagged for refund", rows)
 		}
 		if got := f.seat(t, 1); got != "A" {
@@ -119,14 +109,14 @@ func TestSettle(t *testing.T) {
 			t.Fatalf("confirm = %s", out)
 		}
 		settle(t, succeeded(no, txn, amount), payments.Paid)
-		if rows := f.rows(t, no); len(rows) != 1 || rows[0].RefundRequired {
+		if rows := testenv.Payments(t, f.db, no); len(rows) != 1 || rows[0].RefundRequired {
 			t.Errorf("rows = %+v, want one without refund", rows)
 		}
 	})
 	t.Run("UnknownOrder", func(t *testing.T) {
 		no := "B999999999-1-" + testenv.Unique()
 		settle(t, succeeded(no, "Ts"+testenv.Unique(), 100), payments.RefundFlagged)
-		if rows := f.rows(t, no); len(rows) != 1 || !rows[0].RefundRequired {
+		if rows := testenv.Payments(t, f.db, no); len(rows) != 1 || !rows[0].RefundRequired {
 			t.Errorf("rows = %+v, want one flagged for refund", rows)
 		}
 	})
@@ -136,7 +126,7 @@ func TestSettle(t *testing.T) {
 		if boxoffice.ErrorCode(err) != boxoffice.EINVALID {
 			t.Errorf("got %v, want bad_request", err)
 		}
-		if rows := f.rows(t, no); len(rows) != 0 {
+		if rows := testenv.Payments(t, f.db, no); len(rows) != 0 {
 			t.Errorf("rows = %+v, want none", rows)
 		}
 		if got := f.seat(t, 3); got != "L:"+no {

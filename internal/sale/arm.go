@@ -13,30 +13,6 @@ import (
 	"boxoffice/lua"
 )
 
-// Plan is what arming loads: the session, its seats with their tiers and
-// prices, the seats MySQL already has in live orders, and who reserved.
-type Plan struct {
-	Session  boxoffice.Session
-	Seats    []PlanSeat
-	Taken    []TakenSeat
-	Reserved []int64
-}
-
-// PlanSeat is one seat of the session with its price.
-type PlanSeat struct {
-	ID    int64  `db:"id"`
-	Tier  string `db:"tier"`
-	Price int64  `db:"price_cents"`
-}
-
-// TakenSeat is a seat in a live order in MySQL.
-type TakenSeat struct {
-	SeatID  int64  `db:"seat_id"`
-	OrderNo string `db:"order_no"`
-	UserID  int64  `db:"user_id"`
-	Sold    bool   `db:"sold"`
-}
-
 // Armed describes a finished arm.
 type Armed struct {
 	Version   int64         `json:"version"`
@@ -56,7 +32,7 @@ const batch = 2000
 // Arm loads plan into the sale Redis under staging keys, then switches
 // them in with one script. It fails with EUNAVAILABLE if Redis is down;
 // a failure before the switch leaves the previous state untouched.
-func Arm(ctx context.Context, rdb *goredis.Client, plan *Plan, fp float64) (*Armed, error) {
+func Arm(ctx context.Context, rdb *goredis.Client, plan *boxoffice.ArmPlan, fp float64) (*Armed, error) {
 	began := time.Now()
 	k := KeysFor(plan.Session.ID)
 	version, err := rdb.Incr(ctx, k.Key("arms")).Result()
@@ -88,8 +64,8 @@ func Arm(ctx context.Context, rdb *goredis.Client, plan *Plan, fp float64) (*Arm
 }
 
 // build writes the staging keys in pipelined batches.
-func build(ctx context.Context, rdb *goredis.Client, k Keys, plan *Plan, f *bloomfilter.Filter, version int64) error {
-	taken := make(map[int64]TakenSeat, len(plan.Taken))
+func build(ctx context.Context, rdb *goredis.Client, k Keys, plan *boxoffice.ArmPlan, f *bloomfilter.Filter, version int64) error {
+	taken := make(map[int64]boxoffice.TakenSeat, len(plan.Taken))
 	held := map[string]int64{}
 	for _, t := range plan.Taken {
 		taken[t.SeatID] = t
@@ -141,7 +117,7 @@ func build(ctx context.Context, rdb *goredis.Client, k Keys, plan *Plan, f *bloo
 	return err
 }
 
-func seatState(taken map[int64]TakenSeat, id int64) string {
+func seatState(taken map[int64]boxoffice.TakenSeat, id int64) string {
 	t, ok := taken[id]
 	switch {
 	case !ok:

@@ -35,7 +35,7 @@ func client(t *testing.T) *goredis.Client {
 
 // plan makes a session with a random id far from real ones, seats 1..n
 // alternating tiers A and B, and the given taken seats and reservations.
-func plan(t *testing.T, rdb *goredis.Client, n int, taken []sale.TakenSeat, reserved []int64) *sale.Plan {
+func plan(t *testing.T, rdb *goredis.Client, n int, taken []boxoffice.TakenSeat, reserved []int64) *boxoffice.ArmPlan {
 	t.Helper()
 	id := int64(1e12) + rand.Int64N(1e12)
 	t.Cleanup(func() {
@@ -47,14 +47,14 @@ func plan(t *testing.T, rdb *goredis.Client, n int, taken []sale.TakenSeat, rese
 		rdb.SRem(ctx, sale.Sessions, id)
 	})
 	now := time.Now().Truncate(time.Millisecond)
-	p := &sale.Plan{Session: boxoffice.Session{ID: id, SeatLimit: 4, HoldSeconds: 600,
+	p := &boxoffice.ArmPlan{Session: boxoffice.Session{ID: id, SeatLimit: 4, HoldSeconds: 600,
 		SaleOpensAt: now, SaleClosesAt: now.Add(time.Hour)}, Taken: taken, Reserved: reserved}
 	for i := 1; i <= n; i++ {
 		tier, price := "A", int64(10000)
 		if i%2 == 0 {
 			tier, price = "B", 5000
 		}
-		p.Seats = append(p.Seats, sale.PlanSeat{ID: int64(i), Tier: tier, Price: price})
+		p.Seats = append(p.Seats, boxoffice.PlanSeat{ID: int64(i), Tier: tier, Price: price})
 	}
 	return p
 }
@@ -81,7 +81,7 @@ func TestArm(t *testing.T) {
 	ctx := context.Background()
 	rdb := client(t)
 	reserved := []int64{11, 12, 13, 14, 15}
-	p := plan(t, rdb, 10, []sale.TakenSeat{{SeatID: 3, OrderNo: "o3", UserID: 11, Sold: true}, {SeatID: 4, OrderNo: "o4", UserID: 11}}, reserved)
+	p := plan(t, rdb, 10, []boxoffice.TakenSeat{{SeatID: 3, OrderNo: "o3", UserID: 11, Sold: true}, {SeatID: 4, OrderNo: "o4", UserID: 11}}, reserved)
 	armed, err := sale.Arm(ctx, rdb, p, 0.001)
 	if err != nil {
 		t.Fatal(err)
@@ -142,7 +142,7 @@ func TestReArmKeepsLiveState(t *testing.T) {
 	rdb.HIncrBy(ctx, k.Key("counts"), "avail", -1)
 	rdb.HSet(ctx, k.Key("held"), "1", 1)
 
-	p.Taken = []sale.TakenSeat{{SeatID: 2, OrderNo: "stale", UserID: 9}} // released in Redis already
+	p.Taken = []boxoffice.TakenSeat{{SeatID: 2, OrderNo: "stale", UserID: 9}} // released in Redis already
 	armed, err := sale.Arm(ctx, rdb, p, 0.001)
 	if err != nil {
 		t.Fatal(err)
@@ -162,7 +162,7 @@ func TestReArmKeepsLiveState(t *testing.T) {
 
 func TestArmSoldOut(t *testing.T) {
 	rdb := client(t)
-	p := plan(t, rdb, 2, []sale.TakenSeat{{SeatID: 1, OrderNo: "a", UserID: 1, Sold: true}, {SeatID: 2, OrderNo: "b", UserID: 2}}, nil)
+	p := plan(t, rdb, 2, []boxoffice.TakenSeat{{SeatID: 1, OrderNo: "a", UserID: 1, Sold: true}, {SeatID: 2, OrderNo: "b", UserID: 2}}, nil)
 	armed, err := sale.Arm(context.Background(), rdb, p, 0.001)
 	if err != nil {
 		t.Fatal(err)
@@ -220,7 +220,7 @@ func TestArmFailureKeepsOldState(t *testing.T) {
 func TestSetStateAndStats(t *testing.T) {
 	ctx := context.Background()
 	rdb := client(t)
-	p := plan(t, rdb, 4, []sale.TakenSeat{{SeatID: 1, OrderNo: "x", UserID: 1, Sold: true}}, []int64{1, 2})
+	p := plan(t, rdb, 4, []boxoffice.TakenSeat{{SeatID: 1, OrderNo: "x", UserID: 1, Sold: true}}, []int64{1, 2})
 	if err := sale.SetState(ctx, rdb, p.Session.ID, "ON_SALE"); boxoffice.ErrorCode(err) != boxoffice.ECONFLICT {
 		t.Errorf("SetState before arming = %v, want conflict", err)
 	}

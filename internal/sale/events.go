@@ -6,59 +6,31 @@ import (
 	"strconv"
 
 	goredis "github.com/redis/go-redis/v9"
-)
 
-// Event types (DESIGN §7).
-const (
-	EventHoldCreated  = "hold.created"
-	EventHoldReleased = "hold.released"
-	EventHoldSold     = "hold.sold"
+	"boxoffice/internal/boxoffice"
 )
-
-// Event is a sale event as it travels on Kafka (JSON, keyed by order
-// number). Times are unix milliseconds.
-type Event struct {
-	ID          string  `json:"id"` // order number and type: unique per event
-	Type        string  `json:"type"`
-	Reason      string  `json:"reason,omitempty"`
-	SessionID   int64   `json:"session_id"`
-	OrderNo     string  `json:"order_no"`
-	UserID      int64   `json:"user_id"`
-	SeatIDs     []int64 `json:"seat_ids"`
-	AmountCents int64   `json:"amount_cents"`
-	ExpiresAt   int64   `json:"expires_at,omitempty"`
-	Txn         string  `json:"txn,omitempty"`
-	At          int64   `json:"at"`
-}
 
 // EventFromStream decodes an outbox stream entry written by the scripts.
-func EventFromStream(values map[string]any) (Event, error) {
+func EventFromStream(values map[string]any) (boxoffice.SaleEvent, error) {
 	str := func(k string) string { s, _ := values[k].(string); return s }
 	num := func(k string) int64 { n, _ := strconv.ParseInt(str(k), 10, 64); return n }
-	e := Event{ID: str("id"), Type: str("type"), Reason: str("reason"), SessionID: num("session"),
+	e := boxoffice.SaleEvent{ID: str("id"), Type: str("type"), Reason: str("reason"), SessionID: num("session"),
 		OrderNo: str("order_no"), UserID: num("user"), SeatIDs: parseIDs(str("seats")),
 		AmountCents: num("amount"), ExpiresAt: num("expires_at"), Txn: str("txn"), At: num("at")}
 	if e.ID == "" || e.OrderNo == "" || e.SessionID <= 0 {
 		return e, fmt.Errorf("outbox entry lacks id, order_no or session: %v", values)
 	}
 	switch e.Type {
-	case EventHoldCreated, EventHoldReleased, EventHoldSold:
+	case boxoffice.EventHoldCreated, boxoffice.EventHoldReleased, boxoffice.EventHoldSold:
 		return e, nil
 	}
 	return e, fmt.Errorf("outbox entry of unknown type %q", e.Type)
 }
 
 // streamValues is the outbox entry of e, as the scripts write it.
-func streamValues(e Event) []any {
-	seats := ""
-	for i, id := range e.SeatIDs {
-		if i > 0 {
-			seats += ","
-		}
-		seats += strconv.FormatInt(id, 10)
-	}
+func streamValues(e boxoffice.SaleEvent) []any {
 	v := []any{"type", e.Type, "id", e.ID, "session", e.SessionID, "order_no", e.OrderNo,
-		"user", e.UserID, "seats", seats, "amount", e.AmountCents, "at", e.At}
+		"user", e.UserID, "seats", joinIDs(e.SeatIDs), "amount", e.AmountCents, "at", e.At}
 	if e.ExpiresAt != 0 {
 		v = append(v, "expires_at", e.ExpiresAt)
 	}
@@ -73,7 +45,7 @@ func streamValues(e Event) []any {
 
 // Emit appends e to its session's outbox, as a script would: the
 // reconciler uses it to re-send events Kafka lost.
-func Emit(ctx context.Context, rdb *goredis.Client, e Event) error {
+func Emit(ctx context.Context, rdb *goredis.Client, e boxoffice.SaleEvent) error {
 	err := rdb.XAdd(ctx, &goredis.XAddArgs{Stream: KeysFor(e.SessionID).Key("outbox"), Values: streamValues(e)}).Err()
 	if err != nil {
 		return unavailable(err)
@@ -100,27 +72,6 @@ func ActiveSessions(ctx context.Context, rdb *goredis.Client) ([]int64, error) {
 	return out, nil
 }
 
-// EventFromHold is the event a hold's current state implies, for the
-// reconciler: hold.created always, plus its terminal event if it has one.
-func EventFromHold(h *Hold) []Event {
-	base := Event{SessionID: h.SessionID, OrderNo: h.OrderNo, UserID: h.UserID, SeatIDs: h.SeatIDs(),
-		AmountCents: h.Amount, ExpiresAt: h.ExpiresAt, At: h.CreatedAt}
-	created := base
-	created.Type, created.ID = EventHoldCreated, h.OrderNo+":created"
-	out := []Event{created}
-	switch h.State {
-	case HoldReleased:
-		e := base
-		e.Type, e.ID, e.Reason, e.ExpiresAt = EventHoldReleased, h.OrderNo+":released", h.Reason, 0
-		out = append(out, e)
-	case HoldSold:
-		e := base
-		e.Type, e.ID, e.Txn, e.ExpiresAt = EventHoldSold, h.OrderNo+":sold", h.Txn, 0
-		out = append(out, e)
-	}
-	return out
-}
-
 // Retire drops session id from Sessions once nothing of its sale can still
 // move: it is CLOSED, no hold waits in its expiry queue and its outbox is
 // drained. The caller must first have checked that MySQL has every hold's
@@ -136,7 +87,7 @@ func Retire(ctx context.Context, rdb *goredis.Client, id int64) (bool, error) {
 	if _, err := pipe.Exec(ctx); err != nil && err != goredis.Nil {
 		return false, unavailable(err)
 	}
-	if state.Val() != "CLOSED" || due.Val() != 0 || queued.Val() != 0 {
+	if state.Val() != boxoffice.SessionClosed || due.Val() != 0 || queued.Val() != 0 {
 		return false, nil
 	}
 	if err := rdb.SRem(ctx, Sessions, id).Err(); err != nil {

@@ -56,7 +56,7 @@ func grab(t *testing.T, rdb *goredis.Client, sid, uid int64, key string, seats .
 }
 
 // onSale arms a plan and opens it; the cleanup also drops the hot-path keys.
-func onSale(t *testing.T, rdb *goredis.Client, p *sale.Plan) {
+func onSale(t *testing.T, rdb *goredis.Client, p *boxoffice.ArmPlan) {
 	t.Helper()
 	ctx := context.Background()
 	if _, err := sale.Arm(ctx, rdb, p, 0.001); err != nil {

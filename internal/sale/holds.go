@@ -14,19 +14,8 @@ import (
 	"boxoffice/lua"
 )
 
-// Hold states in the sale Redis.
-const (
-	HoldLocked   = "LOCKED"
-	HoldPaying   = "PAYING"
-	HoldSold     = "SOLD"
-	HoldReleased = "RELEASED"
-)
-
-// Hold is a hold record ({s:N}:holds), as the scripts write it. Times are
-// unix milliseconds.
-type Hold struct {
-	OrderNo     string `json:"-"`
-	SessionID   int64  `json:"-"`
+// holdRecord is a hold as the scripts write it ({s:N}:holds, JSON).
+type holdRecord struct {
 	UserID      int64  `json:"user"`
 	Seats       string `json:"seats"` // comma-separated seat ids
 	Amount      int64  `json:"amount"`
@@ -36,10 +25,40 @@ type Hold struct {
 	PayDeadline int64  `json:"pay_deadline,omitempty"`
 	Reason      string `json:"reason,omitempty"`
 	Txn         string `json:"txn,omitempty"`
+	SoldAt      int64  `json:"sold_at,omitempty"`
+	ReleasedAt  int64  `json:"released_at,omitempty"`
 }
 
-// SeatIDs returns the hold's seats.
-func (h *Hold) SeatIDs() []int64 { return parseIDs(h.Seats) }
+// EncodeHold is h's hold record.
+func EncodeHold(h boxoffice.Hold) ([]byte, error) {
+	r := holdRecord{UserID: h.UserID, Seats: joinIDs(h.SeatIDs), Amount: h.Amount, ExpiresAt: h.ExpiresAt,
+		CreatedAt: h.CreatedAt, State: h.State, PayDeadline: h.PayDeadline, Reason: h.Reason, Txn: h.Txn}
+	switch h.State {
+	case boxoffice.HoldSold:
+		r.SoldAt = h.EndedAt
+	case boxoffice.HoldReleased:
+		r.ReleasedAt = h.EndedAt
+	}
+	return json.Marshal(r)
+}
+
+// DecodeHold reads the hold record of an order number.
+func DecodeHold(orderNo, raw string) (*boxoffice.Hold, error) {
+	var r holdRecord
+	if err := json.Unmarshal([]byte(raw), &r); err != nil {
+		return nil, fmt.Errorf("hold %s: %w", orderNo, err)
+	}
+	sid, _ := boxoffice.OrderSession(orderNo)
+	h := &boxoffice.Hold{OrderNo: orderNo, SessionID: sid, UserID: r.UserID, SeatIDs: parseIDs(r.Seats),
+		Amount: r.Amount, ExpiresAt: r.ExpiresAt, CreatedAt: r.CreatedAt, State: r.State,
+		PayDeadline: r.PayDeadline, Reason: r.Reason, Txn: r.Txn}
+	switch h.State {
+	case boxoffice.HoldSold, boxoffice.HoldReleased:
+		// A record that does not say when it ended counts from its creation.
+		h.EndedAt = max(r.SoldAt, r.ReleasedAt, r.CreatedAt)
+	}
+	return h, nil
+}
 
 var (
 	releaseScript = lua.Script("release")
@@ -47,76 +66,46 @@ var (
 	confirmScript = lua.Script("confirm")
 )
 
-// SessionOf returns the session of an order number ("B<session>-<ms>-<seq>",
-// minted by the hold script), or EINVALID.
-func SessionOf(orderNo string) (int64, error) {
-	rest, ok := strings.CutPrefix(orderNo, "B")
-	sid, _, ok2 := strings.Cut(rest, "-")
-	id, err := strconv.ParseInt(sid, 10, 64)
-	if !ok || !ok2 || err != nil || id <= 0 || len(orderNo) > 40 {
-		return 0, boxoffice.Errorf(boxoffice.EINVALID, fmt.Sprintf("%q is not an order number", orderNo))
-	}
-	return id, nil
-}
-
-// HeldAt returns when the hold of an order number was made (its middle
-// part), or the zero time.
-func HeldAt(orderNo string) time.Time {
-	parts := strings.Split(orderNo, "-")
-	if len(parts) != 3 {
-		return time.Time{}
-	}
-	ms, err := strconv.ParseInt(parts[1], 10, 64)
-	if err != nil {
-		return time.Time{}
-	}
-	return time.UnixMilli(ms).UTC()
-}
-
 // GetHold reads a hold; ENOTFOUND if the sale Redis has none by that number.
-func GetHold(ctx context.Context, rdb *goredis.Client, orderNo string) (*Hold, error) {
-	sid, err := SessionOf(orderNo)
+func GetHold(ctx context.Context, rdb *goredis.Client, orderNo string) (*boxoffice.Hold, error) {
+	sid, err := boxoffice.OrderSession(orderNo)
 	if err != nil {
-		return nil, boxoffice.Errorf(boxoffice.ENOTFOUND, "no order "+orderNo)
+		return nil, boxoffice.Errorf(boxoffice.ENOTFOUND, "no order %s", orderNo)
 	}
 	raw, err := rdb.HGet(ctx, KeysFor(sid).Key("holds"), orderNo).Result()
 	if err == goredis.Nil {
-		return nil, boxoffice.Errorf(boxoffice.ENOTFOUND, "no order "+orderNo)
+		return nil, boxoffice.Errorf(boxoffice.ENOTFOUND, "no order %s", orderNo)
 	}
 	if err != nil {
 		return nil, unavailable(err)
 	}
-	return decodeHold(sid, orderNo, raw)
+	return DecodeHold(orderNo, raw)
 }
 
-func decodeHold(sid int64, orderNo, raw string) (*Hold, error) {
-	h := &Hold{OrderNo: orderNo, SessionID: sid}
-	if err := json.Unmarshal([]byte(raw), h); err != nil {
-		return nil, fmt.Errorf("hold %s: %w", orderNo, err)
-	}
-	return h, nil
-}
-
-// Release outcomes.
+// Outcomes of the release, pay and confirm scripts.
 const (
 	Released        = "released"
 	ReleasedAlready = "released_already"
 	NotOwner        = "not_owner"
 	NotDue          = "not_due"
 	Unknown         = "unknown"
+	Paying          = "paying"
+	Expired         = "expired"
+	Sold            = "sold"
+	SoldAlready     = "sold_already"
 )
 
 // ReleaseOpts says who releases and why.
 type ReleaseOpts struct {
-	Reason    string // "timeout", "cancelled", ...
+	Reason    string // boxoffice.ReasonTimeout, boxoffice.ReasonCancelled, ...
 	Owner     int64  // the buyer who must own the hold; 0 for any
 	OnlyIfDue bool   // release only past the expiry (or payment deadline)
 }
 
 // Release runs the release script for orderNo and returns its outcome:
-// Released, ReleasedAlready, "sold", Unknown, NotOwner or NotDue.
+// Released, ReleasedAlready, Sold, Unknown, NotOwner or NotDue.
 func Release(ctx context.Context, rdb *goredis.Client, orderNo string, o ReleaseOpts) (string, error) {
-	sid, err := SessionOf(orderNo)
+	sid, err := boxoffice.OrderSession(orderNo)
 	if err != nil {
 		return "", err
 	}
@@ -131,10 +120,10 @@ func Release(ctx context.Context, rdb *goredis.Client, orderNo string, o Release
 }
 
 // MarkPaying moves the owner's LOCKED hold to PAYING with a deadline window
-// from now. It returns the outcome ("paying", Unknown, NotOwner, "expired",
-// "released" or "sold") and the hold as it now is.
-func MarkPaying(ctx context.Context, rdb *goredis.Client, orderNo string, owner int64, window time.Duration) (string, *Hold, error) {
-	sid, err := SessionOf(orderNo)
+// from now. It returns the outcome (Paying, Unknown, NotOwner, Expired,
+// Released or Sold) and the hold as it now is.
+func MarkPaying(ctx context.Context, rdb *goredis.Client, orderNo string, owner int64, window time.Duration) (string, *boxoffice.Hold, error) {
+	sid, err := boxoffice.OrderSession(orderNo)
 	if err != nil {
 		return "", nil, err
 	}
@@ -146,14 +135,14 @@ func MarkPaying(ctx context.Context, rdb *goredis.Client, orderNo string, owner 
 	if res[0] == Unknown || res[0] == NotOwner {
 		return res[0], nil, nil
 	}
-	h, err := decodeHold(sid, orderNo, res[1])
+	h, err := DecodeHold(orderNo, res[1])
 	return res[0], h, err
 }
 
-// Confirm runs the confirm script after a payment: "sold", "sold_already",
-// "released" (too late: refund) or Unknown.
+// Confirm runs the confirm script after a payment: Sold, SoldAlready,
+// Released (too late: refund) or Unknown.
 func Confirm(ctx context.Context, rdb *goredis.Client, orderNo, txnID string) (string, error) {
-	sid, err := SessionOf(orderNo)
+	sid, err := boxoffice.OrderSession(orderNo)
 	if err != nil {
 		return "", err
 	}
@@ -179,6 +168,16 @@ func (k Keys) keys(names ...string) []string {
 	return out
 }
 
+// joinIDs writes ids comma-separated, as the scripts do.
+func joinIDs(ids []int64) string {
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = strconv.FormatInt(id, 10)
+	}
+	return strings.Join(parts, ",")
+}
+
+// parseIDs reads comma-separated ids, skipping what is not one.
 func parseIDs(csv string) []int64 {
 	var out []int64
 	for _, s := range strings.Split(csv, ",") {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"boxoffice/internal/boxoffice"
 	"boxoffice/internal/sale"
 )
 
@@ -52,7 +53,7 @@ func TestReleaseConfirmPay(t *testing.T) {
 		if last["type"] != "hold.released" || last["reason"] != "cancelled" || last["order_no"] != no {
 			t.Errorf("last event = %v", last)
 		}
-		if h, err := sale.GetHold(ctx, rdb, no); err != nil || h.State != sale.HoldReleased || h.Reason != "cancelled" {
+		if h, err := sale.GetHold(ctx, rdb, no); err != nil || h.State != boxoffice.HoldReleased || h.Reason != "cancelled" {
 			t.Errorf("hold = %+v, %v", h, err)
 		}
 	})
@@ -69,7 +70,7 @@ func TestReleaseConfirmPay(t *testing.T) {
 	t.Run("PayThenConfirm", func(t *testing.T) {
 		no := orderOf(2, "c", 4, 5)
 		out, h, err := sale.MarkPaying(ctx, rdb, no, 2, time.Minute)
-		if err != nil || out != "paying" || h.State != sale.HoldPaying || h.PayDeadline == 0 {
+		if err != nil || out != "paying" || h.State != boxoffice.HoldPaying || h.PayDeadline == 0 {
 			t.Fatalf("pay = %s %+v %v", out, h, err)
 		}
 		if out, _, _ := sale.MarkPaying(ctx, rdb, no, 1, time.Minute); out != sale.NotOwner {

@@ -3,26 +3,67 @@
 // live stats, and the scripts that change seat state.
 //
 // Every key of session N carries the hash tag {s:N}, so a session lives on
-// one Redis Cluster slot and every script touches one slot:
-//
-//	{s:N}:meta      HASH   state, opens_at, closes_at (unix ms), limit, hold_ms,
-//	                       version (arm), bloom_m, bloom_k
-//	{s:N}:seats     HASH   seat id → "A" | "L:<order_no>" | "S:<order_no>"
-//	{s:N}:price     HASH   seat id → price in cents
-//	{s:N}:tier      HASH   seat id → tier code
-//	{s:N}:counts    HASH   "avail:<tier>", "locked:<tier>", "sold:<tier>" → seats;
-//	                       "avail" → all AVAILABLE seats
-//	{s:N}:soldout   STRING "1" while no seat is AVAILABLE
-//	{s:N}:reserved  SET    user ids that reserved
-//	{s:N}:bloom     STRING Bloom bitset of the reserved ids (see bloomfilter)
-//	{s:N}:held      HASH   user id → seats held or bought
-//	{s:N}:arms      STRING arm counter; each arm's version
+// one Redis Cluster slot and every script touches one slot. The edge builds
+// the same keys in lua/boxoffice/keys.lua (openresty/keys_test.go checks
+// that the two lists agree).
 //
 // Arming builds the rebuilt keys under a staging prefix and renames them
 // into place in one script, so a failure halfway leaves the old state.
 package sale
 
 import "strconv"
+
+// The keys of session N, after its "{s:N}:" prefix: what each holds, who
+// writes it and who reads it.
+const (
+	// KeyMeta HASH: state, opens_at, closes_at (unix ms), limit, hold_ms,
+	// version (arm), bloom_m, bloom_k. Armed (arm_switch.lua), state set by
+	// set_state.lua; read by hold.lua and the edge (salestate.lua).
+	KeyMeta = "meta"
+	// KeySeats HASH: seat id → "A" | "L:<order_no>" | "S:<order_no>".
+	// Written by the seat scripts; read by the edge's seat map (seatmap.lua).
+	KeySeats = "seats"
+	// KeyPrice HASH: seat id → price in cents.
+	KeyPrice = "price"
+	// KeyTier HASH: seat id → tier code.
+	KeyTier = "tier"
+	// KeyCounts HASH: "avail:<tier>", "locked:<tier>", "sold:<tier>" →
+	// seats; "avail" → all AVAILABLE seats.
+	KeyCounts = "counts"
+	// KeySoldOut STRING: "1" while no seat is AVAILABLE; read by the edge
+	// (salestate.lua) to answer 410 without calling Redis.
+	KeySoldOut = "soldout"
+	// KeyReserved SET: user ids that reserved; checked by hold.lua.
+	KeyReserved = "reserved"
+	// KeyBloom STRING: Bloom bitset of the reserved ids (see bloomfilter),
+	// read by the edge (salestate.lua).
+	KeyBloom = "bloom"
+	// KeyHeld HASH: user id → seats held or bought, against the limit.
+	KeyHeld = "held"
+	// KeyArms STRING: arm counter; each arm's version.
+	KeyArms = "arms"
+	// KeyHolds HASH: order number → hold JSON (holdRecord). Written by the seat
+	// scripts; read by the api, payments and the reconciler.
+	KeyHolds = "holds"
+	// KeyExpiry ZSET: order number by expiry (or payment deadline), unix
+	// ms. Read by workers/timeouts (scan.go), which releases what is due.
+	KeyExpiry = "expiry"
+	// KeyOutbox STREAM: the session's sale events (boxoffice.SaleEvent): XADD by
+	// hold.lua, release.lua, confirm.lua and Emit (events.go); read by
+	// workers/relay (stream.go, consumer group "relay"), which publishes
+	// them to Kafka for workers/orders to write into MySQL.
+	KeyOutbox = "outbox"
+	// KeySeq STRING: the counter at the end of hold.lua's order numbers.
+	KeySeq = "seq"
+	// KeyLeaseTimeouts STRING: which timeouts process scans the session
+	// (lease.lua, workers/timeouts).
+	KeyLeaseTimeouts = "lease:timeouts"
+)
+
+// Names are every key of a session but the idempotency records (Idem) and
+// the staging keys (Staging).
+var Names = []string{KeyMeta, KeySeats, KeyPrice, KeyTier, KeyCounts, KeySoldOut, KeyReserved, KeyBloom,
+	KeyHeld, KeyArms, KeyHolds, KeyExpiry, KeyOutbox, KeySeq, KeyLeaseTimeouts}
 
 // Keys names the keys of one session.
 type Keys struct{ prefix string }
@@ -36,6 +77,13 @@ func (k Keys) Key(name string) string { return k.prefix + name }
 // Staging returns the staging key of name, used while arming.
 func (k Keys) Staging(name string) string { return k.prefix + "next:" + name }
 
+// Idem returns the key of a buyer's idempotency record for an
+// Idempotency-Key: STRING, the first answer to a grab with that key (24 h),
+// written and read by hold.lua.
+func (k Keys) Idem(userID int64, key string) string {
+	return k.prefix + "idem:" + strconv.FormatInt(userID, 10) + ":" + key
+}
+
 // Rebuilt are the keys an arm replaces; holds, the outbox and the
 // idempotency records are never touched by arming.
-var Rebuilt = []string{"meta", "seats", "price", "tier", "counts", "reserved", "bloom", "held"}
+var Rebuilt = []string{KeyMeta, KeySeats, KeyPrice, KeyTier, KeyCounts, KeyReserved, KeyBloom, KeyHeld}

@@ -2,8 +2,6 @@ package sale
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -32,11 +30,11 @@ type Recovered struct {
 // ECONFLICT if the session still has seats or holds in the sale Redis
 // (recovery would overwrite live state that MySQL may not have seen yet),
 // and EUNAVAILABLE if Redis is down.
-func Recover(ctx context.Context, rdb *goredis.Client, plan *Plan, holds []Hold, state string, fp float64) (*Recovered, error) {
+func Recover(ctx context.Context, rdb *goredis.Client, plan *boxoffice.ArmPlan, holds []boxoffice.Hold, state string, fp float64) (*Recovered, error) {
 	switch state {
 	case boxoffice.SessionArmed, boxoffice.SessionOnSale, boxoffice.SessionClosed:
 	default:
-		return nil, boxoffice.Errorf(boxoffice.EINVALID, "a session in state "+state+" has no sale state to recover")
+		return nil, boxoffice.Errorf(boxoffice.EINVALID, "a session in state %s has no sale state to recover", state)
 	}
 	id := plan.Session.ID
 	k := KeysFor(id)
@@ -45,8 +43,9 @@ func Recover(ctx context.Context, rdb *goredis.Client, plan *Plan, holds []Hold,
 		return nil, unavailable(err)
 	}
 	if live > 0 {
-		return nil, boxoffice.Errorf(boxoffice.ECONFLICT, fmt.Sprintf(
-			"session %d still has state in the sale Redis; recovery rebuilds only a session the sale Redis lost", id))
+		return nil, boxoffice.Errorf(boxoffice.ECONFLICT,
+			"session %d still has state in the sale Redis; recovery rebuilds only a session the sale Redis lost", id)
+
 	}
 	rec := &Recovered{State: state, Holds: map[string]int{}}
 	taken, err := takenBy(holds, rec.Holds)
@@ -69,17 +68,17 @@ func Recover(ctx context.Context, rdb *goredis.Client, plan *Plan, holds []Hold,
 }
 
 // takenBy lists the seats of holds and counts the holds by state.
-func takenBy(holds []Hold, count map[string]int) ([]TakenSeat, error) {
-	var taken []TakenSeat
+func takenBy(holds []boxoffice.Hold, count map[string]int) ([]boxoffice.TakenSeat, error) {
+	var taken []boxoffice.TakenSeat
 	for _, h := range holds {
 		switch h.State {
-		case HoldLocked, HoldPaying, HoldSold:
+		case boxoffice.HoldLocked, boxoffice.HoldPaying, boxoffice.HoldSold:
 		default:
-			return nil, boxoffice.Errorf(boxoffice.EINVALID, fmt.Sprintf("hold %s is %s; only live holds are recovered", h.OrderNo, h.State))
+			return nil, boxoffice.Errorf(boxoffice.EINVALID, "hold %s is %s; only live holds are recovered", h.OrderNo, h.State)
 		}
 		count[h.State]++
-		for _, seat := range h.SeatIDs() {
-			taken = append(taken, TakenSeat{SeatID: seat, OrderNo: h.OrderNo, UserID: h.UserID, Sold: h.State == HoldSold})
+		for _, seat := range h.SeatIDs {
+			taken = append(taken, boxoffice.TakenSeat{SeatID: seat, OrderNo: h.OrderNo, UserID: h.UserID, Sold: h.State == boxoffice.HoldSold})
 		}
 	}
 	return taken, nil
@@ -87,19 +86,19 @@ func takenBy(holds []Hold, count map[string]int) ([]TakenSeat, error) {
 
 // writeHolds writes the hold records and the expiry queue in one MULTI, so
 // an expiry entry never lacks its hold.
-func writeHolds(ctx context.Context, rdb *goredis.Client, k Keys, holds []Hold) error {
+func writeHolds(ctx context.Context, rdb *goredis.Client, k Keys, holds []boxoffice.Hold) error {
 	for start := 0; start < len(holds); start += batch {
 		pipe := rdb.TxPipeline()
 		for _, h := range holds[start:min(start+batch, len(holds))] {
-			raw, err := json.Marshal(h)
+			raw, err := EncodeHold(h)
 			if err != nil {
 				return err
 			}
 			pipe.HSet(ctx, k.Key("holds"), h.OrderNo, raw)
 			switch h.State {
-			case HoldLocked:
+			case boxoffice.HoldLocked:
 				pipe.ZAdd(ctx, k.Key("expiry"), goredis.Z{Score: float64(h.ExpiresAt), Member: h.OrderNo})
-			case HoldPaying:
+			case boxoffice.HoldPaying:
 				pipe.ZAdd(ctx, k.Key("expiry"), goredis.Z{Score: float64(h.PayDeadline), Member: h.OrderNo})
 			}
 		}
@@ -111,20 +110,20 @@ func writeHolds(ctx context.Context, rdb *goredis.Client, k Keys, holds []Hold) 
 }
 
 // seatTotals counts the plan's seats by state, as armed from taken.
-func seatTotals(seats []PlanSeat, taken []TakenSeat) map[string]int {
-	byID := make(map[int64]TakenSeat, len(taken))
+func seatTotals(seats []boxoffice.PlanSeat, taken []boxoffice.TakenSeat) map[string]int {
+	byID := make(map[int64]boxoffice.TakenSeat, len(taken))
 	for _, t := range taken {
 		byID[t.SeatID] = t
 	}
-	out := map[string]int{"AVAILABLE": 0, "LOCKED": 0, "SOLD": 0}
+	out := map[string]int{boxoffice.SeatAvailable: 0, boxoffice.SeatLocked: 0, boxoffice.SeatSold: 0}
 	for _, s := range seats {
 		switch state := seatState(byID, s.ID); state[0] {
 		case 'A':
-			out["AVAILABLE"]++
+			out[boxoffice.SeatAvailable]++
 		case 'L':
-			out["LOCKED"]++
+			out[boxoffice.SeatLocked]++
 		default:
-			out["SOLD"]++
+			out[boxoffice.SeatSold]++
 		}
 	}
 	return out

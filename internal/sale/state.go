@@ -21,7 +21,7 @@ func SetState(ctx context.Context, rdb *goredis.Client, id int64, state string) 
 		return unavailable(err)
 	}
 	if ok == 0 {
-		return boxoffice.Errorf(boxoffice.ECONFLICT, "session "+strconv.FormatInt(id, 10)+" is not armed in the sale Redis; arm it again")
+		return boxoffice.Errorf(boxoffice.ECONFLICT, "session %d is not armed in the sale Redis; arm it again", id)
 	}
 	return nil
 }
@@ -56,7 +56,7 @@ func LiveStats(ctx context.Context, rdb *goredis.Client, id int64) (*Stats, erro
 	}
 	state, _ := meta.Val()[0].(string)
 	if state == "" {
-		return nil, boxoffice.Errorf(boxoffice.ENOTFOUND, "session "+strconv.FormatInt(id, 10)+" is not armed")
+		return nil, boxoffice.Errorf(boxoffice.ENOTFOUND, "session %d is not armed", id)
 	}
 	version, _ := strconv.ParseInt(asString(meta.Val()[1]), 10, 64)
 	st := &Stats{State: state, Version: version, SoldOut: soldout.Val() == 1,

@@ -9,7 +9,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"golang.org/x/crypto/bcrypt"
 
-	"boxoffice/internal/mysql"
+	"boxoffice/internal/boxoffice"
 )
 
 // login is a user's natural key: column is "email" or "phone" (a constant,
@@ -55,7 +55,7 @@ func user(ctx context.Context, tx *sqlx.Tx, l login, password string) (int64, er
 	case bcrypt.CompareHashAndPassword([]byte(u.Hash), []byte(password)) == nil:
 		return u.ID, nil
 	}
-	hash, err := mysql.HashPassword(password)
+	hash, err := boxoffice.HashPassword(password)
 	if err != nil {
 		return 0, err
 	}
@@ -66,7 +66,7 @@ func user(ctx context.Context, tx *sqlx.Tx, l login, password string) (int64, er
 }
 
 func createUser(ctx context.Context, tx *sqlx.Tx, l login, password string) (int64, error) {
-	hash, err := mysql.HashPassword(password)
+	hash, err := boxoffice.HashPassword(password)
 	if err != nil {
 		return 0, err
 	}

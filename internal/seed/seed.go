@@ -11,7 +11,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
-	"boxoffice/internal/mysql"
+	"boxoffice/internal/boxoffice"
 )
 
 // Natural keys and details of the demo data.
@@ -55,7 +55,7 @@ type Summary struct {
 // same ids. password is the admin's and the buyers'; now anchors the
 // session's windows (reservation over, sale open from now-1h for 30 days).
 func Demo(ctx context.Context, db *sqlx.DB, password string, now time.Time) (*Summary, error) {
-	if err := mysql.ValidatePassword(password); err != nil {
+	if err := boxoffice.ValidatePassword(password); err != nil {
 		return nil, fmt.Errorf("demo password: %w", err)
 	}
 	tx, err := db.BeginTxx(ctx, nil)

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"boxoffice/internal/seed"
+	"boxoffice/internal/testenv"
 )
 
 const demoPassword = "demo-password"
@@ -20,7 +21,7 @@ var demoTables = []string{"venues", "seats", "shows", "sessions", "price_tiers",
 
 func TestDemo(t *testing.T) {
 	ctx := context.Background()
-	db := migrated(t)
+	db := testenv.ScratchDB(t, true)
 	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 
 	first, err := seed.Demo(ctx, db, demoPassword, now)
@@ -88,7 +89,7 @@ func TestDemo(t *testing.T) {
 
 func TestDemoFillsMissingSeats(t *testing.T) {
 	ctx := context.Background()
-	db := migrated(t)
+	db := testenv.ScratchDB(t, true)
 	sum, err := seed.Demo(ctx, db, demoPassword, time.Now())
 	if err != nil {
 		t.Fatalf("Demo: %v", err)

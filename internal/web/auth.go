@@ -29,7 +29,7 @@ func RequireRole(keys *auth.Keys, log *slog.Logger, role string) gin.HandlerFunc
 			return
 		}
 		if claims.Role != role {
-			Error(c, log, boxoffice.Errorf(boxoffice.EFORBIDDEN, "this needs the "+role+" role"))
+			Error(c, log, boxoffice.Errorf(boxoffice.EFORBIDDEN, "this needs the %s role", role))
 			return
 		}
 		c.Set(claimsKey, claims)

@@ -1,25 +1,23 @@
-// Package web is the Gin glue the API shares: errors as JSON, strict JSON
-// binding, paging, authentication and cache validators.
+// Package web is the HTTP mapping every server shares: error codes to
+// statuses and the JSON error shape (for Gin and plain net/http handlers),
+// strict JSON binding, paging, authentication and cache validators.
 package web
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
-	"syscall"
 
 	"github.com/gin-gonic/gin"
-	driver "github.com/go-sql-driver/mysql"
 
 	"boxoffice/internal/boxoffice"
+	"boxoffice/internal/mysql"
 )
 
 // Error writes err in the JSON error shape. Internal errors are logged and
@@ -29,7 +27,7 @@ func Error(c *gin.Context, log *slog.Logger, err error) {
 		log.Warn("dependency unavailable", "method", c.Request.Method, "path", c.FullPath(), "err", err)
 		err = mapped
 	}
-	status, body := boxoffice.Body(err)
+	status, body := Body(err)
 	if status >= 500 && boxoffice.ErrorCode(err) == boxoffice.EINTERNAL {
 		log.Error("request failed", "method", c.Request.Method, "path", c.FullPath(), "err", err)
 	}
@@ -46,7 +44,7 @@ func Error(c *gin.Context, log *slog.Logger, err error) {
 
 // Invalid is shorthand for a bad_request error.
 func Invalid(format string, args ...any) error {
-	return boxoffice.Errorf(boxoffice.EINVALID, fmt.Sprintf(format, args...))
+	return boxoffice.Errorf(boxoffice.EINVALID, format, args...)
 }
 
 // BindJSON decodes the request body into v strictly: one JSON value, no
@@ -144,15 +142,10 @@ func NotFound(c *gin.Context) {
 // that is down answers a quick 503 rather than a 500.
 func unavailable(err error) error {
 	var be *boxoffice.Error
-	var ne net.Error
-	switch {
-	case errors.As(err, &be):
+	if errors.As(err, &be) || !mysql.Unavailable(err) {
 		return err
-	case errors.As(err, &ne), errors.Is(err, driver.ErrInvalidConn), errors.Is(err, context.DeadlineExceeded),
-		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET):
-		return &boxoffice.Error{Code: boxoffice.EUNAVAILABLE, Message: "a dependency is unavailable; try again shortly"}
 	}
-	return err
+	return boxoffice.Errorf(boxoffice.EUNAVAILABLE, "a dependency is unavailable; try again shortly")
 }
 
 // MethodNotAllowed answers a known route called with the wrong method.

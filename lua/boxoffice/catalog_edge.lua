@@ -4,7 +4,7 @@
 -- every admin write, so every cached read is left behind at once.
 --
 -- Each cacheable request reads the version from the cache Redis (one GET,
--- at most conf.timeout ms). When Redis is slow or down it uses the last
+-- at most 50 ms). When Redis is slow or down it uses the last
 -- version this nginx read (a lua_shared_dict), so reads keep being served:
 -- stale by at most the L2 TTL, since entries under an old key expire.
 local redis = require "boxoffice.redis"
@@ -12,7 +12,6 @@ local redis = require "boxoffice.redis"
 local ngx = ngx
 local type = type
 local tostring = tostring
-local tonumber = tonumber
 local str_find = string.find
 
 local _M = { _VERSION = "0.1" }
@@ -25,37 +24,18 @@ local LAST = "version" -- DICT key: the last version read from Redis
 local LOGGED = "logged" -- DICT key: set while a Redis failure was logged
 local LOG_EVERY = 10 -- seconds between two log lines about Redis failures
 
--- conf is set once by configure (init_by_lua); requests only read it.
-local conf = {
-    host = "127.0.0.1",
-    port = 6391,
-    password = nil,
-    timeout = 50, -- ms, for connect, send and read each
-    keepalive_idle = 60000, -- ms
-    pool_size = 64,
-}
+local cache -- the cache Redis, set once by configure
 
--- configure sets where the cache Redis is. Call it from init_by_lua.
+-- configure sets where the cache Redis is: opts.host, opts.port and
+-- opts.password; opts.timeout (ms, 50 by default) and opts.pool_size (64).
+-- Call it from init_by_lua.
 function _M.configure(opts)
-    if type(opts) ~= "table" or type(opts.host) ~= "string" or opts.host == "" then
-        error("catalog_edge.configure: opts.host is required", 2)
+    local conn, err = redis.new({ host = opts.host, port = opts.port, password = opts.password,
+        timeout = opts.timeout or 50, pool_size = opts.pool_size or 64 })
+    if not conn then
+        error("catalog_edge.configure: " .. err, 2)
     end
-    local port = tonumber(opts.port)
-    if not port or port < 1 or port > 65535 then
-        error("catalog_edge.configure: opts.port must be 1-65535", 2)
-    end
-    local password = opts.password
-    if password == "" then
-        password = nil
-    end
-    conf = {
-        host = opts.host,
-        port = port,
-        password = password,
-        timeout = opts.timeout or 50,
-        keepalive_idle = opts.keepalive_idle or 60000,
-        pool_size = opts.pool_size or 64,
-    }
+    cache = conn
 end
 
 -- parse turns the reply of GET into a version string: "0" when the key is
@@ -72,22 +52,9 @@ end
 
 -- fetch reads the version from the cache Redis: version, or nil, err.
 function _M.fetch()
-    local red, err = redis:new()
+    local red, err = cache:connect()
     if not red then
-        return nil, "redis: " .. tostring(err)
-    end
-    red:set_timeout(conf.timeout)
-    local ok
-    ok, err = red:connect(conf.host, conf.port)
-    if not ok then
-        return nil, "connect: " .. tostring(err)
-    end
-    if conf.password and red:get_reused_times() == 0 then
-        ok, err = red:auth(conf.password)
-        if not ok then
-            red:close()
-            return nil, "auth: " .. tostring(err)
-        end
+        return nil, err
     end
     local value
     value, err = red:get(_M.KEY)
@@ -95,7 +62,7 @@ function _M.fetch()
         red:close()
         return nil, "get: " .. tostring(err)
     end
-    red:set_keepalive(conf.keepalive_idle, conf.pool_size)
+    cache:release(red)
     return _M.parse(value)
 end
 

@@ -1,43 +1,50 @@
--- Wiring of the edge's sale path: settings at init, timers per worker.
+-- Wiring of the edge's sale path: at init the settings, the sale Redis and
+-- what reads it (sale state, seat maps, grabs); per worker the timer.
 local config = require "boxoffice.config"
 local grab = require "boxoffice.grab"
+local redis = require "boxoffice.redis"
 local salestate = require "boxoffice.salestate"
+local seatmap = require "boxoffice.seatmap"
 
 local ngx = ngx
 local io_open = io.open
 
 local _M = { _VERSION = "0.1" }
 
-local cfg
+-- cfg and state are set once by init.
+local cfg, state
+
+local function read(path)
+    local f = io_open(path, "rb")
+    if not f then
+        error("cannot read " .. path, 3)
+    end
+    local src = f:read("*a")
+    f:close()
+    return src
+end
 
 -- init reads the settings (non-secrets from the rendered nginx.conf,
 -- secrets from the environment) and the hold script; call from init_by_lua.
+-- It sets _M.seatmap, the seat maps that seatmap.serve answers from.
 function _M.init(settings)
     local err
     cfg, err = config.load(settings)
     if not cfg then
         error("edge settings: " .. err, 2)
     end
-    local path = settings.lua_dir .. "/redis/hold.lua"
-    local f = io_open(path, "rb")
-    if not f then
-        error("cannot read " .. path, 2)
-    end
-    local src = f:read("*a")
-    f:close()
-    grab.init(cfg, src)
+    local sale = assert(redis.new({ host = cfg.redis_host, port = cfg.redis_port, password = cfg.redis_password,
+        timeout = cfg.redis_timeout_ms, pool_size = cfg.redis_pool }))
+    state = assert(salestate.new("boxoffice_sale", sale))
+    _M.seatmap = assert(seatmap.new("boxoffice_seats", sale, cfg.seats_ttl))
+    grab.init(sale, state, cfg.jwt_keys, read(settings.lua_dir .. "/redis/hold.lua"))
 end
 
 -- init_worker starts the sale state refresh on one worker.
 function _M.init_worker()
     if ngx.worker.id() == 0 then
-        salestate.start(cfg)
+        state:start(cfg.state_refresh)
     end
-end
-
--- config returns the settings.
-function _M.config()
-    return cfg
 end
 
 return _M

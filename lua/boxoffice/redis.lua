@@ -1,7 +1,64 @@
--- Loads the Redis client under either name: OpenResty ships it as
--- resty.redis, Debian's lua-nginx-redis as nginx.redis.
-local ok, redis = pcall(require, "resty.redis")
-if not ok then
-    redis = require "nginx.redis"
+-- Connections to one Redis server from the keepalive pool, for everything
+-- the edge reads: the sale Redis (grabs, sale state, seat maps) and the
+-- cache Redis (catalog version). new() once with where the server is; then
+-- per request connect → use → release, or close after an error. Timeouts
+-- keep a slow Redis from hanging a request.
+local client = require("boxoffice.resty").require("redis")
+
+local type, tonumber, tostring = type, tonumber, tostring
+local setmetatable = setmetatable
+
+local _M = { _VERSION = "0.1" }
+local mt = { __index = _M }
+
+local IDLE = 60000 -- ms a pooled connection may stay idle
+
+-- new returns a connector, or nil and what is wrong with opts: host, port,
+-- password (nil or "" for none), timeout (ms for connect, send and read
+-- each) and pool_size (keepalive connections per worker).
+function _M.new(opts)
+    if type(opts) ~= "table" or type(opts.host) ~= "string" or opts.host == "" then
+        return nil, "host is required"
+    end
+    local port = tonumber(opts.port)
+    if not port or port < 1 or port > 65535 then
+        return nil, "port must be 1-65535"
+    end
+    local password = opts.password
+    if password == "" then
+        password = nil
+    end
+    return setmetatable({ host = opts.host, port = port, password = password,
+        timeout = opts.timeout, pool_size = opts.pool_size }, mt)
 end
-return redis
+
+-- connect returns a connected client, or nil and the error.
+function _M:connect()
+    local red, err = client:new()
+    if not red then
+        return nil, "redis: " .. tostring(err)
+    end
+    -- set_timeout (connect, send and read alike) exists in every
+    -- lua-resty-redis; set_timeouts only in OpenResty's newer ones.
+    red:set_timeout(self.timeout)
+    local ok
+    ok, err = red:connect(self.host, self.port, { pool_size = self.pool_size })
+    if not ok then
+        return nil, "connect: " .. tostring(err)
+    end
+    if self.password and red:get_reused_times() == 0 then
+        ok, err = red:auth(self.password)
+        if not ok then
+            red:close()
+            return nil, "auth: " .. tostring(err)
+        end
+    end
+    return red
+end
+
+-- release returns a connection to the pool.
+function _M:release(red)
+    red:set_keepalive(IDLE, self.pool_size)
+end
+
+return _M

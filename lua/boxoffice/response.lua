@@ -1,4 +1,5 @@
--- JSON responses in the shape every boxoffice endpoint uses:
+-- Every response of the edge's Lua: JSON by default, never stored by a
+-- cache, errors in the shape every boxoffice endpoint uses:
 -- {"error":"<code>","message":"<for a person>", ...extra fields}.
 local cjson = require "cjson.safe"
 
@@ -22,27 +23,29 @@ function _M.error_body(code, message, fields)
     return cjson.encode(body)
 end
 
+-- send sends status and body (text; content_type is application/json
+-- unless given), then ends the request.
+function _M.send(status, body, content_type)
+    ngx.status = status
+    ngx.header["Content-Type"] = content_type or "application/json"
+    ngx.header["Cache-Control"] = "no-store"
+    ngx.print(body)
+    return ngx.exit(status)
+end
+
 -- json sends status and a JSON-encoded value, then ends the request.
 function _M.json(status, value)
-    ngx.status = status
-    ngx.header["Content-Type"] = "application/json"
-    ngx.header["Cache-Control"] = "no-store"
-    ngx.say(cjson.encode(value))
-    return ngx.exit(status)
+    return _M.send(status, cjson.encode(value) .. "\n")
 end
 
 -- error sends an error in the shared shape. opts.retry_after sets the
 -- Retry-After header; opts.fields adds keys to the body.
 function _M.error(status, code, message, opts)
     opts = opts or {}
-    ngx.status = status
-    ngx.header["Content-Type"] = "application/json"
-    ngx.header["Cache-Control"] = "no-store"
     if opts.retry_after then
         ngx.header["Retry-After"] = tostring(opts.retry_after)
     end
-    ngx.say(_M.error_body(code, message, opts.fields))
-    return ngx.exit(status)
+    return _M.send(status, _M.error_body(code, message, opts.fields) .. "\n")
 end
 
 return _M

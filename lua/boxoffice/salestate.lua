@@ -1,76 +1,77 @@
 -- What the edge knows of each session without asking Redis per request:
 -- the sold-out flag, the seat limit and the Bloom filter of reserved
--- buyers. A timer on one worker refreshes them every cfg.state_refresh
--- seconds (0.5 by default) for sessions seen in the last minute, so a flag
--- is at most about twice that stale. Until a
--- session's filter is loaded, requests pass to the script, whose reserved
--- set is definitive.
+-- buyers, kept in a lua_shared_dict. A timer on one worker refreshes them
+-- every few tenths of a second (BOXOFFICE_EDGE_STATE_REFRESH) for sessions
+-- seen in the last minute, so a flag is at most about twice that stale.
+-- Until a session's filter is loaded, requests pass to the script, whose
+-- reserved set is definitive.
 local bloom = require "boxoffice.bloom"
-local redisconn = require "boxoffice.redisconn"
+local keys = require "boxoffice.keys"
 
 local ngx = ngx
-local tonumber, tostring = tonumber, tostring
+local setmetatable = setmetatable
+local type, tonumber, tostring = type, tonumber, tostring
 local match = string.match
 
 local _M = { _VERSION = "0.1" }
+local mt = { __index = _M }
 
 local ACTIVE_TTL = 60
 
--- Per-worker copy of each session's filter bits, so a request does not
--- copy the bitset out of shared memory: sid → { version, m, k, bits }.
-local filters = {}
-
-local function shm()
-    return ngx.shared.boxoffice_sale
+-- new returns the sale state kept in the lua_shared_dict dict_name and
+-- refreshed from sale (a boxoffice.redis connector), or nil and an error.
+function _M.new(dict_name, sale)
+    local dict = ngx.shared[dict_name]
+    if not dict then
+        return nil, "no lua_shared_dict " .. tostring(dict_name)
+    end
+    -- filters is each worker's copy of the sessions' filter bits, so a
+    -- request does not copy the bitset out of shared memory:
+    -- sid → { meta, m, k, bits }.
+    return setmetatable({ dict = dict, sale = sale, filters = {} }, mt)
 end
 
 -- seen marks a session as active so the timer keeps its flags fresh.
-function _M.seen(sid)
-    shm():set("active:" .. sid, true, ACTIVE_TTL)
+function _M:seen(sid)
+    self.dict:set("active:" .. sid, true, ACTIVE_TTL)
 end
 
 -- sold_out reports the session's sold-out flag.
-function _M.sold_out(sid)
-    return shm():get("soldout:" .. sid) == true
-end
-
--- set_sold_out raises the flag at once (the script saw the last seat go).
-function _M.set_sold_out(sid)
-    shm():set("soldout:" .. sid, true)
+function _M:sold_out(sid)
+    return self.dict:get("soldout:" .. sid) == true
 end
 
 -- limit is the session's per-buyer seat limit, if known.
-function _M.limit(sid)
-    return shm():get("limit:" .. sid)
+function _M:limit(sid)
+    return self.dict:get("limit:" .. sid)
 end
 
 -- eligible is false only when the session's filter is loaded and says the
 -- buyer certainly did not reserve.
-function _M.eligible(sid, uid)
-    local meta = shm():get("bloomv:" .. sid)
+function _M:eligible(sid, uid)
+    local meta = self.dict:get("bloomv:" .. sid)
     if not meta then
         return true
     end
-    local f = filters[sid]
+    local f = self.filters[sid]
     if not f or f.meta ~= meta then
-        local bits = shm():get("bloom:" .. sid)
+        local bits = self.dict:get("bloom:" .. sid)
         local m, k = match(meta, "^%d+:(%d+):(%d+)$")
         if not bits or not m then
             return true
         end
         f = { meta = meta, m = tonumber(m), k = tonumber(k), bits = bits }
-        filters[sid] = f
+        self.filters[sid] = f
     end
     return bloom.test(f.bits, f.m, f.k, tostring(uid))
 end
 
 -- refresh_one reads one session's flags and, when its arm version moved,
 -- its filter.
-local function refresh_one(red, sid)
-    local d = shm()
+local function refresh_one(d, red, sid)
     red:init_pipeline()
-    red:get("{s:" .. sid .. "}:soldout")
-    red:hmget("{s:" .. sid .. "}:meta", "version", "bloom_m", "bloom_k", "limit")
+    red:get(keys.key(sid, "soldout"))
+    red:hmget(keys.key(sid, "meta"), "version", "bloom_m", "bloom_k", "limit")
     local res, err = red:commit_pipeline()
     if not res then
         return nil, err
@@ -84,7 +85,7 @@ local function refresh_one(red, sid)
     d:set("limit:" .. sid, tonumber(meta[4]))
     local v = meta[1] .. ":" .. meta[2] .. ":" .. meta[3]
     if d:get("bloomv:" .. sid) ~= v then
-        local bits = red:get("{s:" .. sid .. "}:bloom")
+        local bits = red:get(keys.key(sid, "bloom"))
         if type(bits) == "string" then
             local ok, serr = d:set("bloom:" .. sid, bits)
             if not ok then
@@ -96,23 +97,21 @@ local function refresh_one(red, sid)
     return true
 end
 
-local function refresh(premature, cfg)
-    if premature then
-        return
-    end
-    local keys = shm():get_keys(0)
+-- refresh reads the state of every active session from the sale Redis,
+-- logging what fails.
+function _M:refresh()
     local red, err
-    for _, key in ipairs(keys) do
+    for _, key in ipairs(self.dict:get_keys(0)) do
         local sid = match(key, "^active:(%d+)$")
         if sid then
             if not red then
-                red, err = redisconn.connect(cfg)
+                red, err = self.sale:connect()
                 if not red then
                     ngx.log(ngx.WARN, "sale state refresh: ", err)
                     return
                 end
             end
-            local ok, rerr = refresh_one(red, sid)
+            local ok, rerr = refresh_one(self.dict, red, sid)
             if not ok then
                 ngx.log(ngx.WARN, "sale state refresh of session ", sid, ": ", rerr)
                 red:close() -- a failed call may leave the connection unusable
@@ -121,13 +120,18 @@ local function refresh(premature, cfg)
         end
     end
     if red then
-        redisconn.release(red, cfg)
+        self.sale:release(red)
     end
 end
 
--- start runs the refresh timer; call it from init_worker on one worker.
-function _M.start(cfg)
-    local ok, err = ngx.timer.every(cfg.state_refresh, refresh, cfg)
+-- start refreshes every `every` seconds; call it from init_worker on one
+-- worker.
+function _M:start(every)
+    local ok, err = ngx.timer.every(every, function(premature)
+        if not premature then
+            self:refresh()
+        end
+    end)
     if not ok then
         ngx.log(ngx.ERR, "cannot start the sale state timer: ", err)
     end

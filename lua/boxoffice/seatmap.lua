@@ -1,87 +1,112 @@
 -- GET /api/sale/sessions/{sid}/seats: live seat states (id → AVAILABLE,
--- LOCKED or SOLD), micro-cached in shared memory for cfg.seats_ttl seconds
--- (1 by default). One
--- request per node refreshes an expired copy; the others serve the copy
--- that just expired rather than queue on Redis.
-local redisconn = require "boxoffice.redisconn"
+-- LOCKED or SOLD), micro-cached in a lua_shared_dict for a second or so
+-- (BOXOFFICE_EDGE_SEATS_TTL). One request per node refreshes an expired
+-- copy; the others serve the copy that just expired rather than queue on
+-- Redis.
+local cjson = require "cjson.safe"
+local keys = require "boxoffice.keys"
 local response = require "boxoffice.response"
 
 local ngx = ngx
-local cjson = require "cjson.safe"
+local setmetatable = setmetatable
+local tostring = tostring
 local byte = string.byte
 
 local _M = { _VERSION = "0.1" }
+local mt = { __index = _M }
 
 local STALE = 10 -- seconds an expired copy may stand in during a refresh
 local NAMES = { [65] = "AVAILABLE", [76] = "LOCKED", [83] = "SOLD" }
+local NONE = "" -- the copy of a session the sale Redis does not have
 
-local function shm()
-    return ngx.shared.boxoffice_seats
+-- new returns seat maps read from sale (a boxoffice.redis connector) and
+-- kept ttl seconds in the lua_shared_dict dict_name, or nil and an error.
+function _M.new(dict_name, sale, ttl)
+    local dict = ngx.shared[dict_name]
+    if not dict then
+        return nil, "no lua_shared_dict " .. tostring(dict_name)
+    end
+    return setmetatable({ dict = dict, sale = sale, ttl = ttl }, mt)
 end
 
-local function fetch(cfg, sid)
-    local red, err = redisconn.connect(cfg)
+local function iso_now()
+    local now = ngx.now()
+    return os.date("!%Y-%m-%dT%H:%M:%S", math.floor(now)) .. string.format(".%03dZ", math.floor(now * 1000) % 1000)
+end
+
+-- fetch reads the seat map from the sale Redis: its JSON, NONE, or nil and
+-- the error.
+local function fetch(sale, sid)
+    local red, err = sale:connect()
     if not red then
         return nil, err
     end
     local flat
-    flat, err = red:hgetall("{s:" .. sid .. "}:seats")
+    flat, err = red:hgetall(keys.key(sid, "seats"))
     if not flat then
         red:close()
         return nil, err
     end
-    redisconn.release(red, cfg)
+    sale:release(red)
     if #flat == 0 then
-        return ""
+        return NONE
     end
     local seats = {}
     for i = 1, #flat, 2 do
         seats[flat[i]] = NAMES[byte(flat[i + 1], 1)] or "UNKNOWN"
     end
-    local now = ngx.now()
-    local at = os.date("!%Y-%m-%dT%H:%M:%S", math.floor(now)) .. string.format(".%03dZ", math.floor(now * 1000) % 1000)
-    return cjson.encode({ session_id = tonumber(sid), seats = seats, at = at })
+    return cjson.encode({ session_id = tonumber(sid), seats = seats, at = iso_now() })
 end
 
-local function send(json)
-    if json == "" then
-        return response.error(404, "not_found", "no session on sale with this id")
+local function found(json)
+    if json == NONE then
+        return nil, "not_found"
     end
-    ngx.header["Content-Type"] = "application/json"
-    ngx.header["Cache-Control"] = "no-store"
-    ngx.print(json)
-    return ngx.exit(200)
+    return json
 end
 
--- serve answers the seat map of the request's session.
-function _M.serve(cfg)
+-- get returns session sid's seat map as JSON, or nil and "not_found" or
+-- "unavailable" (the sale Redis failed and no copy is left).
+function _M:get(sid)
+    local d = self.dict
+    local fresh = d:get("fresh:" .. sid)
+    if fresh then
+        return found(fresh)
+    end
+    local stale = d:get("stale:" .. sid)
+    if stale and not d:add("lock:" .. sid, true, self.ttl) then
+        return found(stale)
+    end
+    local json, err = fetch(self.sale, sid)
+    d:delete("lock:" .. sid)
+    if not json then
+        ngx.log(ngx.ERR, "seat map of session ", sid, ": ", err)
+        if stale then
+            return found(stale)
+        end
+        return nil, "unavailable"
+    end
+    d:set("fresh:" .. sid, json, self.ttl)
+    d:set("stale:" .. sid, json, STALE)
+    return found(json)
+end
+
+-- serve answers the request for $grab_sid's seat map from maps (a seat
+-- map store made by new).
+function _M.serve(maps)
     local method = ngx.req.get_method()
     if method ~= "GET" and method ~= "HEAD" then
         ngx.header["Allow"] = "GET, HEAD"
         return response.error(405, "method_not_allowed", "use GET")
     end
-    local sid = ngx.var.grab_sid
-    local d = shm()
-    local fresh = d:get("fresh:" .. sid)
-    if fresh then
-        return send(fresh)
+    local json, err = maps:get(ngx.var.grab_sid)
+    if json then
+        return response.send(200, json)
     end
-    local stale = d:get("stale:" .. sid)
-    if stale and not d:add("lock:" .. sid, true, cfg.seats_ttl) then
-        return send(stale)
+    if err == "not_found" then
+        return response.error(404, "not_found", "no session on sale with this id")
     end
-    local json, err = fetch(cfg, sid)
-    d:delete("lock:" .. sid)
-    if not json then
-        ngx.log(ngx.ERR, "seat map of session ", sid, ": ", err)
-        if stale then
-            return send(stale)
-        end
-        return response.error(503, "unavailable", "seat states are unavailable; try again shortly", { retry_after = 1 })
-    end
-    d:set("fresh:" .. sid, json, cfg.seats_ttl)
-    d:set("stale:" .. sid, json, STALE)
-    return send(json)
+    return response.error(503, "unavailable", "seat states are unavailable; try again shortly", { retry_after = 1 })
 end
 
 return _M

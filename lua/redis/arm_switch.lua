@@ -1,4 +1,8 @@
 -- Switches a session to its freshly built state (boxoffice sale arming).
+-- Run by internal/sale (arm.go) when an admin arms a session. Writes the
+-- live keys the grab reads (hold.lua) and the edge keeps a copy of
+-- ({s:N}:meta, bloom and soldout, read by the edge's salestate.lua). No
+-- event.
 -- KEYS: the live keys meta, seats, price, tier, counts, reserved, bloom,
 --       held, then their staging keys in the same order, then soldout.
 -- Returns the number of AVAILABLE seats.

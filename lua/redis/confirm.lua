@@ -1,6 +1,8 @@
 -- Confirms a paid hold: its seats go from LOCKED to SOLD. Idempotent; a
 -- hold released before the money came is not revived (the caller flags a
--- refund).
+-- refund). Run by the payment notification (internal/payments, settle.go).
+-- Writes the seats SOLD, the hold SOLD, drops its expiry, and XADDs
+-- hold.sold to {s:N}:outbox, read by workers/relay (stream.go).
 -- KEYS: 1 seats, 2 tier, 3 counts, 4 holds, 5 expiry, 6 outbox.
 -- ARGV: 1 session id, 2 order number, 3 gateway transaction id.
 -- Returns {outcome}: sold, sold_already, released or unknown.

@@ -1,7 +1,13 @@
 -- Grabs seats for a buyer: the whole hot path of a sale in one call.
--- KEYS: 1 meta, 2 seats, 3 price, 4 tier, 5 counts, 6 soldout, 7 reserved,
---       8 held, 9 holds, 10 expiry, 11 outbox, 12 seq, 13 the idempotency
---       record of this buyer and key.
+-- Run by the edge (lua/boxoffice/grab.lua) for each grab that passes its
+-- checks. Writes the seats LOCKED, the hold ({s:N}:holds), its expiry
+-- ({s:N}:expiry, read by workers/timeouts, scan.go) and the idempotency
+-- record, and XADDs hold.created to {s:N}:outbox, read by workers/relay
+-- (stream.go), which publishes it to Kafka; workers/orders inserts the
+-- order into MySQL from there.
+-- KEYS (keys.hold in lua/boxoffice/keys.lua): 1 meta, 2 seats, 3 price,
+--       4 tier, 5 counts, 6 soldout, 7 reserved, 8 held, 9 holds, 10 expiry,
+--       11 outbox, 12 seq, 13 the idempotency record of this buyer and key.
 -- ARGV: 1 session id, 2 user id, 3 canonical body (sorted seat ids, comma
 --       separated), then the seat ids.
 -- Returns {status, code, payload}: payload is JSON, the body's fields.

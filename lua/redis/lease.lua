@@ -1,6 +1,7 @@
 -- Takes, renews or gives back a lease: a key whose value is the token of
 -- the process that holds it (the timeouts daemon's per-session and global
--- leases). Only the holder renews or releases it.
+-- leases). Only the holder renews or releases it. Run and read by
+-- workers/timeouts (lease.go); writes only the lease key.
 -- KEYS: 1 the lease.
 -- ARGV: 1 the caller's token, 2 the time to live in ms, or "0" to release.
 -- Returns 1 if the caller now holds the lease (or released its own), 0 if

@@ -1,5 +1,8 @@
 -- Marks a LOCKED hold as PAYING with a payment deadline, for its owner, if
--- it has not expired. Idempotent: a PAYING hold answers as it is.
+-- it has not expired. Idempotent: a PAYING hold answers as it is. Run by
+-- the api (POST /api/orders/{no}/pay). Writes the hold ({s:N}:holds) and
+-- moves its {s:N}:expiry entry to the deadline, read by workers/timeouts
+-- (scan.go), which asks the gateway before releasing it. No event.
 -- KEYS: 1 holds, 2 expiry. ARGV: 1 order number, 2 owner's user id,
 --       3 payment window in ms.
 -- Returns {outcome, hold JSON}: paying, unknown, not_owner, expired,

@@ -1,6 +1,10 @@
 -- Releases a hold: its seats become AVAILABLE again (timeout, buyer cancel,
 -- reconciliation). Idempotent: a released hold stays released, a sold one
--- is never released.
+-- is never released. Run by workers/timeouts (scan.go) and the api's
+-- cancel (through internal/sale, holds.go). Writes the seats AVAILABLE
+-- (clearing {s:N}:soldout, read by the edge's salestate.lua), the hold
+-- RELEASED, and XADDs hold.released to {s:N}:outbox, read by workers/relay
+-- (stream.go).
 -- KEYS: 1 seats, 2 tier, 3 counts, 4 soldout, 5 held, 6 holds, 7 expiry,
 --       8 outbox.
 -- ARGV: 1 session id, 2 order number, 3 reason, 4 the owner's user id or

@@ -1,4 +1,6 @@
--- Sets an armed session's sale state (ARMED, ON_SALE, CLOSED).
+-- Sets an armed session's sale state (ARMED, ON_SALE, CLOSED). Run by the
+-- admin API's open and close (admin/sale.go). Writes "state" in
+-- {s:N}:meta, read by hold.lua on every grab.
 -- KEYS[1]: the session's meta hash. ARGV[1]: the new state.
 -- Returns 0 if the session is not armed in this Redis, else 1.
 if redis.call("EXISTS", KEYS[1]) == 0 then

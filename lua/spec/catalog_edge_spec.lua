@@ -2,64 +2,24 @@
 _G.ngx = _G.ngx or {}
 local ngx = _G.ngx
 
-local NULL = setmetatable({}, { __tostring = function() return "null" end })
-
--- fake_dict is a lua_shared_dict without expiry.
-local function fake_dict()
-    local data = {}
-    return {
-        data = data,
-        get = function(_, k) return data[k] end,
-        set = function(_, k, v) data[k] = v; return true end,
-        add = function(_, k, v)
-            if data[k] ~= nil then return false, "exists" end
-            data[k] = v
-            return true
-        end,
-    }
-end
-
--- fake_redis returns a client module whose connections behave as script says.
-local function fake_redis(script)
-    local calls = {}
-    local client = {}
-    client.__index = client
-    function client.new() return setmetatable({}, client) end
-    function client.set_timeout(_, ms) calls.timeout = ms end
-    function client.connect(_, host, port)
-        calls.connect = { host, port }
-        if script.connect_err then return nil, script.connect_err end
-        return true
-    end
-    function client.get_reused_times() return script.reused or 0 end
-    function client.auth(_, password)
-        calls.auth = password
-        return true
-    end
-    function client.get(_, key)
-        calls.get = key
-        if script.get_err then return nil, script.get_err end
-        return script.value
-    end
-    function client.set_keepalive() calls.keepalive = true; return true end
-    function client.close() calls.closed = true; return true end
-    return client, calls
-end
+local fakes = require "spec.fakes"
+local NULL = fakes.NULL
 
 describe("boxoffice.catalog_edge", function()
     local edge, dict, calls, logged
 
     local function load(script, opts)
         package.loaded["boxoffice.catalog_edge"] = nil
+        package.loaded["boxoffice.redis"] = nil
         local client
-        client, calls = fake_redis(script)
-        package.loaded["boxoffice.redis"] = client
+        client, calls = fakes.client(script)
+        package.loaded["resty.redis"] = client
         edge = require "boxoffice.catalog_edge"
         edge.configure(opts or { host = "127.0.0.1", port = 16391 })
     end
 
     before_each(function()
-        dict, logged = fake_dict(), {}
+        dict, logged = fakes.dict(), {}
         ngx.null = NULL
         ngx.WARN = 5
         ngx.shared = { catalog_edge = dict }
@@ -70,6 +30,7 @@ describe("boxoffice.catalog_edge", function()
     after_each(function()
         package.loaded["boxoffice.catalog_edge"] = nil
         package.loaded["boxoffice.redis"] = nil
+        package.loaded["resty.redis"] = nil
     end)
 
     describe("parse", function()

@@ -18,14 +18,14 @@ import (
 // mountBuyers registers accounts and reservations under /api.
 func (s *Server) mountBuyers(g *gin.RouterGroup) {
 	s.buyerLogin = &auth.Login{Keys: s.Keys, Guard: s.BuyerLogins, Role: auth.RoleUser,
-		Lookup: func(ctx context.Context, phone string) (*auth.Credentials, error) {
+		Lookup: func(ctx context.Context, phone string) (*boxoffice.Credentials, error) {
 			return mysql.CredentialsByPhone(ctx, s.DB, phone)
 		}}
 	g.POST("/auth/register", s.register)
 	g.POST("/auth/login", s.login)
 	buyer := g.Group("", web.RequireRole(s.Keys, s.Log, auth.RoleUser))
 	buyer.POST("/sessions/:id/reservations", s.reserve)
-	buyer.GET("/me/reservations", mine(s, mysql.ReservationsOf))
+	buyer.GET("/me/reservations", mine(s, mysql.ReservationsOf, viewReservation))
 }
 
 type credentialsRequest struct {
@@ -56,9 +56,9 @@ func (s *Server) register(c *gin.Context) {
 		web.Error(c, s.Log, err)
 		return
 	}
-	hash, err := mysql.HashPassword(password)
+	hash, err := boxoffice.HashPassword(password)
 	if err != nil {
-		web.Error(c, s.Log, web.Invalid("%v", err))
+		web.Error(c, s.Log, err)
 		return
 	}
 	id, err := mysql.CreateBuyer(c.Request.Context(), s.DB, phone, hash)
@@ -111,7 +111,7 @@ func (s *Server) reserve(c *gin.Context) {
 	if created {
 		status = http.StatusCreated
 	}
-	c.JSON(status, r)
+	c.JSON(status, viewReservation(*r))
 }
 
 // reservable fails with ERESERVECLOSED, naming the window, unless the
@@ -125,12 +125,14 @@ func reservable(s *boxoffice.Session, now time.Time) error {
 	if s.State != boxoffice.SessionReserving {
 		msg = "session " + strconv.FormatInt(s.ID, 10) + " is " + s.State + " and takes no reservations"
 	}
-	return boxoffice.Errorf(boxoffice.ERESERVECLOSED, msg).
+	return boxoffice.Errorf(boxoffice.ERESERVECLOSED, "%s", msg).
 		With("opens_at", s.ReserveOpensAt.UTC()).With("closes_at", s.ReserveClosesAt.UTC())
 }
 
-// mine answers a paged list of the buyer's own rows, newest first.
-func mine[T any](s *Server, list func(ctx context.Context, db *sqlx.DB, userID int64, limit, offset int) ([]T, int, error)) gin.HandlerFunc {
+// mine answers a paged list of the buyer's own rows, newest first, each
+// as view shows it.
+func mine[T, V any](s *Server, list func(ctx context.Context, db *sqlx.DB, userID int64, limit, offset int) ([]T, int, error),
+	view func(T) V) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		page, err := web.Paging(c)
 		if err != nil {
@@ -143,6 +145,10 @@ func mine[T any](s *Server, list func(ctx context.Context, db *sqlx.DB, userID i
 			return
 		}
 		c.Header("Cache-Control", "no-store")
-		c.JSON(http.StatusOK, web.List[T]{Items: items, Page: page.Page, PerPage: page.PerPage, Total: total})
+		out := make([]V, len(items))
+		for i, it := range items {
+			out[i] = view(it)
+		}
+		c.JSON(http.StatusOK, web.List[V]{Items: out, Page: page.Page, PerPage: page.PerPage, Total: total})
 	}
 }

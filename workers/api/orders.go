@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -25,7 +24,7 @@ func (s *Server) mountOrders(g *gin.RouterGroup) {
 	buyer.POST("/orders/:no/pay", s.pay)
 	buyer.POST("/orders/:no/cancel", s.cancel)
 	buyer.GET("/orders/:no", s.order)
-	buyer.GET("/me/orders", mine(s, mysql.OrdersOf))
+	buyer.GET("/me/orders", mine(s, mysql.OrdersOf, viewOrder))
 	g.POST("/payments/notify", s.notify)
 }
 
@@ -57,48 +56,36 @@ func (s *Server) pay(c *gin.Context) {
 		return
 	}
 	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusOK, gin.H{"order_no": no, "status": "PAYING", "pay_url": p.PayURL, "payment_id": p.ID,
+	c.JSON(http.StatusOK, gin.H{"order_no": no, "status": boxoffice.OrderPaying, "pay_url": p.PayURL, "payment_id": p.ID,
 		"amount_cents": h.Amount, "pay_deadline": deadline})
 }
 
-// payRefusal turns a MarkPaying outcome other than "paying" into an error.
-func payRefusal(no, out string, h *sale.Hold) error {
+// payRefusal turns a MarkPaying outcome other than Paying into an error.
+func payRefusal(no, out string, h *boxoffice.Hold) error {
 	switch out {
-	case "paying":
+	case sale.Paying:
 		return nil
-	case "expired":
-		return boxoffice.Errorf(boxoffice.ECONFLICT, fmt.Sprintf("the hold of order %s expired at %s; its seats are being released",
-			no, time.UnixMilli(h.ExpiresAt).UTC().Format(time.RFC3339))).With("reason", "expired")
-	case "released":
-		return boxoffice.Errorf(boxoffice.ECONFLICT, fmt.Sprintf("order %s is %s (%s) and can no longer be paid",
-			no, holdStatus(h), h.Reason)).With("reason", h.Reason).With("status", holdStatus(h))
-	case "sold":
-		return boxoffice.Errorf(boxoffice.ECONFLICT, "order "+no+" is already paid").
-			With("reason", "paid").With("status", "PAID")
+	case sale.Expired:
+		return boxoffice.Errorf(boxoffice.ECONFLICT, "the hold of order %s expired at %s; its seats are being released",
+			no, time.UnixMilli(h.ExpiresAt).UTC().Format(time.RFC3339)).
+			With("reason", "expired")
+	case sale.Released:
+		return boxoffice.Errorf(boxoffice.ECONFLICT, "order %s is %s (%s) and can no longer be paid",
+			no, h.OrderStatus(), h.Reason).
+			With("reason", h.Reason).With("status", h.OrderStatus())
+	case sale.Sold:
+		return boxoffice.Errorf(boxoffice.ECONFLICT, "order %s is already paid", no).
+			With("reason", "paid").With("status", boxoffice.OrderPaid)
 	}
-	return boxoffice.Errorf(boxoffice.ENOTFOUND, "no order "+no)
+	return boxoffice.Errorf(boxoffice.ENOTFOUND, "no order %s", no)
 }
 
 // notFoundIfInvalid answers a malformed order number as an unknown order.
 func notFoundIfInvalid(no string, err error) error {
 	if boxoffice.ErrorCode(err) == boxoffice.EINVALID {
-		return boxoffice.Errorf(boxoffice.ENOTFOUND, "no order "+no)
+		return boxoffice.Errorf(boxoffice.ENOTFOUND, "no order %s", no)
 	}
 	return err
-}
-
-// holdStatus is the order status a hold's state stands for.
-func holdStatus(h *sale.Hold) string {
-	switch h.State {
-	case sale.HoldSold:
-		return "PAID"
-	case sale.HoldReleased:
-		if h.Reason == "timeout" {
-			return "TIMEOUT_CANCELLED"
-		}
-		return "CANCELLED"
-	}
-	return h.State
 }
 
 // cancel releases the buyer's hold (the seats come back at once; the
@@ -106,24 +93,24 @@ func holdStatus(h *sale.Hold) string {
 // 409 if it is paid; 404 if it is not the buyer's.
 func (s *Server) cancel(c *gin.Context) {
 	no, ctx := c.Param("no"), c.Request.Context()
-	out, err := sale.Release(ctx, s.Sale, no, sale.ReleaseOpts{Reason: "cancelled", Owner: web.Claims(c).UserID()})
+	out, err := sale.Release(ctx, s.Sale, no, sale.ReleaseOpts{Reason: boxoffice.ReasonCancelled, Owner: web.Claims(c).UserID()})
 	if err != nil {
 		web.Error(c, s.Log, notFoundIfInvalid(no, err))
 		return
 	}
-	status := "CANCELLED"
+	status := boxoffice.OrderCancelled
 	switch out {
 	case sale.Released:
 	case sale.ReleasedAlready:
 		if h, err := sale.GetHold(ctx, s.Sale, no); err == nil {
-			status = holdStatus(h) // TIMEOUT_CANCELLED if it timed out first
+			status = h.OrderStatus() // TIMEOUT_CANCELLED if it timed out first
 		}
-	case "sold":
-		web.Error(c, s.Log, boxoffice.Errorf(boxoffice.ECONFLICT, "order "+no+" is already paid and cannot be cancelled").
-			With("status", "PAID"))
+	case sale.Sold:
+		web.Error(c, s.Log, boxoffice.Errorf(boxoffice.ECONFLICT, "order %s is already paid and cannot be cancelled", no).
+			With("status", boxoffice.OrderPaid))
 		return
 	default:
-		web.Error(c, s.Log, boxoffice.Errorf(boxoffice.ENOTFOUND, "no order "+no))
+		web.Error(c, s.Log, boxoffice.Errorf(boxoffice.ENOTFOUND, "no order %s", no))
 		return
 	}
 	c.Header("Cache-Control", "no-store")
@@ -140,7 +127,7 @@ func (s *Server) order(c *gin.Context) {
 		o, err = s.orderFromHold(ctx, no)
 	}
 	if err == nil && o.UserID != uid {
-		err = boxoffice.Errorf(boxoffice.ENOTFOUND, "no order "+no)
+		err = boxoffice.Errorf(boxoffice.ENOTFOUND, "no order %s", no)
 	}
 	if err == nil {
 		o.Payments, err = mysql.PaymentsOf(ctx, s.DB, no)
@@ -153,17 +140,17 @@ func (s *Server) order(c *gin.Context) {
 		o.RefundRequired = o.RefundRequired || p.RefundRequired
 	}
 	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusOK, o)
+	c.JSON(http.StatusOK, viewOrder(*o))
 }
 
 // orderFromHold builds an order from its hold in the sale Redis, with the
 // seats' prices as armed; ENOTFOUND if there is no hold.
-func (s *Server) orderFromHold(ctx context.Context, no string) (*mysql.Order, error) {
+func (s *Server) orderFromHold(ctx context.Context, no string) (*boxoffice.Order, error) {
 	h, err := sale.GetHold(ctx, s.Sale, no)
 	if err != nil {
 		return nil, err
 	}
-	o := &mysql.Order{OrderNo: no, SessionID: h.SessionID, UserID: h.UserID, Status: holdStatus(h),
+	o := &boxoffice.Order{OrderNo: no, SessionID: h.SessionID, UserID: h.UserID, Status: h.OrderStatus(),
 		AmountCents: h.Amount, ExpireAt: time.UnixMilli(h.ExpiresAt).UTC(), CreatedAt: time.UnixMilli(h.CreatedAt).UTC()}
 	if h.PayDeadline > 0 {
 		d := time.UnixMilli(h.PayDeadline).UTC()
@@ -175,14 +162,14 @@ func (s *Server) orderFromHold(ctx context.Context, no string) (*mysql.Order, er
 	if err := mysql.SessionShow(ctx, s.DB, o); err != nil {
 		return nil, err
 	}
-	if o.Items, err = mysql.SeatItems(ctx, s.DB, h.SeatIDs()); err != nil {
+	if o.Items, err = mysql.SeatItems(ctx, s.DB, h.SeatIDs); err != nil {
 		return nil, err
 	}
 	return o, s.fillPrices(ctx, h.SessionID, o.Items)
 }
 
 // fillPrices sets the items' prices from the session's armed prices.
-func (s *Server) fillPrices(ctx context.Context, sid int64, items []mysql.OrderItem) error {
+func (s *Server) fillPrices(ctx context.Context, sid int64, items []boxoffice.OrderItem) error {
 	if len(items) == 0 {
 		return nil
 	}

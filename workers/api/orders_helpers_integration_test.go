@@ -3,29 +3,20 @@
 package api_test
 
 import (
-	"bufio"
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/jmoiron/sqlx"
 	goredis "github.com/redis/go-redis/v9"
 
-	"boxoffice/internal/mysql"
+	"boxoffice/internal/boxoffice"
 	"boxoffice/internal/redis"
 	"boxoffice/internal/sale"
 	"boxoffice/internal/testenv"
 )
-
-// settle is how long asynchronous effects (notifications, the orders
-// daemon) may take before a test gives up.
-const settle = 20 * time.Second
 
 // payFixture is a session on sale with buyers, and the stores to check.
 type payFixture struct {
@@ -68,16 +59,6 @@ func (f *payFixture) pay(t *testing.T, i int, no string) (paymentID string, r *t
 	return id, r
 }
 
-// hold reads the hold of order no from the sale Redis.
-func (f *payFixture) hold(t *testing.T, no string) *sale.Hold {
-	t.Helper()
-	h, err := sale.GetHold(context.Background(), f.rdb, no)
-	if err != nil {
-		t.Fatalf("hold %s: %v", no, err)
-	}
-	return h
-}
-
 // seat is a seat's state in the sale Redis: "A", "L:<order>" or "S:<order>".
 func (f *payFixture) seat(t *testing.T, id int64) string {
 	t.Helper()
@@ -86,62 +67,6 @@ func (f *payFixture) seat(t *testing.T, id int64) string {
 		t.Fatalf("seat %d: %v", id, err)
 	}
 	return v
-}
-
-// payments reads the payment rows of order no.
-func (f *payFixture) payments(t *testing.T, no string) []mysql.PaymentRecord {
-	t.Helper()
-	rows, err := mysql.PaymentsOf(context.Background(), f.db, no)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rows
-}
-
-// orderStatus reads the order's MySQL status ("" while it has no row).
-func (f *payFixture) orderStatus(t *testing.T, no string) string {
-	t.Helper()
-	var status string
-	err := f.db.Get(&status, `SELECT status FROM orders WHERE order_no = ?`, no)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		t.Fatal(err)
-	}
-	return status
-}
-
-// eventually polls cond until it reports done, failing after settle with
-// what cond last said was missing.
-func eventually(t *testing.T, what string, cond func() (bool, string)) {
-	t.Helper()
-	deadline := time.Now().Add(settle)
-	for {
-		ok, state := cond()
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after %v still waiting for %s; last seen: %s", settle, what, state)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-// apiMetric reads a counter from the api daemon's /metrics (0 if absent).
-func apiMetric(t *testing.T, series string) float64 {
-	t.Helper()
-	resp, err := http.Get("http://" + testenv.Config(t).APIAddr + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	sc := bufio.NewScanner(resp.Body)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), series+" "); ok {
-			n, _ := strconv.ParseFloat(v, 64)
-			return n
-		}
-	}
-	return 0
 }
 
 // soldEvents counts the hold.sold events of order no still in the outbox
@@ -154,7 +79,7 @@ func (f *payFixture) soldEvents(t *testing.T, no string) int {
 	}
 	n := 0
 	for _, e := range entries {
-		if e.Values["order_no"] == no && e.Values["type"] == sale.EventHoldSold {
+		if e.Values["order_no"] == no && e.Values["type"] == boxoffice.EventHoldSold {
 			n++
 		}
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"boxoffice/internal/boxoffice"
 	"boxoffice/internal/payments"
 	"boxoffice/internal/redis"
 	"boxoffice/internal/sale"
@@ -35,7 +36,7 @@ func TestPayFlow(t *testing.T) {
 			!strings.HasPrefix(payURL, testenv.Config(t).PaygwURL+"/pay/") || err != nil || !deadline.After(time.Now()) {
 			t.Fatalf("got %s, want PAYING with a pay_url at the gateway and a future pay_deadline", r.Body)
 		}
-		if h := f.hold(t, no); h.State != sale.HoldPaying || h.PayDeadline != deadline.UnixMilli() {
+		if h := testenv.Hold(t, f.rdb, no); h.State != boxoffice.HoldPaying || h.PayDeadline != deadline.UnixMilli() {
 			t.Errorf("hold = %+v, want PAYING until %v", h, deadline)
 		}
 	})
@@ -58,14 +59,14 @@ func TestPayFlow(t *testing.T) {
 	})
 	txn := testenv.ConfirmPayment(t, id).JSON["txn_id"].(string)
 	t.Run("Sold", func(t *testing.T) {
-		eventually(t, "one payment row", func() (bool, string) {
-			rows := f.payments(t, no)
+		testenv.Eventually(t, testenv.Settle, "one payment row", func() (bool, string) {
+			rows := testenv.Payments(t, f.db, no)
 			return len(rows) == 1, fmt.Sprintf("%+v", rows)
 		})
-		if p := f.payments(t, no)[0]; p.TxnID != txn || p.Status != "SUCCEEDED" || p.RefundRequired {
+		if p := testenv.Payments(t, f.db, no)[0]; p.TxnID != txn || p.Status != "SUCCEEDED" || p.RefundRequired {
 			t.Errorf("payment = %+v, want SUCCEEDED %s without refund", p, txn)
 		}
-		if h := f.hold(t, no); h.State != sale.HoldSold || h.Txn != txn {
+		if h := testenv.Hold(t, f.rdb, no); h.State != boxoffice.HoldSold || h.Txn != txn {
 			t.Errorf("hold = %+v, want SOLD by %s", h, txn)
 		}
 		for _, s := range seats {
@@ -76,7 +77,7 @@ func TestPayFlow(t *testing.T) {
 	})
 	t.Run("OrderPaid", func(t *testing.T) {
 		var got *testenv.Response
-		eventually(t, "the order PAID (orders daemon)", func() (bool, string) {
+		testenv.Eventually(t, testenv.Settle, "the order PAID (orders daemon)", func() (bool, string) {
 			got = f.as(0).Do(t, "GET", "/api/orders/"+no, nil, nil)
 			return got.JSON["status"] == "PAID", string(got.Body)
 		})
@@ -107,21 +108,21 @@ func TestDuplicateNotifications(t *testing.T) {
 	no := f.grab(t, 0, f.sess.SeatIDs[0])
 	id, _ := f.pay(t, 0, no)
 	const replays = `boxoffice_payment_notifications_total{outcome="already_paid"}`
-	before := apiMetric(t, replays)
+	before := testenv.APIMetric(t, replays)
 	txn := testenv.ConfirmPayment(t, id).JSON["txn_id"].(string)
-	eventually(t, "4 notifications settled (1 paid, 3 replays)", func() (bool, string) {
-		n := apiMetric(t, replays) - before
-		rows := f.payments(t, no)
+	testenv.Eventually(t, testenv.Settle, "4 notifications settled (1 paid, 3 replays)", func() (bool, string) {
+		n := testenv.APIMetric(t, replays) - before
+		rows := testenv.Payments(t, f.db, no)
 		return n >= 3 && len(rows) >= 1, fmt.Sprintf("%v replays, rows %+v", n, rows)
 	})
-	if rows := f.payments(t, no); len(rows) != 1 || rows[0].TxnID != txn || rows[0].RefundRequired {
+	if rows := testenv.Payments(t, f.db, no); len(rows) != 1 || rows[0].TxnID != txn || rows[0].RefundRequired {
 		t.Errorf("payments = %+v, want exactly one of %s", rows, txn)
 	}
 	if n := f.soldEvents(t, no); n > 1 {
 		t.Errorf("%d hold.sold events in the outbox, want at most 1", n)
 	}
-	eventually(t, "the order PAID (orders daemon)", func() (bool, string) {
-		s := f.orderStatus(t, no)
+	testenv.Eventually(t, testenv.Settle, "the order PAID (orders daemon)", func() (bool, string) {
+		s := testenv.OrderStatus(t, f.db, no)
 		return s == "PAID", s
 	})
 }
@@ -136,12 +137,12 @@ func TestLateNotification(t *testing.T) {
 		t.Fatalf("release = %s, %v", out, err)
 	}
 	txn := testenv.ConfirmPayment(t, id).JSON["txn_id"].(string)
-	eventually(t, "the payment recorded", func() (bool, string) {
-		rows := f.payments(t, no)
+	testenv.Eventually(t, testenv.Settle, "the payment recorded", func() (bool, string) {
+		rows := testenv.Payments(t, f.db, no)
 		return len(rows) == 1, fmt.Sprintf("%+v", rows)
 	})
 	t.Run("RefundFlagged", func(t *testing.T) {
-		if p := f.payments(t, no)[0]; p.TxnID != txn || !p.RefundRequired {
+		if p := testenv.Payments(t, f.db, no)[0]; p.TxnID != txn || !p.RefundRequired {
 			t.Errorf("payment = %+v, want %s with refund_required", p, txn)
 		}
 		r := f.as(0).Do(t, "GET", "/api/orders/"+no, nil, nil)
@@ -150,14 +151,14 @@ func TestLateNotification(t *testing.T) {
 		}
 	})
 	t.Run("NotRevived", func(t *testing.T) {
-		if h := f.hold(t, no); h.State != sale.HoldReleased {
+		if h := testenv.Hold(t, f.rdb, no); h.State != boxoffice.HoldReleased {
 			t.Errorf("hold = %+v, want RELEASED", h)
 		}
 		if got := f.seat(t, s0); got != "A" {
 			t.Errorf("seat = %q, want A", got)
 		}
-		eventually(t, "the order TIMEOUT_CANCELLED (orders daemon)", func() (bool, string) {
-			s := f.orderStatus(t, no)
+		testenv.Eventually(t, testenv.Settle, "the order TIMEOUT_CANCELLED (orders daemon)", func() (bool, string) {
+			s := testenv.OrderStatus(t, f.db, no)
 			return s == "TIMEOUT_CANCELLED", s
 		})
 	})
@@ -165,11 +166,11 @@ func TestLateNotification(t *testing.T) {
 		other := f.grab(t, 1, s0)
 		pid, _ := f.pay(t, 1, other)
 		testenv.ConfirmPayment(t, pid)
-		eventually(t, "the seat sold to the other buyer", func() (bool, string) {
+		testenv.Eventually(t, testenv.Settle, "the seat sold to the other buyer", func() (bool, string) {
 			got := f.seat(t, s0)
 			return got == "S:"+other, got
 		})
-		if h := f.hold(t, no); h.State != sale.HoldReleased {
+		if h := testenv.Hold(t, f.rdb, no); h.State != boxoffice.HoldReleased {
 			t.Errorf("first hold = %+v, want still RELEASED", h)
 		}
 	})
@@ -197,17 +198,17 @@ func TestNotify(t *testing.T) {
 		body := notification(no, txn, amount)
 		post(t, body, payments.Sign("another-secret-another-secret-000", body)).WantError(t, 401, "unauthorized")
 		post(t, body, "").WantError(t, 401, "unauthorized")
-		if rows := f.payments(t, no); len(rows) != 0 {
+		if rows := testenv.Payments(t, f.db, no); len(rows) != 0 {
 			t.Errorf("payments = %+v, want none", rows)
 		}
 	})
 	t.Run("ErrWrongAmount", func(t *testing.T) {
 		body := notification(no, txn, amount+1)
 		post(t, body, payments.Sign(secret, body)).WantError(t, 400, "bad_request")
-		if rows := f.payments(t, no); len(rows) != 0 {
+		if rows := testenv.Payments(t, f.db, no); len(rows) != 0 {
 			t.Errorf("payments = %+v, want none", rows)
 		}
-		if h := f.hold(t, no); h.State != sale.HoldPaying {
+		if h := testenv.Hold(t, f.rdb, no); h.State != boxoffice.HoldPaying {
 			t.Errorf("hold = %+v, want still PAYING", h)
 		}
 	})
@@ -222,10 +223,10 @@ func TestNotify(t *testing.T) {
 				t.Fatalf("got %d %s, want 200 success", r.Status, r.Body)
 			}
 		}
-		if rows := f.payments(t, no); len(rows) != 1 || rows[0].TxnID != txn || rows[0].RefundRequired {
+		if rows := testenv.Payments(t, f.db, no); len(rows) != 1 || rows[0].TxnID != txn || rows[0].RefundRequired {
 			t.Errorf("payments = %+v, want one of %s", rows, txn)
 		}
-		if h := f.hold(t, no); h.State != sale.HoldSold {
+		if h := testenv.Hold(t, f.rdb, no); h.State != boxoffice.HoldSold {
 			t.Errorf("hold = %+v, want SOLD", h)
 		}
 	})
@@ -235,7 +236,7 @@ func TestNotify(t *testing.T) {
 		if r := post(t, body, payments.Sign(secret, body)); r.Status != 200 {
 			t.Fatalf("got %d %s, want 200", r.Status, r.Body)
 		}
-		rows := f.payments(t, no)
+		rows := testenv.Payments(t, f.db, no)
 		if len(rows) != 2 || rows[1].TxnID != other || !rows[1].RefundRequired || rows[0].RefundRequired {
 			t.Errorf("payments = %+v, want the second one flagged for refund", rows)
 		}
@@ -257,7 +258,7 @@ func TestOrderAccess(t *testing.T) {
 		f.edge.Do(t, "GET", "/api/orders/"+no, nil, nil).WantError(t, 401, "unauthorized")
 		f.edge.Do(t, "GET", "/api/me/orders", nil, nil).WantError(t, 401, "unauthorized")
 	})
-	if h := f.hold(t, no); h.State != sale.HoldLocked {
+	if h := testenv.Hold(t, f.rdb, no); h.State != boxoffice.HoldLocked {
 		t.Errorf("hold = %+v, want still LOCKED", h)
 	}
 }
@@ -276,7 +277,7 @@ func TestCancel(t *testing.T) {
 				t.Errorf("seat %d = %q, want A", s, got)
 			}
 		}
-		eventually(t, "the seat map showing the seats AVAILABLE", func() (bool, string) {
+		testenv.Eventually(t, testenv.Settle, "the seat map showing the seats AVAILABLE", func() (bool, string) {
 			r := f.edge.Do(t, "GET", fmt.Sprintf("/api/sale/sessions/%d/seats", f.sess.ID), nil, nil)
 			m, _ := r.JSON["seats"].(map[string]any)
 			return m[seatKey(s0)] == "AVAILABLE" && m[seatKey(s1)] == "AVAILABLE", string(r.Body)
@@ -295,7 +296,7 @@ func TestCancel(t *testing.T) {
 		}
 	})
 	t.Run("OrderCancelled", func(t *testing.T) {
-		eventually(t, "the order CANCELLED", func() (bool, string) {
+		testenv.Eventually(t, testenv.Settle, "the order CANCELLED", func() (bool, string) {
 			r := f.as(0).Do(t, "GET", "/api/orders/"+no, nil, nil)
 			return r.JSON["status"] == "CANCELLED", string(r.Body)
 		})
@@ -336,7 +337,7 @@ func TestMyOrders(t *testing.T) {
 	})
 	t.Run("List", func(t *testing.T) {
 		var r *testenv.Response
-		eventually(t, "both orders listed (orders daemon)", func() (bool, string) {
+		testenv.Eventually(t, testenv.Settle, "both orders listed (orders daemon)", func() (bool, string) {
 			r = f.as(0).Do(t, "GET", "/api/me/orders", nil, nil)
 			return r.JSON["total"] == 2.0, string(r.Body)
 		})

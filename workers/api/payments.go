@@ -44,7 +44,7 @@ func (s *Server) notify(c *gin.Context) {
 		return
 	}
 	if !payments.Verify(s.PaySecret, body, c.GetHeader(payments.SignatureHeader)) {
-		s.notifyFailed(c, boxoffice.Errorf(boxoffice.EUNAUTHORIZED, "missing or bad "+payments.SignatureHeader))
+		s.notifyFailed(c, boxoffice.Errorf(boxoffice.EUNAUTHORIZED, "missing or bad %s", payments.SignatureHeader))
 		return
 	}
 	var p payments.Payment

@@ -1,12 +1,11 @@
 package notify
 
 import (
+	"boxoffice/internal/boxoffice"
 	"encoding/json"
 	"strconv"
 	"strings"
 	"time"
-
-	"boxoffice/internal/sale"
 )
 
 // SSE event names.
@@ -35,39 +34,9 @@ type OrderData struct {
 	At      string `json:"at"`
 }
 
-// seatState is the state an event leaves its seats in, or "".
-func seatState(e sale.Event) string {
-	switch e.Type {
-	case sale.EventHoldCreated:
-		return "LOCKED"
-	case sale.EventHoldReleased:
-		return "AVAILABLE"
-	case sale.EventHoldSold:
-		return "SOLD"
-	}
-	return ""
-}
-
-// orderStatus is the order status an event implies, as the orders daemon
-// writes it, or "".
-func orderStatus(e sale.Event) string {
-	switch e.Type {
-	case sale.EventHoldCreated:
-		return "LOCKED"
-	case sale.EventHoldReleased:
-		if e.Reason == "timeout" {
-			return "TIMEOUT_CANCELLED"
-		}
-		return "CANCELLED"
-	case sale.EventHoldSold:
-		return "PAID"
-	}
-	return ""
-}
-
 // seatsFrame is e as a seats event for its session's stream, or nil.
-func seatsFrame(e sale.Event) []byte {
-	state := seatState(e)
+func seatsFrame(e boxoffice.SaleEvent) []byte {
+	state := e.SeatState()
 	if state == "" || e.SessionID <= 0 {
 		return nil
 	}
@@ -79,19 +48,19 @@ func seatsFrame(e sale.Event) []byte {
 }
 
 // orderFrame is e as an order event for its buyer's stream, or nil.
-func orderFrame(e sale.Event) []byte {
-	status := orderStatus(e)
+func orderFrame(e boxoffice.SaleEvent) []byte {
+	status := e.OrderStatus()
 	if status == "" || e.UserID <= 0 {
 		return nil
 	}
 	d := OrderData{OrderNo: e.OrderNo, Status: status, At: at(e)}
-	if e.Type == sale.EventHoldReleased {
+	if e.Type == boxoffice.EventHoldReleased {
 		d.Reason = e.Reason
 	}
 	return frame(e.ID, EventOrder, d)
 }
 
-func at(e sale.Event) string { return time.UnixMilli(e.At).UTC().Format(atFormat) }
+func at(e boxoffice.SaleEvent) string { return time.UnixMilli(e.At).UTC().Format(atFormat) }
 
 // frame encodes one SSE event. An id that would break the framing is
 // left out.

@@ -2,10 +2,11 @@ package notify_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
-	"boxoffice/internal/sale"
+	"boxoffice/internal/boxoffice"
 	"boxoffice/workers/notify"
 )
 
@@ -13,6 +14,25 @@ import (
 type sse struct {
 	ID, Event string
 	Data      map[string]any
+}
+
+// set reads one line of a frame ("id: ...", "event: ..." or "data: ...")
+// into e.
+func (e *sse) set(line string) error {
+	k, v, _ := strings.Cut(line, ": ")
+	switch k {
+	case "id":
+		e.ID = v
+	case "event":
+		e.Event = v
+	case "data":
+		if err := json.Unmarshal([]byte(v), &e.Data); err != nil {
+			return fmt.Errorf("data %q: %v", v, err)
+		}
+	default:
+		return fmt.Errorf("unexpected line %q", line)
+	}
+	return nil
 }
 
 // parseFrame parses one frame as the hub queues it.
@@ -23,25 +43,15 @@ func parseFrame(t *testing.T, f string) sse {
 	}
 	var e sse
 	for _, line := range strings.Split(strings.TrimSuffix(f, "\n\n"), "\n") {
-		k, v, _ := strings.Cut(line, ": ")
-		switch k {
-		case "id":
-			e.ID = v
-		case "event":
-			e.Event = v
-		case "data":
-			if err := json.Unmarshal([]byte(v), &e.Data); err != nil {
-				t.Fatalf("data %q: %v", v, err)
-			}
-		default:
-			t.Fatalf("unexpected line %q", line)
+		if err := e.set(line); err != nil {
+			t.Fatal(err)
 		}
 	}
 	return e
 }
 
 // publishOne publishes e and returns what the session and user streams got.
-func publishOne(t *testing.T, e sale.Event) (seats, order sse) {
+func publishOne(t *testing.T, e boxoffice.SaleEvent) (seats, order sse) {
 	t.Helper()
 	h, _ := newHub(t, 10, 8)
 	s, u := mustSubscribe(t, h, notify.StreamSession, e.SessionID), mustSubscribe(t, h, notify.StreamUser, e.UserID)
@@ -58,10 +68,10 @@ func TestFrames(t *testing.T) {
 	for _, tc := range []struct {
 		name, typ, reason, seat, status string
 	}{
-		{"Created", sale.EventHoldCreated, "", "LOCKED", "LOCKED"},
-		{"Cancelled", sale.EventHoldReleased, "cancelled", "AVAILABLE", "CANCELLED"},
-		{"TimedOut", sale.EventHoldReleased, "timeout", "AVAILABLE", "TIMEOUT_CANCELLED"},
-		{"Sold", sale.EventHoldSold, "", "SOLD", "PAID"},
+		{"Created", boxoffice.EventHoldCreated, "", "LOCKED", "LOCKED"},
+		{"Cancelled", boxoffice.EventHoldReleased, "cancelled", "AVAILABLE", "CANCELLED"},
+		{"TimedOut", boxoffice.EventHoldReleased, "timeout", "AVAILABLE", "TIMEOUT_CANCELLED"},
+		{"Sold", boxoffice.EventHoldSold, "", "SOLD", "PAID"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := base

@@ -1,10 +1,9 @@
 package notify
 
 import (
+	"boxoffice/internal/boxoffice"
 	"errors"
 	"sync"
-
-	"boxoffice/internal/sale"
 )
 
 // Hub errors from Subscribe.
@@ -103,7 +102,7 @@ func (h *Hub) Unsubscribe(s *Sub) {
 }
 
 // Publish queues e to the streams of its session and of its buyer.
-func (h *Hub) Publish(e sale.Event) {
+func (h *Hub) Publish(e boxoffice.SaleEvent) {
 	seats, order := seatsFrame(e), orderFrame(e)
 	h.mu.RLock()
 	defer h.mu.RUnlock()

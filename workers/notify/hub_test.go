@@ -9,7 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
-	"boxoffice/internal/sale"
+	"boxoffice/internal/boxoffice"
 	"boxoffice/workers/notify"
 )
 
@@ -29,8 +29,8 @@ func mustSubscribe(t *testing.T, h *notify.Hub, kind string, id int64) *notify.S
 	return s
 }
 
-func held(sid, uid int64, no string) sale.Event {
-	return sale.Event{ID: no + ":created", Type: sale.EventHoldCreated, SessionID: sid, OrderNo: no,
+func held(sid, uid int64, no string) boxoffice.SaleEvent {
+	return boxoffice.SaleEvent{ID: no + ":created", Type: boxoffice.EventHoldCreated, SessionID: sid, OrderNo: no,
 		UserID: uid, SeatIDs: []int64{101, 102}, At: 1_782_905_400_123}
 }
 

@@ -11,10 +11,10 @@ import (
 	kafkago "github.com/segmentio/kafka-go"
 
 	"boxoffice/internal/auth"
+	"boxoffice/internal/boxoffice"
 	"boxoffice/internal/config"
 	"boxoffice/internal/daemon"
 	"boxoffice/internal/kafka"
-	"boxoffice/internal/sale"
 )
 
 // Buffer is how many frames a stream may lag behind before it is closed.
@@ -45,7 +45,7 @@ func Main(cfg *config.Config, _ []string) error {
 // hub; a message that is not one is counted and skipped.
 func Publisher(hub *Hub, m *Metrics, log *slog.Logger) func(kafkago.Message) {
 	return func(msg kafkago.Message) {
-		var e sale.Event
+		var e boxoffice.SaleEvent
 		if err := json.Unmarshal(msg.Value, &e); err != nil || e.ID == "" || e.OrderNo == "" {
 			m.BadEvents.Inc()
 			log.Warn("skipping a message that is not a sale event", "partition", msg.Partition,

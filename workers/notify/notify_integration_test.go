@@ -5,13 +5,11 @@ package notify_test
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -61,23 +59,17 @@ func (s *liveStream) read(body io.ReadCloser) {
 	sc := bufio.NewScanner(body)
 	var e sse
 	for sc.Scan() {
-		k, v, _ := strings.Cut(sc.Text(), ": ")
-		switch k {
-		case "id":
-			e.ID = v
-		case "event":
-			e.Event = v
-		case "data":
-			_ = json.Unmarshal([]byte(v), &e.Data)
-		case "":
-			if e.Event != "" {
-				s.mu.Lock()
-				s.all = append(s.all, e)
-				s.mu.Unlock()
-				s.events <- e
-			}
-			e = sse{}
+		if line := sc.Text(); line != "" {
+			_ = e.set(line) // "retry" and ": ping" are not events
+			continue
 		}
+		if e.Event != "" {
+			s.mu.Lock()
+			s.all = append(s.all, e)
+			s.mu.Unlock()
+			s.events <- e
+		}
+		e = sse{}
 	}
 }
 

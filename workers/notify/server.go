@@ -1,7 +1,6 @@
 package notify
 
 import (
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -11,6 +10,7 @@ import (
 
 	"boxoffice/internal/auth"
 	"boxoffice/internal/boxoffice"
+	"boxoffice/internal/web"
 )
 
 // Server serves the SSE streams.
@@ -34,12 +34,12 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/me/events", s.myEvents)
 	notAllowed := func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Allow", "GET, HEAD")
-		writeError(w, boxoffice.Errorf(boxoffice.EMETHOD, "use GET"))
+		web.WriteError(w, boxoffice.Errorf(boxoffice.EMETHOD, "use GET"))
 	}
 	mux.HandleFunc("/api/sale/sessions/{sid}/events", notAllowed)
 	mux.HandleFunc("/api/me/events", notAllowed)
 	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
-		writeError(w, boxoffice.Errorf(boxoffice.ENOTFOUND, "no such route"))
+		web.WriteError(w, boxoffice.Errorf(boxoffice.ENOTFOUND, "no such route"))
 	})
 	return mux
 }
@@ -47,7 +47,7 @@ func (s *Server) Handler() http.Handler {
 func (s *Server) sessionEvents(w http.ResponseWriter, r *http.Request) {
 	sid, err := strconv.ParseInt(r.PathValue("sid"), 10, 64)
 	if err != nil || sid <= 0 {
-		writeError(w, boxoffice.Errorf(boxoffice.EINVALID, "the session id must be a positive integer"))
+		web.WriteError(w, boxoffice.Errorf(boxoffice.EINVALID, "the session id must be a positive integer"))
 		return
 	}
 	s.stream(w, r, StreamSession, sid)
@@ -56,7 +56,7 @@ func (s *Server) sessionEvents(w http.ResponseWriter, r *http.Request) {
 func (s *Server) myEvents(w http.ResponseWriter, r *http.Request) {
 	claims, err := s.verify(r)
 	if err != nil {
-		writeError(w, err)
+		web.WriteError(w, err)
 		return
 	}
 	s.stream(w, r, StreamUser, claims.UserID())
@@ -99,7 +99,7 @@ func (s *Server) verify(r *http.Request) (*auth.Claims, error) {
 func (s *Server) stream(w http.ResponseWriter, r *http.Request, kind string, id int64) {
 	sub, err := s.Hub.Subscribe(kind, id)
 	if err != nil {
-		writeError(w, unavailable(err))
+		web.WriteError(w, unavailable(err))
 		return
 	}
 	defer s.Hub.Unsubscribe(sub)
@@ -176,20 +176,7 @@ func unavailable(err error) error {
 	if errors.Is(err, ErrFull) {
 		msg = "too many live-update streams are open; reconnect shortly"
 	}
-	return boxoffice.Errorf(boxoffice.EUNAVAILABLE, msg)
-}
-
-// writeError writes err in the JSON error shape.
-func writeError(w http.ResponseWriter, err error) {
-	status, body := boxoffice.Body(err)
-	h := w.Header()
-	if status == http.StatusServiceUnavailable {
-		h.Set("Retry-After", "1")
-	}
-	h.Set("Content-Type", "application/json")
-	h.Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(body)
+	return boxoffice.Errorf(boxoffice.EUNAVAILABLE, "%s", msg)
 }
 
 func orDefault(d, def time.Duration) time.Duration {

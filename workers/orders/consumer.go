@@ -2,21 +2,18 @@ package orders
 
 import (
 	"context"
-	"database/sql/driver"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"time"
 
-	mysqldriver "github.com/go-sql-driver/mysql"
 	kafkago "github.com/segmentio/kafka-go"
 
+	"boxoffice/internal/boxoffice"
 	"boxoffice/internal/daemon"
 	"boxoffice/internal/kafka"
 	"boxoffice/internal/mysql"
-	"boxoffice/internal/sale"
 )
 
 // MessageReader is a consumer-group reader (a *kafkago.Reader).
@@ -41,8 +38,8 @@ type Publisher interface {
 type Consumer struct {
 	Reader   MessageReader
 	DLQ      Publisher
-	Apply    func(ctx context.Context, events []sale.Event) ([]string, error) // outcome per event
-	Ping     func(ctx context.Context) error                                  // is MySQL up?
+	Apply    func(ctx context.Context, events []boxoffice.SaleEvent) ([]string, error) // outcome per event
+	Ping     func(ctx context.Context) error                                           // is MySQL up?
 	Batch    int
 	MaxTries int
 	Log      *slog.Logger
@@ -56,7 +53,7 @@ type Consumer struct {
 // item is a fetched message and its event.
 type item struct {
 	m kafkago.Message
-	e sale.Event
+	e boxoffice.SaleEvent
 }
 
 // errStopped means ctx ended while a batch waited: it is left uncommitted.
@@ -68,7 +65,6 @@ const (
 	writeTimeout = 30 * time.Second // for one dead-letter write
 	pingTimeout  = 2 * time.Second
 	commitWait   = 5 * time.Second // for one offset commit
-	logEvery     = 20              // failures between two warnings of the same retry
 	// retryPause is the pause before trying again a message that failed
 	// while MySQL is up: such failures (a missing session, a seat in two
 	// live orders) rarely pass later, and the whole group waits meanwhile.
@@ -99,8 +95,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 		}
 		if err != nil {
 			failures++
-			c.warn(failures, "fetch sale events", err)
-			daemon.Sleep(ctx, c.wait(failures))
+			c.retry().Failed(ctx, failures, "fetch sale events", err)
 		} else {
 			failures = 0
 		}
@@ -191,7 +186,7 @@ func (c *Consumer) applyOne(ctx context.Context, it item) error {
 // try applies items once, waiting out transient failures (MySQL down, a
 // deadlock); it returns the first other error, or errStopped.
 func (c *Consumer) try(ctx context.Context, items []item) error {
-	events := make([]sale.Event, len(items))
+	events := make([]boxoffice.SaleEvent, len(items))
 	for i, it := range items {
 		events[i] = it.e
 	}
@@ -206,8 +201,7 @@ func (c *Consumer) try(ctx context.Context, items []item) error {
 			return err
 		}
 		c.Metrics.Retries.WithLabelValues("transient").Inc()
-		c.warn(waits, "mysql unavailable: waiting, nothing is dead-lettered meanwhile", err)
-		if !daemon.Sleep(ctx, c.wait(waits)) {
+		if !c.retry().Failed(ctx, waits, "mysql unavailable: waiting, nothing is dead-lettered meanwhile", err) {
 			return errStopped
 		}
 	}
@@ -217,7 +211,7 @@ func (c *Consumer) try(ctx context.Context, items []item) error {
 // the events being wrong: a connection error, a deadlock or lock wait
 // timeout, or any error while MySQL does not answer a ping.
 func (c *Consumer) transient(ctx context.Context, err error) bool {
-	if TransientDBError(err) {
+	if mysql.Unavailable(err) {
 		return true
 	}
 	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), pingTimeout)
@@ -225,30 +219,12 @@ func (c *Consumer) transient(ctx context.Context, err error) bool {
 	return c.Ping(pctx) != nil
 }
 
-// TransientDBError reports whether err says the database could not do the
-// work right now (connection lost, server going away, deadlock, lock wait
-// timeout, too many connections) rather than that the work is wrong.
-func TransientDBError(err error) bool {
-	var ne net.Error
-	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, mysqldriver.ErrInvalidConn) || errors.As(err, &ne) {
-		return true
-	}
-	var me *mysqldriver.MySQLError
-	if errors.As(err, &me) {
-		switch me.Number {
-		case 1040, 1053, 1205, 1213, 1290, 1317, 1927, 2006, 2013:
-			return true
-		}
-	}
-	return false
-}
-
 // record counts the outcomes and, for new orders, the hold → row lag.
-func (c *Consumer) record(events []sale.Event, outcomes []string) {
+func (c *Consumer) record(events []boxoffice.SaleEvent, outcomes []string) {
 	now := time.Now()
 	for i, e := range events {
 		c.Metrics.Events.WithLabelValues(e.Type, outcomes[i]).Inc()
-		if e.Type == sale.EventHoldCreated && outcomes[i] == mysql.EventInserted {
+		if e.Type == boxoffice.EventHoldCreated && outcomes[i] == mysql.EventInserted {
 			c.Metrics.Lag.Observe(max(0, now.Sub(time.UnixMilli(e.At)).Seconds()))
 		}
 	}
@@ -270,8 +246,7 @@ func (c *Consumer) deadLetter(ctx context.Context, m kafkago.Message, typ string
 				"offset", m.Offset, "tries", tries, "err", cause)
 			return nil
 		}
-		c.warn(failures, "write dead letter", err)
-		if !daemon.Sleep(ctx, c.wait(failures)) {
+		if !c.retry().Failed(ctx, failures, "write dead letter", err) {
 			return errStopped
 		}
 	}
@@ -290,36 +265,25 @@ func (c *Consumer) commit(ctx context.Context, msgs []kafkago.Message) {
 }
 
 // Decode parses a sale event and checks it has what the order writer needs.
-func Decode(value []byte) (sale.Event, error) {
-	var e sale.Event
+func Decode(value []byte) (boxoffice.SaleEvent, error) {
+	var e boxoffice.SaleEvent
 	if err := json.Unmarshal(value, &e); err != nil {
 		return e, fmt.Errorf("not a sale event: %w", err)
 	}
 	switch {
-	case e.Type != sale.EventHoldCreated && e.Type != sale.EventHoldReleased && e.Type != sale.EventHoldSold:
+	case e.Type != boxoffice.EventHoldCreated && e.Type != boxoffice.EventHoldReleased && e.Type != boxoffice.EventHoldSold:
 		return e, fmt.Errorf("sale event of unknown type %q", e.Type)
 	case e.OrderNo == "" || len(e.OrderNo) > 40:
 		return e, fmt.Errorf("sale event with order number %q", e.OrderNo)
 	case e.SessionID <= 0 || e.UserID <= 0 || e.AmountCents < 0 || e.At <= 0:
 		return e, fmt.Errorf("sale event %s lacks session, user, amount or time", e.OrderNo)
-	case e.Type == sale.EventHoldCreated && (len(e.SeatIDs) == 0 || e.ExpiresAt <= 0):
+	case e.Type == boxoffice.EventHoldCreated && (len(e.SeatIDs) == 0 || e.ExpiresAt <= 0):
 		return e, fmt.Errorf("hold.created %s lacks seats or expiry", e.OrderNo)
 	}
 	return e, nil
 }
 
-// wait is the pause before retry n (from 1): Backoff doubling up to 2 s.
-func (c *Consumer) wait(n int) time.Duration {
-	d := c.Backoff
-	for i := 1; i < n && d < maxWait; i++ {
-		d *= 2
-	}
-	return min(d, maxWait)
-}
-
-// warn logs the first failure of a retry and every logEvery-th after it.
-func (c *Consumer) warn(failures int, what string, err error) {
-	if failures == 1 || failures%logEvery == 0 {
-		c.Log.Warn(what, "err", err, "failures", failures)
-	}
+// retry paces the consumer's retries: Backoff doubling up to 2 s.
+func (c *Consumer) retry() daemon.Backoff {
+	return daemon.Backoff{First: c.Backoff, Max: maxWait, Log: c.Log}
 }

@@ -15,9 +15,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	kafkago "github.com/segmentio/kafka-go"
 
+	"boxoffice/internal/boxoffice"
 	"boxoffice/internal/kafka"
 	"boxoffice/internal/mysql"
-	"boxoffice/internal/sale"
 	"boxoffice/workers/orders"
 )
 
@@ -88,7 +88,7 @@ type fakeDB struct {
 	pings   int
 }
 
-func (d *fakeDB) apply(_ context.Context, events []sale.Event) ([]string, error) {
+func (d *fakeDB) apply(_ context.Context, events []boxoffice.SaleEvent) ([]string, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.down > 0 {
@@ -125,7 +125,7 @@ func (d *fakeDB) appliedNos() []string {
 }
 
 func event(no string) kafkago.Message {
-	v, _ := json.Marshal(sale.Event{ID: no + ":created", Type: sale.EventHoldCreated, SessionID: 1, OrderNo: no,
+	v, _ := json.Marshal(boxoffice.SaleEvent{ID: no + ":created", Type: boxoffice.EventHoldCreated, SessionID: 1, OrderNo: no,
 		UserID: 2, SeatIDs: []int64{3}, AmountCents: 100, ExpiresAt: 2e12, At: 1e12})
 	return kafkago.Message{Key: []byte(no), Value: v}
 }

@@ -14,7 +14,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	kafkago "github.com/segmentio/kafka-go"
 
-	"boxoffice/internal/sale"
+	"boxoffice/internal/boxoffice"
 	"boxoffice/internal/testenv"
 )
 
@@ -125,8 +125,8 @@ func (f *fixture) orderNo() string {
 
 // created is a hold.created event for seats of the fixture, priced 10,000
 // (tier A) and 5,000 (tier B) in turn, expiring in 15 minutes.
-func (f *fixture) created(no string, seats ...int) sale.Event {
-	e := sale.Event{ID: no + ":created", Type: sale.EventHoldCreated, SessionID: f.s.ID, OrderNo: no,
+func (f *fixture) created(no string, seats ...int) boxoffice.SaleEvent {
+	e := boxoffice.SaleEvent{ID: no + ":created", Type: boxoffice.EventHoldCreated, SessionID: f.s.ID, OrderNo: no,
 		UserID: f.buyer.ID, At: time.Now().UnixMilli(), ExpiresAt: time.Now().Add(15 * time.Minute).UnixMilli()}
 	for _, i := range seats {
 		e.SeatIDs = append(e.SeatIDs, f.s.SeatIDs[i])
@@ -135,23 +135,23 @@ func (f *fixture) created(no string, seats ...int) sale.Event {
 	return e
 }
 
-func released(e sale.Event, reason string) sale.Event {
-	e.ID, e.Type, e.Reason, e.ExpiresAt, e.At = e.OrderNo+":released", sale.EventHoldReleased, reason, 0, time.Now().UnixMilli()
+func released(e boxoffice.SaleEvent, reason string) boxoffice.SaleEvent {
+	e.ID, e.Type, e.Reason, e.ExpiresAt, e.At = e.OrderNo+":released", boxoffice.EventHoldReleased, reason, 0, time.Now().UnixMilli()
 	return e
 }
 
-func sold(e sale.Event) sale.Event {
-	e.ID, e.Type, e.Txn, e.ExpiresAt, e.At = e.OrderNo+":sold", sale.EventHoldSold, "txn-"+e.OrderNo, 0, time.Now().UnixMilli()
+func sold(e boxoffice.SaleEvent) boxoffice.SaleEvent {
+	e.ID, e.Type, e.Txn, e.ExpiresAt, e.At = e.OrderNo+":sold", boxoffice.EventHoldSold, "txn-"+e.OrderNo, 0, time.Now().UnixMilli()
 	return e
 }
 
-func message(e sale.Event) kafkago.Message {
+func message(e boxoffice.SaleEvent) kafkago.Message {
 	v, _ := json.Marshal(e)
 	return kafkago.Message{Key: []byte(e.OrderNo), Value: v}
 }
 
 // publish writes events to the sale-events topic, in order.
-func (f *fixture) publish(events ...sale.Event) {
+func (f *fixture) publish(events ...boxoffice.SaleEvent) {
 	f.t.Helper()
 	msgs := make([]kafkago.Message, len(events))
 	for i, e := range events {

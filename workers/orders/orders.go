@@ -4,11 +4,11 @@ package orders
 import (
 	"context"
 
+	"boxoffice/internal/boxoffice"
 	"boxoffice/internal/config"
 	"boxoffice/internal/daemon"
 	"boxoffice/internal/kafka"
 	"boxoffice/internal/mysql"
-	"boxoffice/internal/sale"
 )
 
 // Group is the Kafka consumer group of the orders daemons.
@@ -28,7 +28,7 @@ func Main(cfg *config.Config, _ []string) error {
 	c := &Consumer{
 		Reader: kafka.NewReader(cfg.KafkaBrokers, cfg.KafkaTopic, Group, log),
 		DLQ:    dlq,
-		Apply: func(ctx context.Context, events []sale.Event) ([]string, error) {
+		Apply: func(ctx context.Context, events []boxoffice.SaleEvent) ([]string, error) {
 			return mysql.ApplySaleEvents(ctx, db, events)
 		},
 		Ping:     mysql.Ping(db),

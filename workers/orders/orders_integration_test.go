@@ -13,8 +13,8 @@ import (
 
 	kafkago "github.com/segmentio/kafka-go"
 
+	"boxoffice/internal/boxoffice"
 	"boxoffice/internal/kafka"
-	"boxoffice/internal/sale"
 	"boxoffice/internal/testenv"
 )
 
@@ -47,7 +47,7 @@ func TestIdempotent(t *testing.T) {
 	f := newFixture(t)
 	// replay publishes events again, waits until they are handled, and
 	// checks the order's row and items did not change.
-	replay := func(t *testing.T, no string, events ...sale.Event) {
+	replay := func(t *testing.T, no string, events ...boxoffice.SaleEvent) {
 		t.Helper()
 		before, items := mustOrder(t, f, no).String(), fmt.Sprint(getItems(t, f.db, no))
 		f.publish(events...)

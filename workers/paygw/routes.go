@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"boxoffice/internal/payments"
+	"boxoffice/internal/web"
 )
 
 // maxBody is the largest request body the gateway reads.
@@ -90,7 +91,7 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request) {
 	if created {
 		status = http.StatusCreated
 	}
-	writeJSON(w, status, p)
+	web.WriteJSON(w, status, p)
 }
 
 // validate returns what is wrong with a payment request, or "".
@@ -125,7 +126,7 @@ func (s *Server) latest(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no payment for order "+no)
 		return
 	}
-	writeJSON(w, http.StatusOK, p)
+	web.WriteJSON(w, http.StatusOK, p)
 }
 
 func (s *Server) get(w http.ResponseWriter, r *http.Request) {
@@ -134,7 +135,7 @@ func (s *Server) get(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, errNotFound(r.PathValue("id")))
 		return
 	}
-	writeJSON(w, http.StatusOK, p.Payment)
+	web.WriteJSON(w, http.StatusOK, p.Payment)
 }
 
 // confirm pays a payment and, if it just succeeded, notifies the merchant.
@@ -173,7 +174,7 @@ func (s *Server) apiAction(act func(id string) (payments.Payment, error)) http.H
 			s.fail(w, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, p)
+		web.WriteJSON(w, http.StatusOK, p)
 	}
 }
 
@@ -195,7 +196,7 @@ func (s *Server) fail(w http.ResponseWriter, err error) {
 }
 
 func (s *Server) getSwitches(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, s.store.getSwitches())
+	web.WriteJSON(w, http.StatusOK, s.store.getSwitches())
 }
 
 // setSwitches changes the switches named in the body and answers them all.
@@ -227,16 +228,9 @@ func (s *Server) setSwitches(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.Log.Info("switches set", "decline", sw.Decline, "duplicates", sw.Duplicates, "delay_ms", sw.DelayMS)
-	writeJSON(w, http.StatusOK, sw)
-}
-
-func writeJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(v)
+	web.WriteJSON(w, http.StatusOK, sw)
 }
 
 func writeError(w http.ResponseWriter, code int, errCode, msg string) {
-	writeJSON(w, code, map[string]string{"error": errCode, "message": msg})
+	web.WriteJSON(w, code, map[string]string{"error": errCode, "message": msg})
 }

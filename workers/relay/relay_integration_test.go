@@ -20,6 +20,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 	kafkago "github.com/segmentio/kafka-go"
 
+	"boxoffice/internal/boxoffice"
 	"boxoffice/internal/kafka"
 	"boxoffice/internal/redis"
 	"boxoffice/internal/sale"
@@ -177,7 +178,7 @@ func TestReclaim(t *testing.T) {
 	// Write the entry as the hold script does and read it as a relay that
 	// then dies, atomically, so the live relay cannot read it first.
 	pipe := rdb.TxPipeline()
-	pipe.XAdd(ctx, &goredis.XAddArgs{Stream: key, Values: []any{"type", sale.EventHoldCreated, "id", no + ":created",
+	pipe.XAdd(ctx, &goredis.XAddArgs{Stream: key, Values: []any{"type", boxoffice.EventHoldCreated, "id", no + ":created",
 		"session", s.ID, "order_no", no, "user", buyers[0].ID, "seats", s.SeatIDs[0], "amount", 10000,
 		"expires_at", time.Now().Add(time.Hour).UnixMilli(), "at", time.Now().UnixMilli()}})
 	read := pipe.XReadGroup(ctx, &goredis.XReadGroupArgs{Group: relay.Group, Consumer: "dead-" + testenv.Unique(),
@@ -251,7 +252,7 @@ func TestTwoRelays(t *testing.T) {
 	ids := map[string]int{}
 	var total int
 	tail.Read(t, 30*time.Second, func(m kafkago.Message) bool {
-		var e sale.Event
+		var e boxoffice.SaleEvent
 		if strings.HasPrefix(string(m.Key), prefix) && json.Unmarshal(m.Value, &e) == nil {
 			total++
 			ids[e.ID]++

@@ -76,7 +76,6 @@ const (
 	ackTimeout  = 5 * time.Second         // for acknowledging a published batch
 	publishWait = 30 * time.Second        // for one Kafka write
 	minBackoff  = 50 * time.Millisecond   // first wait between retries
-	logEvery    = 20                      // failures between two warnings of the same retry
 	pollDefault = 2 * time.Millisecond    // Relay.Poll default
 	pollMax     = 25 * time.Millisecond   // longest wait between two reads
 	claimIdle   = 10 * time.Second        // Relay.Reclaim default
@@ -104,8 +103,7 @@ func (r *Relay) Run(ctx context.Context) error {
 		switch {
 		case err != nil && ctx.Err() == nil:
 			failures++
-			r.warn(failures, "read outbox", err)
-			daemon.Sleep(ctx, backoff(failures))
+			r.retry().Failed(ctx, failures, "read outbox", err)
 		case len(batch) == 0:
 			failures = 0
 			daemon.Sleep(ctx, idle)
@@ -355,8 +353,7 @@ func (r *Relay) publish(ctx context.Context, w Publisher, msgs []kafkago.Message
 		}
 		failures++
 		r.Metrics.PublishErrors.Inc()
-		r.warn(failures, what, err, "messages", len(msgs))
-		if !daemon.Sleep(ctx, backoff(failures)) {
+		if !r.retry().Failed(ctx, failures, what, err, "messages", len(msgs)) {
 			r.Log.Warn(what+": stopping with the batch unpublished; it stays pending for the next relay", "messages", len(msgs))
 			return false
 		}
@@ -385,7 +382,7 @@ func (r *Relay) ack(ctx context.Context, batch []entry) {
 		if err == nil {
 			return
 		}
-		if attempt >= 5 || !daemon.Sleep(ctx, backoff(attempt)) {
+		if attempt >= 5 || !daemon.Sleep(ctx, r.retry().Wait(attempt)) {
 			r.Log.Error("acknowledge published entries; they will be reclaimed and published again",
 				"entries", len(batch), "err", err)
 			return
@@ -422,18 +419,7 @@ func (r *Relay) prune(ctx context.Context) {
 	}
 }
 
-// warn logs the first failure of a retry and every logEvery-th after it.
-func (r *Relay) warn(failures int, what string, err error, args ...any) {
-	if failures == 1 || failures%logEvery == 0 {
-		r.Log.Warn(what, append(args, "err", err, "failures", failures)...)
-	}
-}
-
-// backoff is the wait before retry n (from 1): doubling, capped.
-func backoff(n int) time.Duration {
-	d := minBackoff
-	for i := 1; i < n && d < maxBackoff; i++ {
-		d *= 2
-	}
-	return min(d, maxBackoff)
+// retry paces the relay's retries: 50 ms doubling up to 5 s.
+func (r *Relay) retry() daemon.Backoff {
+	return daemon.Backoff{First: minBackoff, Max: maxBackoff, Log: r.Log}
 }

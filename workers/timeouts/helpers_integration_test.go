@@ -4,9 +4,7 @@ package timeouts_test
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -17,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	goredis "github.com/redis/go-redis/v9"
 
+	"boxoffice/internal/boxoffice"
 	"boxoffice/internal/kafka"
 	"boxoffice/internal/payments"
 	"boxoffice/internal/redis"
@@ -24,10 +23,6 @@ import (
 	"boxoffice/internal/testenv"
 	"boxoffice/workers/timeouts"
 )
-
-// settle is how long asynchronous effects (the shared timeouts daemon, the
-// relay and the orders daemon) may take before a test gives up.
-const settle = 20 * time.Second
 
 // fixture is a session on sale with buyers, and the stores to check.
 type fixture struct {
@@ -74,42 +69,21 @@ func (f *fixture) tryGrab(t *testing.T, i int, seats ...int64) *testenv.Response
 	}
 }
 
-// hold reads a hold from the sale Redis.
-func (f *fixture) hold(t *testing.T, no string) *sale.Hold {
-	t.Helper()
-	h, err := sale.GetHold(context.Background(), f.rdb, no)
-	if err != nil {
-		t.Fatalf("hold %s: %v", no, err)
-	}
-	return h
-}
-
-// status is an order's status in MySQL, "" if it has no row.
-func (f *fixture) status(t *testing.T, no string) string {
-	t.Helper()
-	var s string
-	err := f.db.Get(&s, `SELECT status FROM orders WHERE order_no = ?`, no)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		t.Fatal(err)
-	}
-	return s
-}
-
 // waitStatus waits until order no has status want in MySQL.
 func (f *fixture) waitStatus(t *testing.T, no, want string) {
 	t.Helper()
-	eventually(t, settle, func() (bool, string) {
-		got := f.status(t, no)
+	testenv.Eventually(t, testenv.Settle, "order "+no+" "+want, func() (bool, string) {
+		got := testenv.OrderStatus(t, f.db, no)
 		return got == want, fmt.Sprintf("order %s is %q in MySQL, want %s", no, got, want)
 	})
 }
 
 // waitHold waits until order no's hold is in state want.
-func (f *fixture) waitHold(t *testing.T, no, want string) *sale.Hold {
+func (f *fixture) waitHold(t *testing.T, no, want string) *boxoffice.Hold {
 	t.Helper()
-	var h *sale.Hold
-	eventually(t, settle, func() (bool, string) {
-		h = f.hold(t, no)
+	var h *boxoffice.Hold
+	testenv.Eventually(t, testenv.Settle, "hold "+no+" "+want, func() (bool, string) {
+		h = testenv.Hold(t, f.rdb, no)
 		return h.State == want, fmt.Sprintf("hold %s is %s, want %s", no, h.State, want)
 	})
 	return h
@@ -137,29 +111,12 @@ func (f *fixture) wantConsistent(t *testing.T) {
 	}
 }
 
-// eventually polls cond every 100 ms until it holds or timeout passes; the
-// failure names what cond last said was missing.
-func eventually(t *testing.T, timeout time.Duration, cond func() (bool, string)) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		ok, missing := cond()
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after %s: %s", timeout, missing)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
 // kafkaEvents reads the sale-events topic from its start in a new consumer
 // group and returns the events of the sessions sids by order number, every
 // message as read (a redelivery appears twice), once done says they are
 // complete; at the deadline it fails the test with what done last said
 // was missing.
-func kafkaEvents(t *testing.T, sids []int64, done func(map[string][]sale.Event) (bool, string)) map[string][]sale.Event {
+func kafkaEvents(t *testing.T, sids []int64, done func(map[string][]boxoffice.SaleEvent) (bool, string)) map[string][]boxoffice.SaleEvent {
 	t.Helper()
 	cfg := testenv.Config(t)
 	r := kafka.NewReader(cfg.KafkaBrokers, cfg.KafkaTopic, "test-timeouts-"+testenv.Unique(), nil)
@@ -168,15 +125,15 @@ func kafkaEvents(t *testing.T, sids []int64, done func(map[string][]sale.Event) 
 	for _, sid := range sids {
 		want[sid] = true
 	}
-	out := map[string][]sale.Event{}
-	deadline := time.Now().Add(settle)
+	out := map[string][]boxoffice.SaleEvent{}
+	deadline := time.Now().Add(testenv.Settle)
 	for {
 		ok, missing := done(out)
 		if ok {
 			return out
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("after %s reading %s: %s", settle, cfg.KafkaTopic, missing)
+			t.Fatalf("after %s reading %s: %s", testenv.Settle, cfg.KafkaTopic, missing)
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 		m, err := r.FetchMessage(ctx) // never committed: the group is thrown away
@@ -184,7 +141,7 @@ func kafkaEvents(t *testing.T, sids []int64, done func(map[string][]sale.Event) 
 		if err != nil {
 			continue
 		}
-		var e sale.Event
+		var e boxoffice.SaleEvent
 		if json.Unmarshal(m.Value, &e) == nil && want[e.SessionID] {
 			out[e.OrderNo] = append(out[e.OrderNo], e)
 		}
@@ -193,7 +150,7 @@ func kafkaEvents(t *testing.T, sids []int64, done func(map[string][]sale.Event) 
 
 // countType counts events of type typ; distinct counts events with the
 // same id and time once (a redelivery of one event is not a second one).
-func countType(events []sale.Event, typ string, distinct bool) int {
+func countType(events []boxoffice.SaleEvent, typ string, distinct bool) int {
 	seen := map[string]bool{}
 	n := 0
 	for _, e := range events {

@@ -2,12 +2,12 @@ package timeouts
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
 	"time"
 
+	"boxoffice/internal/boxoffice"
 	"boxoffice/internal/mysql"
 	"boxoffice/internal/sale"
 )
@@ -61,31 +61,13 @@ func (s *Service) retire(ctx context.Context, sid int64) error {
 	return err
 }
 
-// scannedHold is a hold record with the time it ended, which the scripts
-// write but sale.Hold does not carry.
-type scannedHold struct {
-	sale.Hold
-	SoldAt     int64 `json:"sold_at"`
-	ReleasedAt int64 `json:"released_at"`
-}
-
-// endedAt is when the hold was sold or released (its creation if the
-// record does not say), or 0 while it is in play.
-func (h *scannedHold) endedAt() int64 {
-	switch h.State {
-	case sale.HoldSold, sale.HoldReleased:
-		return max(h.SoldAt, h.ReleasedAt, h.CreatedAt)
-	}
-	return 0
-}
-
 // reconcileSession scans the holds of session sid in batches. It reports
 // whether every hold has ended over a grace ago with MySQL knowing its end.
 func (s *Service) reconcileSession(ctx context.Context, sid int64) (bool, error) {
 	key := sale.KeysFor(sid).Key("holds")
 	cutoff := time.Now().Add(-s.set.ReconcileGrace).UnixMilli()
 	var cursor uint64
-	var old []*scannedHold
+	var old []*boxoffice.Hold
 	settled := true
 	for {
 		kv, next, err := s.rdb.HScan(ctx, key, cursor, "", reconcileBatch).Result()
@@ -93,15 +75,15 @@ func (s *Service) reconcileSession(ctx context.Context, sid int64) (bool, error)
 			return false, fmt.Errorf("scan holds: %w", err)
 		}
 		for i := 0; i+1 < len(kv); i += 2 {
-			h := &scannedHold{Hold: sale.Hold{OrderNo: kv[i], SessionID: sid}}
-			if err := json.Unmarshal([]byte(kv[i+1]), h); err != nil {
+			h, err := sale.DecodeHold(kv[i], kv[i+1])
+			if err != nil {
 				s.log.Warn("unreadable hold", "order_no", kv[i], "err", err)
 				continue
 			}
 			if h.CreatedAt < cutoff {
 				old = append(old, h)
 			}
-			if end := h.endedAt(); end == 0 || end >= cutoff {
+			if h.EndedAt == 0 || h.EndedAt >= cutoff {
 				settled = false
 			}
 		}
@@ -122,7 +104,7 @@ func (s *Service) reconcileSession(ctx context.Context, sid int64) (bool, error)
 
 // reconcileBatch compares holds with their order rows and re-emits what
 // MySQL never heard of. It reports whether every row was there and final.
-func (s *Service) reconcileBatch(ctx context.Context, holds []*scannedHold, cutoff int64) (bool, error) {
+func (s *Service) reconcileBatch(ctx context.Context, holds []*boxoffice.Hold, cutoff int64) (bool, error) {
 	if len(holds) == 0 {
 		return true, nil
 	}
@@ -138,20 +120,20 @@ func (s *Service) reconcileBatch(ctx context.Context, holds []*scannedHold, cuto
 	final := true
 	for _, h := range holds {
 		status, found := rows[h.OrderNo]
-		if !found || status == "LOCKED" || status == "PAYING" {
+		if !found || status == boxoffice.OrderLocked || status == boxoffice.OrderPaying {
 			final = false
 		}
-		events, kind := sale.EventFromHold(&h.Hold), "order"
+		events, kind := h.Events(), "order"
 		switch {
 		case !found:
-		case (status == "LOCKED" || status == "PAYING") && h.endedAt() != 0 && h.endedAt() < cutoff:
+		case (status == boxoffice.OrderLocked || status == boxoffice.OrderPaying) && h.EndedAt != 0 && h.EndedAt < cutoff:
 			events, kind = events[1:], "final" // the row has the hold, not its end
 		default:
 			s.emits.forget(h.OrderNo)
 			continue
 		}
 		if s.emits.allow(h.OrderNo, now, s.set.ReconcileGrace) {
-			if err := s.reemit(ctx, &h.Hold, kind, events); err != nil {
+			if err := s.reemit(ctx, h, kind, events); err != nil {
 				return false, err
 			}
 		}
@@ -161,7 +143,7 @@ func (s *Service) reconcileBatch(ctx context.Context, holds []*scannedHold, cuto
 
 // reemit writes events of hold h to its session's outbox again; kind says
 // which: "order" (all: the order has no row) or "final" (its end only).
-func (s *Service) reemit(ctx context.Context, h *sale.Hold, kind string, events []sale.Event) error {
+func (s *Service) reemit(ctx context.Context, h *boxoffice.Hold, kind string, events []boxoffice.SaleEvent) error {
 	for _, e := range events {
 		if err := sale.Emit(ctx, s.rdb, e); err != nil {
 			return err

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"boxoffice/internal/boxoffice"
 	"boxoffice/internal/sale"
 	"boxoffice/internal/testenv"
 )
@@ -20,16 +21,16 @@ import (
 
 // lostHold writes a hold record straight into the sale Redis, created 5 s
 // ago, with no event in the outbox: a hold whose events Kafka lost.
-func (f *fixture) lostHold(t *testing.T, buyer int, state, reason string, seat int64) *sale.Hold {
+func (f *fixture) lostHold(t *testing.T, buyer int, state, reason string, seat int64) *boxoffice.Hold {
 	t.Helper()
 	created := time.Now().Add(-5 * time.Second).UnixMilli()
-	h := &sale.Hold{OrderNo: fmt.Sprintf("B%d-%d-8%s", f.sess.ID, created, testenv.Unique()[:6]), SessionID: f.sess.ID,
-		UserID: f.buyers[buyer].ID, Seats: fmt.Sprint(seat), Amount: 10000, CreatedAt: created,
+	h := &boxoffice.Hold{OrderNo: fmt.Sprintf("B%d-%d-8%s", f.sess.ID, created, testenv.Unique()[:6]), SessionID: f.sess.ID,
+		UserID: f.buyers[buyer].ID, SeatIDs: []int64{seat}, Amount: 10000, CreatedAt: created,
 		ExpiresAt: created + int64(time.Hour/time.Millisecond), State: state, Reason: reason}
-	if state == sale.HoldSold {
+	if state == boxoffice.HoldSold {
 		h.Txn = "lost-" + testenv.Unique()
 	}
-	raw, _ := json.Marshal(h)
+	raw, _ := sale.EncodeHold(*h)
 	if err := f.rdb.HSet(context.Background(), sale.KeysFor(f.sess.ID).Key("holds"), h.OrderNo, raw).Err(); err != nil {
 		t.Fatal(err)
 	}
@@ -39,9 +40,9 @@ func (f *fixture) lostHold(t *testing.T, buyer int, state, reason string, seat i
 func TestReconcile(t *testing.T) {
 	f := newFixture(t, testenv.SessionSpec{Seats: 6, HoldSeconds: 600}, 3)
 	seat := f.sess.SeatIDs
-	locked := f.lostHold(t, 0, sale.HoldLocked, "", seat[0])
-	sold := f.lostHold(t, 1, sale.HoldSold, "", seat[1])
-	released := f.lostHold(t, 2, sale.HoldReleased, "timeout", seat[2])
+	locked := f.lostHold(t, 0, boxoffice.HoldLocked, "", seat[0])
+	sold := f.lostHold(t, 1, boxoffice.HoldSold, "", seat[1])
+	released := f.lostHold(t, 2, boxoffice.HoldReleased, "timeout", seat[2])
 
 	t.Run("Locked", func(t *testing.T) {
 		f.waitStatus(t, locked.OrderNo, "LOCKED")
@@ -70,7 +71,7 @@ func TestReconcile(t *testing.T) {
 		if err != nil || json.Unmarshal([]byte(raw), &rec) != nil {
 			t.Fatalf("hold %s = %q, %v", no, raw, err)
 		}
-		rec["state"], rec["txn"], rec["sold_at"] = sale.HoldSold, "lost-"+testenv.Unique(), time.Now().Add(-5*time.Second).UnixMilli()
+		rec["state"], rec["txn"], rec["sold_at"] = boxoffice.HoldSold, "lost-"+testenv.Unique(), time.Now().Add(-5*time.Second).UnixMilli()
 		b, _ := json.Marshal(rec)
 		if err := f.rdb.HSet(context.Background(), sale.KeysFor(f.sess.ID).Key("holds"), no, b).Err(); err != nil {
 			t.Fatal(err)
@@ -79,12 +80,12 @@ func TestReconcile(t *testing.T) {
 	})
 	t.Run("EmittedOnce", func(t *testing.T) {
 		time.Sleep(2 * time.Second) // a few more reconciler passes, now that the rows exist
-		events := kafkaEvents(t, []int64{f.sess.ID}, func(m map[string][]sale.Event) (bool, string) {
+		events := kafkaEvents(t, []int64{f.sess.ID}, func(m map[string][]boxoffice.SaleEvent) (bool, string) {
 			return len(m[locked.OrderNo]) > 0 && len(m[sold.OrderNo]) > 1 && len(m[released.OrderNo]) > 1,
 				"the re-emitted events are not all on Kafka"
 		})
-		for _, h := range []*sale.Hold{locked, sold, released} {
-			if n := countType(events[h.OrderNo], sale.EventHoldCreated, false); n != 1 {
+		for _, h := range []*boxoffice.Hold{locked, sold, released} {
+			if n := countType(events[h.OrderNo], boxoffice.EventHoldCreated, false); n != 1 {
 				t.Errorf("order %s: %d hold.created on Kafka, want 1: re-emitted again after its row existed", h.OrderNo, n)
 			}
 		}
@@ -126,7 +127,7 @@ func TestBrokerLoss(t *testing.T) {
 		nos = append(nos, f.grab(t, i, seat[i]))
 	}
 	outbox := sale.KeysFor(f.sess.ID).Key("outbox")
-	eventually(t, settle, func() (bool, string) {
+	testenv.Eventually(t, testenv.Settle, "the outbox relayed", func() (bool, string) {
 		n, err := f.rdb.XLen(ctx, outbox).Result()
 		return err == nil && n == 0, fmt.Sprintf("the relay has not published the outbox: %d entries (%v)", n, err)
 	})
@@ -139,7 +140,7 @@ func TestBrokerLoss(t *testing.T) {
 	}
 	stopped = false
 
-	eventually(t, 60*time.Second, func() (bool, string) {
+	testenv.Eventually(t, 60*time.Second, "every order row written with its items", func() (bool, string) {
 		var rows []struct {
 			OrderNo string `db:"order_no"`
 			Items   int    `db:"items"`

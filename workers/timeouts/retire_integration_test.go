@@ -36,7 +36,7 @@ func TestRetire(t *testing.T) {
 		}
 		return ok
 	}
-	eventually(t, settle, func() (bool, string) {
+	testenv.Eventually(t, testenv.Settle, "the closed session retired", func() (bool, string) {
 		return !member(closed.sess.ID), "the closed, settled session is still watched"
 	})
 	if !member(open.sess.ID) {

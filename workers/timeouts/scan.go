@@ -114,7 +114,7 @@ func (s *Service) scanSession(ctx context.Context, sid int64, now time.Time) err
 func (s *Service) expireQueued(ctx context.Context, sid int64, orderNo string) (kept bool, err error) {
 	h, err := sale.GetHold(ctx, s.rdb, orderNo)
 	switch {
-	case err == nil && (h.State == sale.HoldLocked || h.State == sale.HoldPaying):
+	case err == nil && (h.State == boxoffice.HoldLocked || h.State == boxoffice.HoldPaying):
 		return s.resolve(ctx, h, "scan")
 	case err != nil && boxoffice.ErrorCode(err) != boxoffice.ENOTFOUND:
 		return true, err
@@ -126,19 +126,19 @@ func (s *Service) expireQueued(ctx context.Context, sid int64, orderNo string) (
 // resolve ends a due hold: a LOCKED one is released; a PAYING one is
 // confirmed if the gateway says it was paid, else released; a silent
 // gateway leaves it for a later pass (kept). Ended holds are left alone.
-func (s *Service) resolve(ctx context.Context, h *sale.Hold, source string) (kept bool, err error) {
+func (s *Service) resolve(ctx context.Context, h *boxoffice.Hold, source string) (kept bool, err error) {
 	switch h.State {
-	case sale.HoldLocked:
+	case boxoffice.HoldLocked:
 		return s.release(ctx, h, source)
-	case sale.HoldPaying:
+	case boxoffice.HoldPaying:
 		return s.resolvePaying(ctx, h, source)
 	}
 	return false, nil
 }
 
-// release runs the release script for a due hold, reason "timeout".
-func (s *Service) release(ctx context.Context, h *sale.Hold, source string) (kept bool, err error) {
-	out, err := sale.Release(ctx, s.rdb, h.OrderNo, sale.ReleaseOpts{Reason: "timeout", OnlyIfDue: true})
+// release runs the release script for a due hold, reason timeout.
+func (s *Service) release(ctx context.Context, h *boxoffice.Hold, source string) (kept bool, err error) {
+	out, err := sale.Release(ctx, s.rdb, h.OrderNo, sale.ReleaseOpts{Reason: boxoffice.ReasonTimeout, OnlyIfDue: true})
 	switch {
 	case err != nil:
 		return true, err
@@ -152,7 +152,7 @@ func (s *Service) release(ctx context.Context, h *sale.Hold, source string) (kep
 }
 
 // resolvePaying asks the gateway about a PAYING hold past its deadline.
-func (s *Service) resolvePaying(ctx context.Context, h *sale.Hold, source string) (kept bool, err error) {
+func (s *Service) resolvePaying(ctx context.Context, h *boxoffice.Hold, source string) (kept bool, err error) {
 	if time.Now().UnixMilli() < h.PayDeadline || s.gatewayDown() {
 		return true, nil
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"boxoffice/internal/boxoffice"
 	"boxoffice/internal/payments"
 	"boxoffice/internal/sale"
 	"boxoffice/internal/testenv"
@@ -33,7 +34,7 @@ func TestTimeout(t *testing.T) {
 		}
 	})
 	t.Run("Released", func(t *testing.T) {
-		h := f.waitHold(t, no, sale.HoldReleased)
+		h := f.waitHold(t, no, boxoffice.HoldReleased)
 		if h.Reason != "timeout" {
 			t.Errorf("reason = %q, want timeout", h.Reason)
 		}
@@ -54,17 +55,17 @@ func TestTimeout(t *testing.T) {
 		}
 	})
 	t.Run("GrabAgain", func(t *testing.T) {
-		eventually(t, 5*time.Second, func() (bool, string) {
+		testenv.Eventually(t, 5*time.Second, "the seat grabbable again", func() (bool, string) {
 			r := f.tryGrab(t, 1, f.sess.SeatIDs[0])
 			return r.Status == http.StatusCreated, fmt.Sprintf("grab after the timeout = %d %s", r.Status, r.Body)
 		})
 	})
 	t.Run("EventOnKafka", func(t *testing.T) {
-		events := kafkaEvents(t, []int64{f.sess.ID}, func(m map[string][]sale.Event) (bool, string) {
-			return countType(m[no], sale.EventHoldReleased, false) > 0, "no hold.released of " + no + " on Kafka"
+		events := kafkaEvents(t, []int64{f.sess.ID}, func(m map[string][]boxoffice.SaleEvent) (bool, string) {
+			return countType(m[no], boxoffice.EventHoldReleased, false) > 0, "no hold.released of " + no + " on Kafka"
 		})
 		for _, e := range events[no] {
-			if e.Type == sale.EventHoldReleased && e.Reason != "timeout" {
+			if e.Type == boxoffice.EventHoldReleased && e.Reason != "timeout" {
 				t.Errorf("released event %+v, want reason timeout", e)
 			}
 		}
@@ -87,7 +88,7 @@ func TestPayingPastDeadline(t *testing.T) {
 	// paying grabs a seat for buyer i and marks it PAYING for one second;
 	// pay makes a payment at the gateway whose notification goes nowhere,
 	// so only the timeouts daemon's question can settle it.
-	paying := func(t *testing.T, i int) (string, *sale.Hold) {
+	paying := func(t *testing.T, i int) (string, *boxoffice.Hold) {
 		t.Helper()
 		no := f.grab(t, i, f.sess.SeatIDs[i])
 		out, h, err := sale.MarkPaying(ctx, f.rdb, no, f.buyers[i].ID, time.Second)
@@ -113,7 +114,7 @@ func TestPayingPastDeadline(t *testing.T) {
 			t.Fatalf("confirm at the gateway: %v %v", resp, err)
 		}
 		resp.Body.Close()
-		h = f.waitHold(t, no, sale.HoldSold)
+		h = f.waitHold(t, no, boxoffice.HoldSold)
 		if got := f.seats(t)[fmt.Sprint(f.sess.SeatIDs[0])]; got != "S:"+no {
 			t.Errorf("seat = %s, want S:%s", got, no)
 		}
@@ -128,7 +129,7 @@ func TestPayingPastDeadline(t *testing.T) {
 	t.Run("Pending", func(t *testing.T) {
 		no, h := paying(t, 1)
 		pay(t, no, h.Amount)
-		h = f.waitHold(t, no, sale.HoldReleased)
+		h = f.waitHold(t, no, boxoffice.HoldReleased)
 		if h.Reason != "timeout" {
 			t.Errorf("reason = %q, want timeout", h.Reason)
 		}
@@ -140,7 +141,7 @@ func TestPayingPastDeadline(t *testing.T) {
 	})
 	t.Run("NoPayment", func(t *testing.T) {
 		no, _ := paying(t, 2)
-		f.waitHold(t, no, sale.HoldReleased)
+		f.waitHold(t, no, boxoffice.HoldReleased)
 		f.waitStatus(t, no, "TIMEOUT_CANCELLED")
 	})
 }
@@ -158,11 +159,11 @@ func TestLeaseHeldElsewhere(t *testing.T) {
 
 	t.Run("Skipped", func(t *testing.T) {
 		// Past the expiry by a few scans of the shared daemon.
-		time.Sleep(time.Until(time.UnixMilli(f.hold(t, no).ExpiresAt)) + 1500*time.Millisecond)
+		time.Sleep(time.Until(time.UnixMilli(testenv.Hold(t, f.rdb, no).ExpiresAt)) + 1500*time.Millisecond)
 		if err := svc.Scan(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if h := f.hold(t, no); h.State != sale.HoldLocked {
+		if h := testenv.Hold(t, f.rdb, no); h.State != boxoffice.HoldLocked {
 			t.Errorf("hold is %s while another process holds the session's lease, want LOCKED", h.State)
 		}
 		if holder, _ := f.rdb.Get(ctx, lease).Result(); holder != "another-process" {
@@ -174,7 +175,7 @@ func TestLeaseHeldElsewhere(t *testing.T) {
 		if err := svc.Scan(ctx); err != nil {
 			t.Fatal(err)
 		}
-		f.waitHold(t, no, sale.HoldReleased)
+		f.waitHold(t, no, boxoffice.HoldReleased)
 		if n, _ := f.rdb.Exists(ctx, lease).Result(); n != 0 {
 			t.Error("the lease was not given back after the pass")
 		}
@@ -196,7 +197,7 @@ func TestTwoProcesses(t *testing.T) {
 	}
 	t.Run("AllReleased", func(t *testing.T) {
 		for _, no := range nos {
-			if h := fs[0].waitHold(t, no, sale.HoldReleased); h.Reason != "timeout" {
+			if h := fs[0].waitHold(t, no, boxoffice.HoldReleased); h.Reason != "timeout" {
 				t.Errorf("hold %s released for %q, want timeout", no, h.Reason)
 			}
 		}
@@ -206,9 +207,9 @@ func TestTwoProcesses(t *testing.T) {
 	})
 	t.Run("ReleasedOnce", func(t *testing.T) {
 		var complete time.Time
-		events := kafkaEvents(t, sids, func(m map[string][]sale.Event) (bool, string) {
+		events := kafkaEvents(t, sids, func(m map[string][]boxoffice.SaleEvent) (bool, string) {
 			for _, no := range nos {
-				if countType(m[no], sale.EventHoldReleased, false) == 0 {
+				if countType(m[no], boxoffice.EventHoldReleased, false) == 0 {
 					return false, "no hold.released of " + no + " on Kafka"
 				}
 			}
@@ -219,7 +220,7 @@ func TestTwoProcesses(t *testing.T) {
 			return time.Since(complete) > 2*time.Second, "still reading"
 		})
 		for _, no := range nos {
-			if n := countType(events[no], sale.EventHoldReleased, true); n != 1 {
+			if n := countType(events[no], boxoffice.EventHoldReleased, true); n != 1 {
 				t.Errorf("order %s was released %d times, want once: %+v", no, n, events[no])
 			}
 		}

@@ -47,7 +47,7 @@ func (s *Service) sweepOne(ctx context.Context, o mysql.OverdueOrder) error {
 	h, err := sale.GetHold(ctx, s.rdb, o.OrderNo)
 	switch {
 	case boxoffice.ErrorCode(err) == boxoffice.ENOTFOUND:
-		changed, err := mysql.CancelOverdue(ctx, s.db, o.OrderNo, "timeout")
+		changed, err := mysql.CancelOverdue(ctx, s.db, o.OrderNo, boxoffice.ReasonTimeout)
 		if changed {
 			s.m.swept.WithLabelValues("cancelled").Inc()
 			s.log.Info("cancelled an overdue order the sale Redis has no hold for", "order_no", o.OrderNo, "status", o.Status)
@@ -55,7 +55,7 @@ func (s *Service) sweepOne(ctx context.Context, o mysql.OverdueOrder) error {
 		return err
 	case err != nil:
 		return err
-	case h.State == sale.HoldLocked || h.State == sale.HoldPaying:
+	case h.State == boxoffice.HoldLocked || h.State == boxoffice.HoldPaying:
 		kept, err := s.resolve(ctx, h, "sweep")
 		if err == nil && !kept {
 			s.m.swept.WithLabelValues("resolved").Inc()

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"boxoffice/internal/boxoffice"
 	"boxoffice/internal/sale"
 	"boxoffice/internal/testenv"
 )
@@ -45,7 +46,7 @@ func TestSweep(t *testing.T) {
 		no := f.insertOrder(t, 1, "LOCKED", time.Now().Add(time.Hour), seat[2])
 		overdue := f.insertOrder(t, 1, "LOCKED", time.Now().Add(-10*time.Second), seat[3])
 		wantCancelled(t, overdue) // a sweep ran after both were written
-		if got := f.status(t, no); got != "LOCKED" {
+		if got := testenv.OrderStatus(t, f.db, no); got != "LOCKED" {
 			t.Errorf("an order due in an hour is %s, want LOCKED", got)
 		}
 	})
@@ -57,7 +58,7 @@ func TestSweep(t *testing.T) {
 			t.Fatal(err)
 		}
 		f.waitStatus(t, no, "LOCKED")
-		if h := f.waitHold(t, no, sale.HoldReleased); h.Reason != "timeout" {
+		if h := f.waitHold(t, no, boxoffice.HoldReleased); h.Reason != "timeout" {
 			t.Errorf("reason = %q, want timeout", h.Reason)
 		}
 		f.wantConsistent(t)

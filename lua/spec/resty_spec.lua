@@ -1,10 +1,9 @@
-describe("boxoffice.redis shim", function()
+describe("boxoffice.resty", function()
     local function fresh()
-        package.loaded["boxoffice.redis"] = nil
-        package.loaded["resty.redis"] = nil
-        package.loaded["nginx.redis"] = nil
-        package.preload["resty.redis"] = nil
-        package.preload["nginx.redis"] = nil
+        for _, name in ipairs({ "boxoffice.resty", "resty.redis", "nginx.redis" }) do
+            package.loaded[name] = nil
+            package.preload[name] = nil
+        end
     end
 
     before_each(fresh)
@@ -14,7 +13,7 @@ describe("boxoffice.redis shim", function()
         local resty, debian = {}, {}
         package.preload["resty.redis"] = function() return resty end
         package.preload["nginx.redis"] = function() return debian end
-        assert.are.equal(resty, require "boxoffice.redis")
+        assert.are.equal(resty, require("boxoffice.resty").require("redis"))
     end)
 
     it("falls back to Debian's nginx.redis", function()
@@ -22,7 +21,7 @@ describe("boxoffice.redis shim", function()
         local saved = package.path
         package.path = "./?.lua"  -- hide any installed resty.redis
         package.preload["nginx.redis"] = function() return debian end
-        local ok, got = pcall(require, "boxoffice.redis")
+        local ok, got = pcall(function() return require("boxoffice.resty").require("redis") end)
         package.path = saved
         assert.is_true(ok, got)
         assert.are.equal(debian, got)

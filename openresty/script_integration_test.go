@@ -1,0 +1,80 @@
+//go:build integration
+
+package openresty_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"testing"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"boxoffice/internal/redis"
+	"boxoffice/internal/testenv"
+)
+
+// The edge runs the hold script by its SHA1: once Redis has the script, no
+// grab's EVALSHA fails with NOSCRIPT (which would send the whole script
+// again with EVAL).
+func TestGrabRunsScriptBySHA(t *testing.T) {
+	const grabs = 5
+	s, buyers := testenv.OnSale(t, testenv.SessionSpec{Seats: grabs}, grabs)
+	rdb := redis.NewSale(testenv.Config(t))
+	defer rdb.Close()
+	loadScripts(t, rdb) // so no caller, the daemons included, meets NOSCRIPT while we count
+
+	calls, failed := evalshaStats(t, rdb)
+	for i := 0; i < grabs; i++ {
+		if r := testenv.Edge(t).As(buyers[i].Token).Grab(t, s.ID, "sha", s.SeatIDs[i]); r.Status != 201 {
+			t.Fatalf("grab %d = %d %s", i, r.Status, r.Body)
+		}
+	}
+	calls2, failed2 := evalshaStats(t, rdb)
+	t.Logf("%d grabs: EVALSHA calls +%d, failed +%d", grabs, calls2-calls, failed2-failed)
+	if failed2 != failed {
+		t.Errorf("EVALSHA failed %d times in %d grabs, want 0", failed2-failed, grabs)
+	}
+	if calls2-calls < grabs {
+		t.Errorf("EVALSHA called %d times in %d grabs, want at least one per grab", calls2-calls, grabs)
+	}
+}
+
+// loadScripts loads every sale script into the sale Redis.
+func loadScripts(t *testing.T, rdb *goredis.Client) {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(testenv.Root(), "lua", "redis", "*.lua"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no scripts in lua/redis: %v", err)
+	}
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := goredis.NewScript(string(src)).Load(context.Background(), rdb).Err(); err != nil {
+			t.Fatalf("load %s: %v", f, err)
+		}
+	}
+}
+
+var evalshaLine = regexp.MustCompile(`cmdstat_evalsha:calls=(\d+),.*failed_calls=(\d+)`)
+
+// evalshaStats returns how often the sale Redis ran EVALSHA and how often
+// that failed, from INFO commandstats.
+func evalshaStats(t *testing.T, rdb *goredis.Client) (calls, failed int64) {
+	t.Helper()
+	info, err := rdb.Info(context.Background(), "commandstats").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := evalshaLine.FindStringSubmatch(info)
+	if m == nil {
+		return 0, 0 // no EVALSHA yet
+	}
+	calls, _ = strconv.ParseInt(m[1], 10, 64)
+	failed, _ = strconv.ParseInt(m[2], 10, 64)
+	return calls, failed
+}
