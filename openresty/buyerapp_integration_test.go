@@ -148,24 +148,7 @@ func saleRedis(t *testing.T) *goredis.Client {
 
 func TestBuyerPurchase(t *testing.T) {
 	db := testenv.DB(t)
-	now := time.Now()
-	// Reservations close, and the sale opens, 20 s from now: time enough
-	// to register, log in and reserve; the browser then waits for it.
-	s := testenv.NewSession(t, db, testenv.SessionSpec{Seats: 40, ReserveEnd: now.Add(20 * time.Second)})
-	var title string
-	if err := db.Get(&title, `SELECT title FROM shows WHERE id = ?`, s.ShowID); err != nil {
-		t.Fatal(err)
-	}
 	ctx, base := buyerApp(t)
-
-	// Browse: search finds the show.
-	testenv.Do(t, ctx, 30*time.Second, "search", chromedp.Navigate(base+"/"),
-		chromedp.SendKeys("#q", title), chromedp.Click(`form.search button[type="submit"]`))
-	waitText(t, ctx, 10*time.Second, "#shows", title)
-	if n := testenv.Get(t, ctx, 5*time.Second, "count cards", chromedp.Evaluate[int](`document.querySelectorAll('#shows li').length`)); n != 1 {
-		t.Fatalf("the search for %q shows %d cards, want 1: %s", title, n, text(t, ctx, "main"))
-	}
-	testenv.Screenshot(t, ctx, "buyer-show-list")
 
 	// Register and log in (the app logs in right after registering).
 	phone := fmt.Sprintf("+4477%08d", time.Now().UnixNano()%1e8)
@@ -179,10 +162,26 @@ func TestBuyerPurchase(t *testing.T) {
 		chromedp.SendKeys("#phone", phone), chromedp.SendKeys("#password", "correct horse"), chromedp.Click("#login"))
 	waitText(t, ctx, 15*time.Second, "#nav", phone)
 
-	// Reserve on the show page.
+	// Reservations close, and the sale opens, 30 s from now: time enough
+	// to reserve; the browser then waits for the opening.
+	now := time.Now()
+	s := testenv.NewSession(t, db, testenv.SessionSpec{Seats: 40, ReserveEnd: now.Add(30 * time.Second)})
+	var title string
+	if err := db.Get(&title, `SELECT title FROM shows WHERE id = ?`, s.ShowID); err != nil {
+		t.Fatal(err)
+	}
 	testenv.Do(t, ctx, 30*time.Second, "reserve", chromedp.Navigate(fmt.Sprintf("%s/shows/%d", base, s.ShowID)),
 		chromedp.Click(fmt.Sprintf("#session-%d .reserve-button", s.ID)))
 	waitText(t, ctx, 10*time.Second, fmt.Sprintf("#session-%d .reserve", s.ID), "You have reserved this session")
+
+	// Browse: search finds the show.
+	testenv.Do(t, ctx, 30*time.Second, "search", chromedp.Navigate(base+"/"),
+		chromedp.SendKeys("#q", title), chromedp.Click(`form.search button[type="submit"]`))
+	waitText(t, ctx, 10*time.Second, "#shows", title)
+	if n := testenv.Get(t, ctx, 5*time.Second, "count cards", chromedp.Evaluate[int](`document.querySelectorAll('#shows li').length`)); n != 1 {
+		t.Fatalf("the search for %q shows %d cards, want 1: %s", title, n, text(t, ctx, "main"))
+	}
+	testenv.Screenshot(t, ctx, "buyer-show-list")
 
 	admin := testenv.Admin(t)
 	for _, verb := range []string{"arm", "open"} {
@@ -193,7 +192,7 @@ func TestBuyerPurchase(t *testing.T) {
 
 	// The countdown, then the sale.
 	openSale(t, ctx, base, s.ID)
-	if time.Now().Before(now.Add(19 * time.Second)) {
+	if time.Now().Before(now.Add(25 * time.Second)) {
 		waitText(t, ctx, 5*time.Second, "#countdown", "The sale opens in")
 	}
 	waitText(t, ctx, 40*time.Second, "#sale-status", "The sale is open")
