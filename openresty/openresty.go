@@ -2,9 +2,10 @@
 package openresty
 
 import (
-	_ "embed"
+	"embed"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"os/user"
 	"path/filepath"
@@ -15,6 +16,19 @@ import (
 
 //go:embed nginx.conf.tmpl
 var confTmpl string
+
+//go:embed app
+var app embed.FS
+
+// App is the buyer web app's source (index.html, js/, css/, i18n/), for
+// internal/webassets to build into <nginx prefix>/app.
+func App() fs.FS {
+	sub, err := fs.Sub(app, "app")
+	if err != nil {
+		panic(err) // cannot happen: app is embedded
+	}
+	return sub
+}
 
 var tmpl = template.Must(template.New("nginx.conf").Option("missingkey=error").Parse(confTmpl))
 

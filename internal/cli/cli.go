@@ -41,7 +41,7 @@ func commands() []command {
 		{"seed", "", "load the demo data (idempotent)", seedCmd},
 		{"admin", "create --email E --password P", "create an admin, or give an existing one a new password (8-72 bytes)", adminCmd},
 		{"recover-sale", "--session N", "rebuild session N's sale Redis state from MySQL after the sale Redis lost it", recoverSaleCmd},
-		{"config", "check | env | nginx [-o FILE]", "validate the settings, print them with their defaults, or render the edge's nginx.conf", nil},
+		{"config", "check | env | nginx [-o FILE] | app DIR", "validate the settings, print them with their defaults, render the edge's nginx.conf, or build the buyer app it serves into DIR", nil},
 		{"dev", "up | down | status | stop PART...", "the local stack: start, stop or show it, or stop some of its parts", devCmd},
 	}
 }

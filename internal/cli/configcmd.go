@@ -7,16 +7,20 @@ import (
 	"strings"
 
 	"boxoffice/internal/config"
+	"boxoffice/internal/webassets"
 	"boxoffice/openresty"
 )
 
-// configCmd validates, documents or renders the configuration.
+// configCmd validates, documents or renders the configuration, or builds
+// the web app the edge serves.
 func configCmd(w io.Writer, args []string) error {
 	switch {
 	case len(args) == 0:
 		return fmt.Errorf("%w: name an action", errUsage)
 	case args[0] == "nginx":
 		return renderNginx(w, args[1:])
+	case args[0] == "app":
+		return buildApp(w, args[1:])
 	case len(args) > 1:
 		return fmt.Errorf("%w: config %s takes no arguments", errUsage, args[0])
 	case args[0] == "env":
@@ -52,4 +56,17 @@ func renderNginx(w io.Writer, args []string) error {
 		return err
 	}
 	return os.WriteFile(args[1], []byte(b.String()), 0o644)
+}
+
+// buildApp builds the buyer app into DIR, the app/ folder of the nginx
+// prefix.
+func buildApp(w io.Writer, args []string) error {
+	if len(args) != 1 {
+		return fmt.Errorf("%w: config app takes DIR (the app/ folder of the nginx prefix)", errUsage)
+	}
+	if _, err := webassets.Build(openresty.App(), args[0], "index.html"); err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "buyer app built in", args[0])
+	return nil
 }

@@ -14,6 +14,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"boxoffice/internal/webassets"
 	"boxoffice/openresty"
 )
 
@@ -117,13 +118,17 @@ func (s *Stack) edgeCommand() (*exec.Cmd, error) {
 	return s.cmd("nginx", "-p", prefix+"/", "-c", "conf/nginx.conf", "-e", "logs/error.log"), nil
 }
 
-// renderEdge writes the edge's nginx.conf; it returns the nginx prefix.
+// renderEdge writes the edge's nginx.conf and builds the buyer app it
+// serves; it returns the nginx prefix.
 func (s *Stack) renderEdge() (string, error) {
 	prefix := filepath.Join(s.run, "nginx")
 	for _, d := range []string{"conf", "logs", "temp"} {
 		if err := os.MkdirAll(filepath.Join(prefix, d), 0o755); err != nil {
 			return "", err
 		}
+	}
+	if _, err := webassets.Build(openresty.App(), filepath.Join(prefix, "app"), "index.html"); err != nil {
+		return "", err
 	}
 	var conf bytes.Buffer
 	if err := openresty.Render(&conf, s.cfg); err != nil {

@@ -14,7 +14,8 @@ func (s *Stack) PrintWelcome(sum *seed.Summary) {
 	fmt.Fprintf(s.out, `
 boxoffice is up.
 
-  Buyers (edge)      %[1]s            health: %[1]s/healthz
+  Buy tickets        %[1]s/   (the buyer app; the demo sale: %[1]s/sessions/%[15]d)
+  Edge health        %[1]s/healthz
   Public API         %[1]s/api/
   Admin API          %[1]s/admin/api/
   Grab seats         POST %[1]s/api/sale/sessions/{id}/holds   (edge metrics: %[1]s/edge/metrics)

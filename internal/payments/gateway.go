@@ -19,6 +19,9 @@ type Gateway struct {
 	base   string
 	secret string
 	http   *http.Client
+	// ReturnBase, if set, is where the gateway's pay page links the buyer
+	// back to: ReturnBase followed by the order number.
+	ReturnBase string
 }
 
 // NewGateway returns a client of the gateway at baseURL that signs its
@@ -31,6 +34,7 @@ type createRequest struct {
 	OrderNo     string `json:"order_no"`
 	AmountCents int64  `json:"amount_cents"`
 	NotifyURL   string `json:"notify_url"`
+	ReturnURL   string `json:"return_url,omitempty"`
 }
 
 // Create starts (or returns the existing pending) payment of an order.
@@ -39,7 +43,11 @@ type createRequest struct {
 // ECONFLICT when it refuses the order (e.g. already paid), EINVALID when it
 // rejects the request.
 func (g *Gateway) Create(ctx context.Context, orderNo string, amountCents int64, notifyURL string) (*Payment, error) {
-	body, err := json.Marshal(createRequest{OrderNo: orderNo, AmountCents: amountCents, NotifyURL: notifyURL})
+	r := createRequest{OrderNo: orderNo, AmountCents: amountCents, NotifyURL: notifyURL}
+	if g.ReturnBase != "" {
+		r.ReturnURL = g.ReturnBase + url.PathEscape(orderNo)
+	}
+	body, err := json.Marshal(r)
 	if err != nil {
 		return nil, fmt.Errorf("encode payment request: %w", err)
 	}

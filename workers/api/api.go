@@ -89,6 +89,7 @@ func New(cfg *config.Config, log *slog.Logger, db *sqlx.DB, sale, cache *goredis
 	s.Catalog = catalog.New(log, db, cache, reg, catalog.Options{})
 	s.Admin.Cache = s.Catalog
 	s.Gateway = payments.NewGateway(cfg.PaygwURL, cfg.PaySecret, gatewayTimeout)
+	s.Gateway.ReturnBase = strings.TrimRight(cfg.PublicURL, "/") + "/orders/" // the buyer app's order page
 	s.PayWindow, s.NotifyURL, s.PaySecret = cfg.PayWindow, strings.TrimRight(cfg.PublicURL, "/")+"/api/payments/notify", cfg.PaySecret
 	s.notifyOutcomes = newNotifyOutcomes(reg)
 	return s

@@ -27,7 +27,8 @@ type Server struct {
 
 // Handler returns the routes: GET /api/sale/sessions/{sid}/events (no
 // auth) and GET /api/me/events (a buyer's token, in the Authorization
-// header or the access_token query parameter). Errors are the JSON shape.
+// header, the access_token query parameter or the TokenCookie cookie).
+// Errors are the JSON shape.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/sale/sessions/{sid}/events", s.sessionEvents)
@@ -83,9 +84,14 @@ func (s *Server) myEvents(w http.ResponseWriter, r *http.Request) {
 	s.stream(w, r, StreamUser, claims.UserID())
 }
 
+// TokenCookie is the cookie the buyer app keeps its token in (Path=/api/,
+// SameSite=Strict), so that its EventSource, which cannot send headers,
+// is authenticated without the token in a URL.
+const TokenCookie = "boxoffice_token"
+
 // verify checks the buyer's token: the Authorization header, else the
-// access_token query parameter (EventSource cannot send headers). It
-// returns EUNAUTHORIZED or, for another role, EFORBIDDEN.
+// access_token query parameter, else the TokenCookie cookie. It returns
+// EUNAUTHORIZED or, for another role, EFORBIDDEN.
 func (s *Server) verify(r *http.Request) (*auth.Claims, error) {
 	token := r.URL.Query().Get("access_token")
 	if h := r.Header.Get("Authorization"); h != "" {
@@ -94,8 +100,11 @@ func (s *Server) verify(r *http.Request) (*auth.Claims, error) {
 			token = ""
 		}
 	}
+	if c, err := r.Cookie(TokenCookie); token == "" && err == nil {
+		token = c.Value
+	}
 	if token == "" {
-		return nil, boxoffice.Errorf(boxoffice.EUNAUTHORIZED, "missing bearer token (Authorization header or access_token parameter)")
+		return nil, boxoffice.Errorf(boxoffice.EUNAUTHORIZED, "missing bearer token (Authorization header, access_token parameter or "+TokenCookie+" cookie)")
 	}
 	claims, err := s.Keys.Verify(token, time.Now())
 	if err != nil {

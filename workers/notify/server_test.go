@@ -167,6 +167,13 @@ func TestMyStream(t *testing.T) {
 			t.Errorf("got %d, want 200", resp.StatusCode)
 		}
 	})
+	t.Run("Cookie", func(t *testing.T) {
+		resp := get(t, f.url+"/api/me/events", http.Header{"Cookie": {notify.TokenCookie + "=" + f.token(t, 42, auth.RoleUser)}})
+		if resp.StatusCode != 200 {
+			t.Errorf("got %d, want 200", resp.StatusCode)
+		}
+		wantError(t, get(t, f.url+"/api/me/events", http.Header{"Cookie": {notify.TokenCookie + "=nonsense"}}), 401, "unauthorized")
+	})
 	t.Run("ErrNoToken", func(t *testing.T) {
 		wantError(t, get(t, f.url+"/api/me/events", nil), 401, "unauthorized")
 	})

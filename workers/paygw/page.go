@@ -21,14 +21,15 @@ var payPage = template.Must(template.New("pay").Parse(`<!doctype html>
 {{if eq .Status "PENDING"}}
 <form method="post" action="/pay/{{.ID}}/confirm" style="display:inline"><button type="submit">Pay</button></form>
 <form method="post" action="/pay/{{.ID}}/decline" style="display:inline"><button type="submit">Decline</button></form>
-{{else if eq .Status "SUCCEEDED"}}<p>Paid. The merchant is being notified; you may close this page.</p>
+{{else if eq .Status "SUCCEEDED"}}<p>Paid. The merchant is being notified{{if not .ReturnURL}}; you may close this page{{end}}.</p>
 {{else}}<p>Declined. Start the payment again from the merchant's site.</p>{{end}}
+{{if .ReturnURL}}<p><a id="return" href="{{.ReturnURL}}">Back to the shop</a></p>{{end}}
 <p class="note">A development stand-in for a payment provider: no money moves.</p>
 </body></html>
 `))
 
 type pageData struct {
-	payments.Payment
+	payment
 	Amount string
 }
 
@@ -43,7 +44,7 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	amount := fmt.Sprintf("%d.%02d", p.AmountCents/100, p.AmountCents%100)
-	if err := payPage.Execute(w, pageData{Payment: p, Amount: amount}); err != nil {
+	if err := payPage.Execute(w, pageData{payment: p, Amount: amount}); err != nil {
 		s.Log.Error("pay page", "err", err)
 	}
 }

@@ -56,6 +56,7 @@ type createRequest struct {
 	OrderNo     string `json:"order_no"`
 	AmountCents int64  `json:"amount_cents"`
 	NotifyURL   string `json:"notify_url"`
+	ReturnURL   string `json:"return_url"` // optional: the pay page links back to it
 }
 
 // create starts a payment for a signed merchant request: 201 with the new
@@ -81,7 +82,7 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "bad_request", msg)
 		return
 	}
-	p, created, err := s.store.create(req.OrderNo, req.AmountCents, req.NotifyURL, s.PublicURL)
+	p, created, err := s.store.create(req, s.PublicURL)
 	if err != nil {
 		s.fail(w, err)
 		return
@@ -95,16 +96,22 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request) {
 
 // validate returns what is wrong with a payment request, or "".
 func validate(req createRequest) string {
-	u, err := url.Parse(req.NotifyURL)
 	switch {
 	case req.OrderNo == "" || len(req.OrderNo) > 64:
 		return "order_no must be 1 to 64 characters"
 	case req.AmountCents <= 0:
 		return "amount_cents must be positive"
-	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+	case !absoluteHTTP(req.NotifyURL):
 		return "notify_url must be an absolute http or https URL"
+	case req.ReturnURL != "" && !absoluteHTTP(req.ReturnURL):
+		return "return_url, if given, must be an absolute http or https URL"
 	}
 	return ""
+}
+
+func absoluteHTTP(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
 
 // latest answers the latest payment of ?order_no=.
@@ -128,7 +135,7 @@ func (s *Server) get(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, errNotFound(r.PathValue("id")))
 		return
 	}
-	web.WriteJSON(w, http.StatusOK, p)
+	web.WriteJSON(w, http.StatusOK, p.Payment)
 }
 
 // confirm pays a payment and, if it just succeeded, notifies the merchant.

@@ -93,7 +93,8 @@ func TestCreate(t *testing.T) {
 		for _, body := range []string{`{"order_no":"","amount_cents":1,"notify_url":"http://x/n"}`,
 			`{"order_no":"B1","amount_cents":0,"notify_url":"http://x/n"}`,
 			`{"order_no":"B1","amount_cents":1,"notify_url":"/n"}`,
-			`{"order_no":"B1","amount_cents":1,"notify_url":"http://x/n","extra":1}`} {
+			`{"order_no":"B1","amount_cents":1,"notify_url":"http://x/n","extra":1}`,
+			`{"order_no":"B1","amount_cents":1,"notify_url":"http://x/n","return_url":"javascript:alert(1)"}`} {
 			req, _ := http.NewRequest("POST", srv.URL+"/api/payments", strings.NewReader(body))
 			req.Header.Set(payments.SignatureHeader, payments.Sign(secret, []byte(body)))
 			resp, err := http.DefaultClient.Do(req)
@@ -115,6 +116,37 @@ func TestCreate(t *testing.T) {
 			t.Errorf("status of an unknown order: got %v, want not_found", err)
 		}
 	})
+}
+
+// TestPayPageReturn: the pay page links back to the shop's return URL,
+// escaped, and only when the merchant gave one.
+func TestPayPageReturn(t *testing.T) {
+	srv, gw := gateway(t)
+	ctx := context.Background()
+	page := func(p *payments.Payment) string {
+		resp, err := http.Get(p.PayURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		return string(raw)
+	}
+	plain, err := gw.Create(ctx, "B3-1-1", 100, srv.URL+"/n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if html := page(plain); strings.Contains(html, `id="return"`) {
+		t.Errorf("a payment without a return URL links back: %s", html)
+	}
+	gw.ReturnBase = "http://shop.example/orders/"
+	back, err := gw.Create(ctx, "B3-1-2&x", 100, srv.URL+"/n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if html := page(back); !strings.Contains(html, `<a id="return" href="http://shop.example/orders/B3-1-2&amp;x">`) {
+		t.Errorf("the pay page lacks the escaped link back: %s", html)
+	}
 }
 
 func TestGatewayDown(t *testing.T) {

@@ -16,6 +16,7 @@ import (
 type payment struct {
 	payments.Payment
 	NotifyURL string
+	ReturnURL string // where the pay page sends the buyer back, or ""
 	CreatedAt time.Time
 }
 
@@ -49,7 +50,8 @@ func (e errConflict) Error() string { return string(e) }
 
 // create returns the order's pending payment, or a new one; created says
 // which. An order already paid, or pending with another amount, conflicts.
-func (s *store) create(orderNo string, amount int64, notifyURL, publicURL string) (payments.Payment, bool, error) {
+func (s *store) create(req createRequest, publicURL string) (payments.Payment, bool, error) {
+	orderNo, amount := req.OrderNo, req.AmountCents
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if p := s.byOrder[orderNo]; p != nil {
@@ -65,20 +67,21 @@ func (s *store) create(orderNo string, amount int64, notifyURL, publicURL string
 	}
 	id := "P" + randomHex(8)
 	p := &payment{Payment: payments.Payment{ID: id, OrderNo: orderNo, Status: payments.StatusPending,
-		AmountCents: amount, PayURL: publicURL + "/pay/" + id}, NotifyURL: notifyURL, CreatedAt: time.Now().UTC()}
+		AmountCents: amount, PayURL: publicURL + "/pay/" + id}, NotifyURL: req.NotifyURL, ReturnURL: req.ReturnURL,
+		CreatedAt: time.Now().UTC()}
 	s.byID[id], s.byOrder[orderNo] = p, p
 	return p.Payment, true, nil
 }
 
-// get returns a payment by id.
-func (s *store) get(id string) (payments.Payment, bool) {
+// get returns a copy of a payment by id.
+func (s *store) get(id string) (payment, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p, ok := s.byID[id]
 	if !ok {
-		return payments.Payment{}, false
+		return payment{}, false
 	}
-	return p.Payment, true
+	return *p, true
 }
 
 // latest returns the order's latest payment.
