@@ -28,7 +28,7 @@ func GrabCounts(ctx context.Context, rdb *goredis.Client, id int64, from, to tim
 	pipe := rdb.Pipeline()
 	secs := make([]*goredis.MapStringStringCmd, 0, last-first+1)
 	for s := first; s <= last; s++ {
-		secs = append(secs, pipe.HGetAll(ctx, k.Key("grabs:"+strconv.FormatInt(s, 10))))
+		secs = append(secs, pipe.HGetAll(ctx, k.Grabs(s)))
 	}
 	if _, err := pipe.Exec(ctx); err != nil {
 		return nil, unavailable(err)

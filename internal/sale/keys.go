@@ -60,8 +60,8 @@ const (
 	KeyLeaseTimeouts = "lease:timeouts"
 )
 
-// Names are every key of a session but the idempotency records (Idem) and
-// the staging keys (Staging).
+// Names are every key of a session but the idempotency records (Idem),
+// the grab counts (Grabs) and the staging keys (Staging).
 var Names = []string{KeyMeta, KeySeats, KeyPrice, KeyTier, KeyCounts, KeySoldOut, KeyReserved, KeyBloom,
 	KeyHeld, KeyArms, KeyHolds, KeyExpiry, KeyOutbox, KeySeq, KeyLeaseTimeouts}
 
@@ -82,6 +82,13 @@ func (k Keys) Staging(name string) string { return k.prefix + "next:" + name }
 // written and read by hold.lua.
 func (k Keys) Idem(userID int64, key string) string {
 	return k.prefix + "idem:" + strconv.FormatInt(userID, 10) + ":" + key
+}
+
+// Grabs returns the key of the session's grab counts of one unix second:
+// HASH outcome → count, added to by every edge node (grabcounts.lua) and
+// read by GrabCounts for the admin dashboard.
+func (k Keys) Grabs(second int64) string {
+	return k.prefix + "grabs:" + strconv.FormatInt(second, 10)
 }
 
 // Rebuilt are the keys an arm replaces; holds, the outbox and the

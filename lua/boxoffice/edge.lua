@@ -2,6 +2,7 @@
 -- what reads it (sale state, seat maps, grabs); per worker the timer.
 local config = require "boxoffice.config"
 local grab = require "boxoffice.grab"
+local grabcounts = require "boxoffice.grabcounts"
 local redis = require "boxoffice.redis"
 local salestate = require "boxoffice.salestate"
 local seatmap = require "boxoffice.seatmap"
@@ -26,7 +27,8 @@ end
 
 -- init reads the settings (non-secrets from the rendered nginx.conf,
 -- secrets from the environment) and the hold script; call from init_by_lua.
--- It sets _M.seatmap, the seat maps that seatmap.serve answers from.
+-- It sets _M.seatmap, the seat maps that seatmap.serve answers from, and
+-- _M.grabcounts, the grab counts the grab location's log phase adds to.
 function _M.init(settings)
     local err
     cfg, err = config.load(settings)
@@ -37,13 +39,16 @@ function _M.init(settings)
         timeout = cfg.redis_timeout_ms, pool_size = cfg.redis_pool }))
     state = assert(salestate.new("boxoffice_sale", sale))
     _M.seatmap = assert(seatmap.new("boxoffice_seats", sale, cfg.seats_ttl))
+    _M.grabcounts = assert(grabcounts.new("boxoffice_grab_counts", sale))
     grab.init(sale, state, cfg.jwt_keys, read(settings.lua_dir .. "/redis/hold.lua"))
 end
 
--- init_worker starts the sale state refresh on one worker.
+-- init_worker starts the sale state refresh and the grab counts' flush
+-- on one worker.
 function _M.init_worker()
     if ngx.worker.id() == 0 then
         state:start(cfg.state_refresh)
+        _M.grabcounts:start()
     end
 end
 

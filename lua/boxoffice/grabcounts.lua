@@ -2,37 +2,46 @@
 -- Every grab's log phase counts its outcome in shared memory; a timer on
 -- one worker adds the seconds that are over to the sale Redis once a
 -- second, in one pipeline: HINCRBY {s:N}:grabs:<unix second> <outcome> n,
--- each key kept five minutes. Best effort: counts of a flush that fails
--- are tried again next second and dropped after a minute.
-local redisconn = require "boxoffice.redisconn"
+-- each key kept five minutes (read by internal/sale GrabCounts). Best
+-- effort: counts of a flush that fails are tried again next second and
+-- dropped after a minute.
+local keys = require "boxoffice.keys"
 
 local ngx = ngx
 local match = string.match
 local tonumber = tonumber
+local setmetatable = setmetatable
 
 local _M = { _VERSION = "0.1" }
+local mt = { __index = _M }
 
 local KEEP_REDIS = 300 -- seconds a second's counts stay in Redis
 local KEEP_LOCAL = 60  -- seconds a count waits here for a flush
 
-local function dict()
-    return ngx.shared.boxoffice_grab_counts
+-- new returns the counts kept in the lua_shared_dict dict_name and sent
+-- to the sale Redis through sale (a boxoffice.redis connector).
+function _M.new(dict_name, sale)
+    local dict = ngx.shared[dict_name]
+    if not dict then
+        return nil, "no lua_shared_dict " .. dict_name
+    end
+    return setmetatable({ dict = dict, sale = sale }, mt)
 end
 
--- log counts the finished grab's outcome; call from log_by_lua.
-function _M.log()
-    local sid, outcome = ngx.var.grab_sid, ngx.var.grab_outcome
+-- log counts one finished grab of session sid with its outcome; call
+-- from log_by_lua.
+function _M:log(sid, outcome)
     if sid and sid ~= "" and outcome and outcome ~= "" then
-        dict():incr(sid .. " " .. ngx.time() .. " " .. outcome, 1, 0, KEEP_LOCAL)
+        self.dict:incr(sid .. " " .. ngx.time() .. " " .. outcome, 1, 0, KEEP_LOCAL)
     end
 end
 
 -- due lists the counts of seconds before now: { key, sid, second, outcome, n }.
-local function due(d, now)
+local function due(dict, now)
     local out = {}
-    for _, key in ipairs(d:get_keys(0)) do
+    for _, key in ipairs(dict:get_keys(0)) do
         local sid, sec, outcome = match(key, "^(%d+) (%d+) (%S+)$")
-        local n = sid and tonumber(sec) < now and d:get(key)
+        local n = sid and tonumber(sec) < now and dict:get(key)
         if n and n > 0 then
             out[#out + 1] = { key, sid, sec, outcome, n }
         end
@@ -40,23 +49,20 @@ local function due(d, now)
     return out
 end
 
-local function flush(premature, cfg)
-    if premature then
-        return
-    end
-    local d = dict()
-    local batch = due(d, ngx.time())
+-- flush sends the seconds that are over to Redis in one pipeline.
+function _M:flush()
+    local batch = due(self.dict, ngx.time())
     if #batch == 0 then
         return
     end
-    local red, err = redisconn.connect(cfg)
+    local red, err = self.sale:connect()
     if not red then
         ngx.log(ngx.WARN, "grab counts: ", err)
         return
     end
     red:init_pipeline()
     for _, b in ipairs(batch) do
-        local key = "{s:" .. b[2] .. "}:grabs:" .. b[3]
+        local key = keys.grabs(b[2], b[3])
         red:hincrby(key, b[4], b[5])
         red:expire(key, KEEP_REDIS)
     end
@@ -66,19 +72,21 @@ local function flush(premature, cfg)
         ngx.log(ngx.WARN, "grab counts: ", perr)
         return
     end
-    redisconn.release(red, cfg)
+    self.sale:release(red)
     -- Subtract what was sent: a grab counted meanwhile stays for next time.
     for _, b in ipairs(batch) do
-        d:incr(b[1], -b[5])
+        self.dict:incr(b[1], -b[5])
     end
 end
 
--- start runs the flush timer on worker 0; call from init_worker_by_lua.
-function _M.start(cfg)
-    if ngx.worker.id() ~= 0 then
-        return
-    end
-    local ok, err = ngx.timer.every(1, flush, cfg)
+-- start runs the flush every second on this worker; call from
+-- init_worker_by_lua on one worker.
+function _M:start()
+    local ok, err = ngx.timer.every(1, function(premature)
+        if not premature then
+            self:flush()
+        end
+    end)
     if not ok then
         ngx.log(ngx.ERR, "cannot start the grab counts timer: ", err)
     end

@@ -28,6 +28,13 @@ function _M.idem(sid, uid, key)
     return "{s:" .. sid .. "}:idem:" .. uid .. ":" .. key
 end
 
+-- grabs returns the key of session sid's grab counts of one unix second
+-- (HASH outcome → count, written by grabcounts.lua, read by the admin
+-- dashboard).
+function _M.grabs(sid, second)
+    return "{s:" .. sid .. "}:grabs:" .. second
+end
+
 -- HOLD are the keys of lua/redis/hold.lua in its KEYS order; the
 -- idempotency record comes last.
 local HOLD = { "meta", "seats", "price", "tier", "counts", "soldout", "reserved", "held", "holds", "expiry",

@@ -1,4 +1,4 @@
--- grabcounts with a fake shared dict, clock, timer and Redis connection.
+-- grabcounts with a fake shared dict, clock, timer and sale connector.
 _G.ngx = _G.ngx or {}
 local ngx = _G.ngx
 
@@ -46,18 +46,16 @@ describe("boxoffice.grabcounts", function()
         ngx.log, ngx.WARN, ngx.ERR = function() end, 4, 3
         ngx.worker = { id = function() return 0 end }
         ngx.timer = { every = function(_, fn) flush = fn; return true end }
-        package.loaded["boxoffice.redisconn"] = {
+        local sale = {
             connect = function() return fake_conn(sent, fail) end,
             release = function() sent.released = true end,
         }
-        package.loaded["boxoffice.grabcounts"] = nil
-        counts = require "boxoffice.grabcounts"
-        counts.start({})
+        counts = require("boxoffice.grabcounts").new("boxoffice_grab_counts", sale)
+        counts:start()
     end)
 
     local function grab(sid, outcome)
-        ngx.var.grab_sid, ngx.var.grab_outcome = sid, outcome
-        counts.log()
+        counts:log(sid, outcome)
     end
 
     it("counts grabs per session, second and outcome", function()
@@ -75,7 +73,7 @@ describe("boxoffice.grabcounts", function()
         grab("7", "created")
         now = 1001
         grab("7", "created")
-        flush(false, {})
+        flush(false)
         assert.equal(1, sent.pipelines)
         assert.same({ { "HINCRBY", "{s:7}:grabs:1000", "created", 2 }, { "EXPIRE", "{s:7}:grabs:1000", 300 } },
             { sent[1], sent[2] })
@@ -87,18 +85,18 @@ describe("boxoffice.grabcounts", function()
 
     it("sends nothing when no second is over", function()
         grab("7", "created")
-        flush(false, {})
+        flush(false)
         assert.is_nil(sent.pipelines)
     end)
 
     it("keeps the counts of a failed flush for the next one", function()
         grab("7", "rate_limited")
         now, fail = 1001, true
-        flush(false, {})
+        flush(false)
         assert.is_true(sent.closed)
         assert.equal(1, dict.data["7 1000 rate_limited"])
         fail = false
-        flush(false, {})
+        flush(false)
         assert.same({ "HINCRBY", "{s:7}:grabs:1000", "rate_limited", 1 }, sent[#sent - 1])
         assert.equal(0, dict.data["7 1000 rate_limited"])
     end)
