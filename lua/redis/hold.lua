@@ -20,13 +20,8 @@ local meta = redis.call("HMGET", KEYS[1], "state", "opens_at", "closes_at", "lim
 if not meta[1] then
     return { 404, "not_found", cjson.encode({ message = "no session " .. sid .. " on sale" }) }
 end
-local t = redis.call("TIME")
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local opens, closes = tonumber(meta[2]), tonumber(meta[3])
-if meta[1] ~= "ON_SALE" or now < opens or now >= closes then
-    return { 403, "sale_not_open", cjson.encode({ opens_at = opens, closes_at = closes, state = meta[1] }) }
-end
-
+-- A repeated key replays its first answer even once the sale has closed:
+-- the buyer holds those seats.
 local replay = redis.call("GET", KEYS[13])
 if replay then
     local first = cjson.decode(replay)
@@ -34,6 +29,13 @@ if replay then
         return { 422, "idempotency_conflict", "{}" }
     end
     return { 201, "replay", first.answer }
+end
+
+local t = redis.call("TIME")
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local opens, closes = tonumber(meta[2]), tonumber(meta[3])
+if meta[1] ~= "ON_SALE" or now < opens or now >= closes then
+    return { 403, "sale_not_open", cjson.encode({ opens_at = opens, closes_at = closes, state = meta[1] }) }
 end
 
 if redis.call("SISMEMBER", KEYS[7], uid) == 0 then
