@@ -19,6 +19,9 @@ const (
 	EventInserted  = "inserted"  // the event wrote its order's row
 	EventUpdated   = "updated"   // the event moved its order to a later status
 	EventUnchanged = "unchanged" // replayed or late: nothing to change
+	// The event contradicts the order's row, which it leaves as it is.
+	EventReleaseOfPaid   = "conflict_release_of_paid"   // a release of a PAID order
+	EventSaleOfCancelled = "conflict_sale_of_cancelled" // a sale of a cancelled order
 )
 
 // ErrSeatTaken is a new order's seat still in another live order in MySQL:
@@ -38,6 +41,10 @@ const writeChunk = 1000
 //   - hold.released moves a LOCKED or PAYING order to TIMEOUT_CANCELLED
 //     (reason timeout) or CANCELLED and frees its items (active NULL);
 //   - hold.sold moves a LOCKED or PAYING order to PAID.
+//
+// A release of a PAID order or a sale of a cancelled one contradicts the
+// row: it is left as it is and the outcome names the conflict
+// (EventReleaseOfPaid, EventSaleOfCancelled).
 //
 // A released or sold event whose order has no row yet (events can arrive
 // out of order) inserts it straight in that status. Any other event type is
@@ -144,8 +151,13 @@ func (w *orderWrite) fold(e boxoffice.SaleEvent) (string, error) {
 		return EventInserted, nil
 	}
 	if e.Type == boxoffice.EventHoldCreated || (r.Status != boxoffice.OrderLocked && r.Status != boxoffice.OrderPaying) {
-		if r.fresh && e.ExpiresAt > 0 && e.Type == boxoffice.EventHoldCreated {
+		switch {
+		case r.fresh && e.ExpiresAt > 0 && e.Type == boxoffice.EventHoldCreated:
 			r.expireAt = time.UnixMilli(e.ExpiresAt).UTC() // a late created: its expiry is the true one
+		case e.Type == boxoffice.EventHoldReleased && r.Status == boxoffice.OrderPaid:
+			return EventReleaseOfPaid, nil
+		case e.Type == boxoffice.EventHoldSold && !boxoffice.LiveStatus(r.Status):
+			return EventSaleOfCancelled, nil
 		}
 		return EventUnchanged, nil
 	}

@@ -7,7 +7,8 @@
 -- order into MySQL from there.
 -- KEYS (keys.hold in lua/boxoffice/keys.lua): 1 meta, 2 seats, 3 price,
 --       4 tier, 5 counts, 6 soldout, 7 reserved, 8 held, 9 holds, 10 expiry,
---       11 outbox, 12 seq, 13 the idempotency record of this buyer and key.
+--       11 outbox, 12 seq, 13 conflict (seats kept out of sale), 14 the
+--       idempotency record of this buyer and key.
 -- ARGV: 1 session id, 2 user id, 3 canonical body (sorted seat ids, comma
 --       separated), then the seat ids.
 -- Returns {status, code, payload}: payload is JSON, the body's fields.
@@ -22,7 +23,7 @@ if not meta[1] then
 end
 -- A repeated key replays its first answer even once the sale has closed:
 -- the buyer holds those seats.
-local replay = redis.call("GET", KEYS[13])
+local replay = redis.call("GET", KEYS[14])
 if replay then
     local first = cjson.decode(replay)
     if first.body ~= body then
@@ -53,11 +54,12 @@ end
 local ids = {}
 for i = 1, n do ids[i] = ARGV[3 + i] end
 local states = redis.call("HMGET", KEYS[2], unpack(ids))
+local conflicts = redis.call("HMGET", KEYS[13], unpack(ids))
 local unknown, taken = {}, {}
 for i = 1, n do
     if not states[i] then
         unknown[#unknown + 1] = tonumber(ids[i])
-    elseif states[i] ~= "A" then
+    elseif states[i] ~= "A" or conflicts[i] then
         taken[#taken + 1] = tonumber(ids[i])
     end
 end
@@ -97,5 +99,5 @@ local numeric = {}
 for i = 1, n do numeric[i] = tonumber(ids[i]) end
 local answer = cjson.encode({ order_no = order_no, session_id = tonumber(sid), seat_ids = numeric,
     amount_cents = amount, expires_at = expires })
-redis.call("SET", KEYS[13], cjson.encode({ body = body, answer = answer }), "PX", 86400000)
+redis.call("SET", KEYS[14], cjson.encode({ body = body, answer = answer }), "PX", 86400000)
 return { 201, "created", answer }

@@ -4,6 +4,7 @@ package orders_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"sync"
@@ -12,6 +13,8 @@ import (
 
 	"boxoffice/internal/boxoffice"
 	"boxoffice/internal/mysql"
+	"boxoffice/internal/redis"
+	"boxoffice/internal/sale"
 	"boxoffice/internal/testenv"
 )
 
@@ -133,4 +136,45 @@ func grabRetrying(t *testing.T, c *testenv.Client, sid, seat int64, h http.Heade
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// A release of a PAID order and a sale of a cancelled one are conflicts:
+// counted, the row left as it is, the seats kept out of sale in the sale
+// Redis.
+func TestIntegrityConflicts(t *testing.T) {
+	f := newFixture(t)
+	rdb := redis.NewSale(testenv.Config(t))
+	defer rdb.Close()
+	// flagged waits for seat i of the fixture to be flagged with kind.
+	flagged := func(t *testing.T, i int, kind string) {
+		testenv.Eventually(t, testenv.Settle, "seat flagged "+kind, func() (bool, string) {
+			v, _ := rdb.HGet(context.Background(), sale.KeysFor(f.s.ID).Key(sale.KeyConflict), fmt.Sprint(f.s.SeatIDs[i])).Result()
+			var c sale.Conflict
+			_ = json.Unmarshal([]byte(v), &c)
+			return c.Kind == kind, v
+		})
+	}
+	count := func(kind string) float64 {
+		return ordersMetric(t, `boxoffice_integrity_conflicts_total{kind="`+kind+`"}`)
+	}
+	t.Run("ReleaseOfPaid", func(t *testing.T) {
+		before := count(sale.ConflictReleaseOfPaid)
+		x := f.created(f.orderNo(), 6)
+		f.publish(x, sold(x))
+		waitOrder(t, f.db, x.OrderNo, "PAID")
+		f.publish(released(x, "timeout"))
+		flagged(t, 6, sale.ConflictReleaseOfPaid)
+		waitOrder(t, f.db, x.OrderNo, "PAID")
+		if got := count(sale.ConflictReleaseOfPaid) - before; got < 1 {
+			t.Errorf("conflicts counted %v, want at least 1", got)
+		}
+	})
+	t.Run("SaleOfCancelled", func(t *testing.T) {
+		y := f.created(f.orderNo(), 8)
+		f.publish(y, released(y, "cancelled"))
+		waitOrder(t, f.db, y.OrderNo, "CANCELLED")
+		f.publish(sold(y))
+		flagged(t, 8, sale.ConflictSaleOfCancelled)
+		waitOrder(t, f.db, y.OrderNo, "CANCELLED")
+	})
 }

@@ -14,6 +14,7 @@ import (
 	"boxoffice/internal/daemon"
 	"boxoffice/internal/kafka"
 	"boxoffice/internal/mysql"
+	"boxoffice/internal/sale"
 )
 
 // MessageReader is a consumer-group reader (a *kafkago.Reader).
@@ -43,10 +44,12 @@ type Publisher interface {
 // dead-lettered. Offsets of its partition from it on are committed only
 // once it is settled, so a restart delivers it again.
 type Consumer struct {
-	Reader   MessageReader
-	DLQ      Publisher
-	Apply    func(ctx context.Context, events []boxoffice.SaleEvent) ([]string, error) // outcome per event
-	Ping     func(ctx context.Context) error                                           // is MySQL up?
+	Reader MessageReader
+	DLQ    Publisher
+	Apply  func(ctx context.Context, events []boxoffice.SaleEvent) ([]string, error) // outcome per event
+	Ping   func(ctx context.Context) error                                           // is MySQL up?
+	// Flag keeps seats out of sale for a conflict (sale.FlagConflict); nil: counted and logged only.
+	Flag     func(ctx context.Context, sid int64, c sale.Conflict, seats []int64) error
 	Batch    int
 	MaxTries int
 	Log      *slog.Logger
@@ -237,7 +240,7 @@ func (c *Consumer) try(ctx context.Context, items []item) error {
 	for waits := 1; ; waits++ {
 		outcomes, err := c.Apply(context.WithoutCancel(ctx), events)
 		if err == nil {
-			c.record(events, outcomes)
+			c.record(ctx, events, outcomes)
 			return nil
 		}
 		if !c.transient(ctx, err) {
@@ -263,10 +266,21 @@ func (c *Consumer) transient(ctx context.Context, err error) bool {
 	return c.Ping(pctx) != nil
 }
 
-// record counts the outcomes and, for new orders, the hold → row lag.
-func (c *Consumer) record(events []boxoffice.SaleEvent, outcomes []string) {
+// conflicts are the outcomes where an event contradicts its order's row:
+// the conflict's kind and the row's side.
+var conflicts = map[string][2]string{
+	mysql.EventReleaseOfPaid:   {sale.ConflictReleaseOfPaid, "the order is PAID"},
+	mysql.EventSaleOfCancelled: {sale.ConflictSaleOfCancelled, "the order is cancelled"},
+}
+
+// record counts the outcomes and, for new orders, the hold → row lag, and
+// raises the conflicts.
+func (c *Consumer) record(ctx context.Context, events []boxoffice.SaleEvent, outcomes []string) {
 	now := time.Now()
 	for i, e := range events {
+		if k, ok := conflicts[outcomes[i]]; ok {
+			c.conflict(ctx, e, k[0], k[1])
+		}
 		c.Metrics.Events.WithLabelValues(e.Type, outcomes[i]).Inc()
 		c.freed = c.freed || e.Type == boxoffice.EventHoldReleased
 		if e.Type == boxoffice.EventHoldCreated && outcomes[i] == mysql.EventInserted {
@@ -295,6 +309,9 @@ func (c *Consumer) retryParked(ctx context.Context) error {
 			p.next = time.Now().Add(c.retry().Wait(p.tries + 1))
 			keep = append(keep, p)
 			continue
+		}
+		if errors.Is(err, mysql.ErrSeatTaken) {
+			c.conflict(ctx, p.it.e, sale.ConflictSeatTaken, "its seats are still in another live order")
 		}
 		if err != nil && !errors.Is(err, errStopped) {
 			err = c.deadLetter(ctx, p.it.m, p.it.e.Type, err, p.tries+1)
@@ -329,6 +346,25 @@ func (c *Consumer) blocked(m kafkago.Message) bool {
 		}
 	}
 	return false
+}
+
+// conflict counts, logs with both sides, and keeps e's seats out of sale
+// until an admin settles it, retrying while the sale Redis is down.
+func (c *Consumer) conflict(ctx context.Context, e boxoffice.SaleEvent, kind, mysqlSide string) {
+	c.Metrics.Conflicts.WithLabelValues(kind).Inc()
+	detail := fmt.Sprintf("sale Redis: %s of order %s, seats %v; MySQL: %s", e.Type, e.OrderNo, e.SeatIDs, mysqlSide)
+	c.Log.Error("integrity conflict: seats kept out of sale until an admin clears them", "kind", kind,
+		"session", e.SessionID, "order", e.OrderNo, "detail", detail)
+	if c.Flag == nil {
+		return
+	}
+	conf := sale.Conflict{Kind: kind, OrderNo: e.OrderNo, Detail: detail, At: time.Now().UnixMilli()}
+	for failures := 1; ; failures++ {
+		err := c.Flag(context.WithoutCancel(ctx), e.SessionID, conf, e.SeatIDs)
+		if err == nil || !c.retry().Failed(ctx, failures, "flag conflicting seats in the sale Redis", err) {
+			return
+		}
+	}
 }
 
 // deadLetter sends m to the dead-letter topic (its original key and value;
