@@ -132,8 +132,9 @@ func TestIdempotent(t *testing.T) {
 		f.publish(f.created(first, 10))
 		waitOrder(t, f.db, first, "LOCKED")
 		f.publish(f.created(second, 10))
+		// It waits up to 30 s for a release of the first that never comes.
 		var dl kafkago.Message
-		if !tail.Read(t, 30*time.Second, func(m kafkago.Message) bool { dl = m; return string(m.Key) == second }) {
+		if !tail.Read(t, 30*time.Second+testenv.Settle, func(m kafkago.Message) bool { dl = m; return string(m.Key) == second }) {
 			t.Fatalf("the second live order of seat %d was not dead-lettered", f.s.SeatIDs[10])
 		}
 		if e := kafka.Header(dl, kafka.HeaderError); !strings.Contains(e, "Duplicate") {
