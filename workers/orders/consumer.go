@@ -44,12 +44,11 @@ type Publisher interface {
 // dead-lettered. Offsets of its partition from it on are committed only
 // once it is settled, so a restart delivers it again.
 type Consumer struct {
-	Reader MessageReader
-	DLQ    Publisher
-	Apply  func(ctx context.Context, events []boxoffice.SaleEvent) ([]string, error) // outcome per event
-	Ping   func(ctx context.Context) error                                           // is MySQL up?
-	// Flag keeps seats out of sale for a conflict (sale.FlagConflict); nil: counted and logged only.
-	Flag     func(ctx context.Context, sid int64, c sale.Conflict, seats []int64) error
+	Reader   MessageReader
+	DLQ      Publisher
+	Apply    func(ctx context.Context, events []boxoffice.SaleEvent) ([]string, error)  // outcome per event
+	Ping     func(ctx context.Context) error                                            // is MySQL up?
+	Flag     func(ctx context.Context, sid int64, c sale.Conflict, seats []int64) error // keeps seats out of sale (nil: no)
 	Batch    int
 	MaxTries int
 	Log      *slog.Logger
