@@ -19,6 +19,7 @@ func (a *API) mountSale(g *gin.RouterGroup) {
 	g.POST("/sessions/:id/close", a.transition(boxoffice.SessionOnSale, boxoffice.SessionClosed))
 	g.GET("/sessions/:id/stats", a.stats)
 	g.GET("/sessions/:id/dashboard", a.dashboard)
+	g.DELETE("/sessions/:id/conflicts/:seat_id", a.clearConflict)
 }
 
 // arm loads the session into the sale Redis: RESERVING → ARMED, or a re-arm
@@ -91,4 +92,22 @@ func (a *API) stats(c *gin.Context) {
 	}
 	c.Header("Cache-Control", "no-store")
 	c.JSON(http.StatusOK, st)
+}
+
+// clearConflict puts a seat kept out of sale by a conflict back on sale.
+func (a *API) clearConflict(c *gin.Context) {
+	id, err := web.ID(c, "id")
+	var seat int64
+	if err == nil {
+		seat, err = web.ID(c, "seat_id")
+	}
+	if err == nil {
+		err = sale.ClearConflict(c.Request.Context(), a.Sale, id, seat)
+	}
+	if err != nil {
+		web.Error(c, a.Log, err)
+		return
+	}
+	a.Log.Info("seat conflict cleared", "session", id, "seat", seat)
+	c.JSON(http.StatusOK, gin.H{"session_id": id, "seat_id": seat})
 }

@@ -170,3 +170,35 @@ func TestReArmKeepsSoldSeats(t *testing.T) {
 		t.Errorf("totals = %+v, want 8 available and 2 sold", st.Total)
 	}
 }
+
+// A seat flagged for a conflict is kept out of sale and listed on the
+// stats until an admin clears it.
+func TestSeatConflict(t *testing.T) {
+	s, buyers := testenv.OnSale(t, testenv.SessionSpec{Seats: 3}, 1)
+	rdb := redis.NewSale(testenv.Config(t))
+	defer rdb.Close()
+	seat := s.SeatIDs[0]
+	conf := sale.Conflict{Kind: sale.ConflictReleaseOfPaid, OrderNo: "B1-1-1", Detail: "both sides", At: 1}
+	if err := sale.FlagConflict(context.Background(), rdb, s.ID, conf, []int64{seat}); err != nil {
+		t.Fatal(err)
+	}
+	buyer := testenv.Edge(t).As(buyers[0].Token)
+	buyer.Grab(t, s.ID, "k-flagged", seat).WantError(t, 409, "seat_unavailable")
+
+	c := testenv.Admin(t)
+	r := c.Do(t, "GET", action(s.ID, "stats"), nil, nil)
+	list, _ := r.JSON["conflicts"].([]any)
+	if r.Status != 200 || len(list) != 1 || fmt.Sprint(list[0].(map[string]any)["seat_id"]) != fmt.Sprint(seat) ||
+		list[0].(map[string]any)["kind"] != sale.ConflictReleaseOfPaid {
+		t.Fatalf("stats = %d %s, want the conflict of seat %d", r.Status, r.Body, seat)
+	}
+	clear := fmt.Sprintf("conflicts/%d", seat)
+	if r := c.Do(t, "DELETE", action(s.ID, clear), nil, nil); r.Status != 200 {
+		t.Fatalf("clear = %d %s", r.Status, r.Body)
+	}
+	c.Do(t, "DELETE", action(s.ID, clear), nil, nil).WantError(t, 404, "not_found")
+	c.Do(t, "DELETE", action(s.ID, "conflicts/x"), nil, nil).WantError(t, 400, "bad_request")
+	if r := buyer.Grab(t, s.ID, "k-cleared", seat); r.Status != 201 {
+		t.Errorf("grab after clearing = %d %s", r.Status, r.Body)
+	}
+}

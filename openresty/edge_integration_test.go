@@ -74,7 +74,7 @@ func TestSoldOutClears(t *testing.T) {
 }
 
 // waitStatus repeats a request for up to 3 s until it answers want.
-func waitStatus(t *testing.T, do func() *testenv.Response, want int) {
+func waitStatus(t testing.TB, do func() *testenv.Response, want int) {
 	t.Helper()
 	var r *testenv.Response
 	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {

@@ -290,3 +290,39 @@ func TestSeatMap(t *testing.T) {
 	testenv.Edge(t).Do(t, "GET", "/api/sale/sessions/999999999999/seats", nil, nil).WantError(t, 404, "not_found")
 	testenv.Edge(t).Do(t, "POST", fmt.Sprintf("/api/sale/sessions/%d/seats", s.ID), nil, nil).WantError(t, 405, "method_not_allowed")
 }
+
+// A buyer whose answer was lost retries with the same Idempotency-Key and
+// gets the first answer again, although the session has sold out since or
+// its sale has closed.
+func TestGrabReplayWins(t *testing.T) {
+	// grabTwo has buyer 0 take the first two seats with key k and returns the order number.
+	grabTwo := func(t *testing.T, s *testenv.Session, buyers []testenv.Buyer, k string) string {
+		r := testenv.Edge(t).As(buyers[0].Token).Grab(t, s.ID, k, s.SeatIDs[:2]...)
+		if r.Status != 201 {
+			t.Fatalf("grab = %d %s", r.Status, r.Body)
+		}
+		return fmt.Sprint(r.JSON["order_no"])
+	}
+	replays := func(t *testing.T, s *testenv.Session, buyers []testenv.Buyer, k, no string) {
+		r := testenv.Edge(t).As(buyers[0].Token).Grab(t, s.ID, k, s.SeatIDs[:2]...)
+		if r.Status != 201 || r.JSON["order_no"] != no {
+			t.Errorf("retry with the same key = %d %s, want 201 with order %s", r.Status, r.Body, no)
+		}
+	}
+	t.Run("SoldOut", func(t *testing.T) {
+		s, buyers := testenv.OnSale(t, testenv.SessionSpec{Seats: 2}, 2)
+		no := grabTwo(t, s, buyers, "k-sold-out")
+		late := testenv.Edge(t).As(buyers[1].Token)
+		waitStatus(t, func() *testenv.Response { return late.Grab(t, s.ID, "late", s.SeatIDs[0]) }, 410)
+		replays(t, s, buyers, "k-sold-out", no)
+	})
+	t.Run("SaleClosed", func(t *testing.T) {
+		s, buyers := testenv.OnSale(t, testenv.SessionSpec{Seats: 3}, 1)
+		no := grabTwo(t, s, buyers, "k-closed")
+		if r := testenv.Admin(t).Do(t, "POST", fmt.Sprintf("/admin/api/sessions/%d/close", s.ID), nil, nil); r.Status != 200 {
+			t.Fatalf("close = %d %s", r.Status, r.Body)
+		}
+		replays(t, s, buyers, "k-closed", no)
+		testenv.Edge(t).As(buyers[0].Token).Grab(t, s.ID, "k-after", s.SeatIDs[2]).WantError(t, 403, "sale_not_open")
+	})
+}

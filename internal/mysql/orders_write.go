@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -18,7 +19,15 @@ const (
 	EventInserted  = "inserted"  // the event wrote its order's row
 	EventUpdated   = "updated"   // the event moved its order to a later status
 	EventUnchanged = "unchanged" // replayed or late: nothing to change
+	// The event contradicts the order's row, which it leaves as it is.
+	EventReleaseOfPaid   = "conflict_release_of_paid"   // a release of a PAID order
+	EventSaleOfCancelled = "conflict_sale_of_cancelled" // a sale of a cancelled order
 )
+
+// ErrSeatTaken is a new order's seat still in another live order in MySQL:
+// normally the other order's release is yet to come (events of different
+// orders travel on different partitions), so trying again later may pass.
+var ErrSeatTaken = errors.New("a seat of the order is still in another live order")
 
 // writeChunk bounds the rows of one statement (placeholders stay under 65,535).
 const writeChunk = 1000
@@ -33,10 +42,14 @@ const writeChunk = 1000
 //     (reason timeout) or CANCELLED and frees its items (active NULL);
 //   - hold.sold moves a LOCKED or PAYING order to PAID.
 //
+// A release of a PAID order or a sale of a cancelled one contradicts the
+// row: it is left as it is and the outcome names the conflict
+// (EventReleaseOfPaid, EventSaleOfCancelled).
+//
 // A released or sold event whose order has no row yet (events can arrive
 // out of order) inserts it straight in that status. Any other event type is
 // an error, and so is a seat already in another live order (the unique key
-// of order_items) or a session, user or seat that does not exist.
+// of order_items: ErrSeatTaken) or a session, user or seat that does not exist.
 func ApplySaleEvents(ctx context.Context, db *sqlx.DB, events []boxoffice.SaleEvent) ([]string, error) {
 	tx, err := db.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
 	if err != nil {
@@ -53,10 +66,12 @@ func ApplySaleEvents(ctx context.Context, db *sqlx.DB, events []boxoffice.SaleEv
 			return nil, err
 		}
 	}
-	if err := w.insert(ctx); err != nil {
+	// Free the seats of released orders before taking them for new ones: a
+	// batch may hold one buyer's release and the next buyer's hold of a seat.
+	if err := w.update(ctx); err != nil {
 		return nil, err
 	}
-	if err := w.update(ctx); err != nil {
+	if err := w.insert(ctx); err != nil {
 		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
@@ -136,8 +151,13 @@ func (w *orderWrite) fold(e boxoffice.SaleEvent) (string, error) {
 		return EventInserted, nil
 	}
 	if e.Type == boxoffice.EventHoldCreated || (r.Status != boxoffice.OrderLocked && r.Status != boxoffice.OrderPaying) {
-		if r.fresh && e.ExpiresAt > 0 && e.Type == boxoffice.EventHoldCreated {
+		switch {
+		case r.fresh && e.ExpiresAt > 0 && e.Type == boxoffice.EventHoldCreated:
 			r.expireAt = time.UnixMilli(e.ExpiresAt).UTC() // a late created: its expiry is the true one
+		case e.Type == boxoffice.EventHoldReleased && r.Status == boxoffice.OrderPaid:
+			return EventReleaseOfPaid, nil
+		case e.Type == boxoffice.EventHoldSold && !boxoffice.LiveStatus(r.Status):
+			return EventSaleOfCancelled, nil
 		}
 		return EventUnchanged, nil
 	}
@@ -243,6 +263,9 @@ func (w *orderWrite) insertItems(ctx context.Context) error {
 		_, err := w.tx.ExecContext(ctx, `INSERT INTO order_items (order_id, session_id, seat_id, price_cents, active)
 			VALUES `+strings.Join(rows, ", "), args...)
 		rows, args = rows[:0], args[:0]
+		if isMySQL(err, errDuplicate) {
+			return fmt.Errorf("insert order items: %w: %w", ErrSeatTaken, err)
+		}
 		if err != nil {
 			return fmt.Errorf("insert order items: %w", err)
 		}

@@ -58,12 +58,16 @@ const (
 	// KeyLeaseTimeouts STRING: which timeouts process scans the session
 	// (lease.lua, workers/timeouts).
 	KeyLeaseTimeouts = "lease:timeouts"
+	// KeyConflict HASH: seat id → Conflict JSON: seats whose MySQL order and
+	// sale Redis disagree. Written by workers/orders (FlagConflict), cleared
+	// by an admin; hold.lua treats these seats as taken.
+	KeyConflict = "conflict"
 )
 
 // Names are every key of a session but the idempotency records (Idem),
 // the grab counts (Grabs) and the staging keys (Staging).
 var Names = []string{KeyMeta, KeySeats, KeyPrice, KeyTier, KeyCounts, KeySoldOut, KeyReserved, KeyBloom,
-	KeyHeld, KeyArms, KeyHolds, KeyExpiry, KeyOutbox, KeySeq, KeyLeaseTimeouts}
+	KeyHeld, KeyArms, KeyHolds, KeyExpiry, KeyOutbox, KeySeq, KeyLeaseTimeouts, KeyConflict}
 
 // Keys names the keys of one session.
 type Keys struct{ prefix string }

@@ -41,6 +41,7 @@ type Stats struct {
 	Tiers        map[string]TierStats `json:"tiers"`
 	Total        TierStats            `json:"total"`
 	Reservations int64                `json:"reservations"`
+	Conflicts    []Conflict           `json:"conflicts"` // seats kept out of sale, by seat
 }
 
 // LiveStats reads the counters of session id; ENOTFOUND if it is not armed.
@@ -51,6 +52,7 @@ func LiveStats(ctx context.Context, rdb *goredis.Client, id int64) (*Stats, erro
 	counts := pipe.HGetAll(ctx, k.Key("counts"))
 	reserved := pipe.SCard(ctx, k.Key("reserved"))
 	soldout := pipe.Exists(ctx, k.Key("soldout"))
+	conflict := pipe.HGetAll(ctx, k.Key(KeyConflict))
 	if _, err := pipe.Exec(ctx); err != nil {
 		return nil, unavailable(err)
 	}
@@ -60,7 +62,7 @@ func LiveStats(ctx context.Context, rdb *goredis.Client, id int64) (*Stats, erro
 	}
 	version, _ := strconv.ParseInt(asString(meta.Val()[1]), 10, 64)
 	st := &Stats{State: state, Version: version, SoldOut: soldout.Val() == 1,
-		Tiers: map[string]TierStats{}, Reservations: reserved.Val()}
+		Tiers: map[string]TierStats{}, Reservations: reserved.Val(), Conflicts: conflicts(conflict.Val())}
 	for field, v := range counts.Val() {
 		kind, tier, ok := strings.Cut(field, ":")
 		if !ok {

@@ -2,7 +2,10 @@
 -- is decided by boxoffice.grab_decision. rewrite() checks the request and
 -- the JWT and exposes the buyer as $grab_uid for limit_req; content()
 -- checks the sold-out flag and the Bloom filter, then runs
--- lua/redis/hold.lua: one Redis round trip.
+-- lua/redis/hold.lua: one Redis round trip. The keys this edge answered
+-- 201 (or could not tell: a 503) are kept in the lua_shared_dict
+-- boxoffice_grab_keys, least recently used out first, so their retries
+-- reach the script to be replayed while the sold-out flood does not.
 local decision = require "boxoffice.grab_decision"
 local jwt = require "boxoffice.jwt"
 local keys = require "boxoffice.keys"
@@ -17,15 +20,17 @@ local unpack = unpack
 local _M = { _VERSION = "0.1" }
 
 -- deps are set once by init: the sale Redis connector, the sale state, the
--- JWT verifier, and the hold script with its SHA1 (hex).
+-- JWT verifier, the hold script with its SHA1 (hex), and the answered keys.
 local deps
+
+local ANSWERED_TTL = 86400 -- as long as the script keeps its record (seconds)
 
 -- init sets what grabs use; call it from init_by_lua. sale is a
 -- boxoffice.redis connector, state a boxoffice.salestate, jwt_keys kid →
 -- secret, script the source of hold.lua.
 function _M.init(sale, state, jwt_keys, script)
     deps = { sale = sale, state = state, verifier = assert(jwt.new(jwt_keys)),
-        script = script, sha = to_hex(ngx.sha1_bin(script)) }
+        script = script, sha = to_hex(ngx.sha1_bin(script)), answered = assert(ngx.shared.boxoffice_grab_keys) }
 end
 
 local function answer(o)
@@ -82,8 +87,10 @@ function _M.content()
     local state = deps.state
     state:seen(g.sid)
     local sold_out = state:sold_out(g.sid)
+    local answered_key = g.sid .. ":" .. g.uid .. ":" .. g.key
     -- Once sold out, the filter need not be read.
-    local o = decision.state(sold_out, sold_out or state:eligible(g.sid, g.uid))
+    local o = decision.state(sold_out, sold_out or state:eligible(g.sid, g.uid),
+        sold_out and deps.answered:get(answered_key))
     if o then
         return answer(o)
     end
@@ -103,7 +110,11 @@ function _M.content()
         end
         ngx.log(ngx.ERR, "sale Redis: ", err)
     end
-    return answer(decision.script(res))
+    o = decision.script(res)
+    if o.status == 201 or o.status == 503 then
+        deps.answered:set(answered_key, true, ANSWERED_TTL)
+    end
+    return answer(o)
 end
 
 -- rate_limited answers a request limit_req refused.

@@ -70,9 +70,14 @@ function _M.request(r, verifier)
 end
 
 -- state checks what the edge knows of the session after the rate limits:
--- its sold-out flag, and whether its Bloom filter lets the buyer pass. It
--- returns the outcome, or nil when the hold script is to decide.
-function _M.state(sold_out, eligible)
+-- its sold-out flag, and whether its Bloom filter lets the buyer pass. A
+-- retry (answered: this edge answered the buyer's key 201, or could not
+-- tell) goes to the script even when sold out, to be replayed. It returns
+-- the outcome, or nil when the hold script is to decide.
+function _M.state(sold_out, eligible, answered)
+    if answered then
+        return nil
+    end
     if sold_out then
         return refuse(410, "sold_out")
     end

@@ -7,7 +7,8 @@
 -- order into MySQL from there.
 -- KEYS (keys.hold in lua/boxoffice/keys.lua): 1 meta, 2 seats, 3 price,
 --       4 tier, 5 counts, 6 soldout, 7 reserved, 8 held, 9 holds, 10 expiry,
---       11 outbox, 12 seq, 13 the idempotency record of this buyer and key.
+--       11 outbox, 12 seq, 13 conflict (seats kept out of sale), 14 the
+--       idempotency record of this buyer and key.
 -- ARGV: 1 session id, 2 user id, 3 canonical body (sorted seat ids, comma
 --       separated), then the seat ids.
 -- Returns {status, code, payload}: payload is JSON, the body's fields.
@@ -20,20 +21,22 @@ local meta = redis.call("HMGET", KEYS[1], "state", "opens_at", "closes_at", "lim
 if not meta[1] then
     return { 404, "not_found", cjson.encode({ message = "no session " .. sid .. " on sale" }) }
 end
-local t = redis.call("TIME")
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local opens, closes = tonumber(meta[2]), tonumber(meta[3])
-if meta[1] ~= "ON_SALE" or now < opens or now >= closes then
-    return { 403, "sale_not_open", cjson.encode({ opens_at = opens, closes_at = closes, state = meta[1] }) }
-end
-
-local replay = redis.call("GET", KEYS[13])
+-- A repeated key replays its first answer even once the sale has closed:
+-- the buyer holds those seats.
+local replay = redis.call("GET", KEYS[14])
 if replay then
     local first = cjson.decode(replay)
     if first.body ~= body then
         return { 422, "idempotency_conflict", "{}" }
     end
     return { 201, "replay", first.answer }
+end
+
+local t = redis.call("TIME")
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local opens, closes = tonumber(meta[2]), tonumber(meta[3])
+if meta[1] ~= "ON_SALE" or now < opens or now >= closes then
+    return { 403, "sale_not_open", cjson.encode({ opens_at = opens, closes_at = closes, state = meta[1] }) }
 end
 
 if redis.call("SISMEMBER", KEYS[7], uid) == 0 then
@@ -51,11 +54,12 @@ end
 local ids = {}
 for i = 1, n do ids[i] = ARGV[3 + i] end
 local states = redis.call("HMGET", KEYS[2], unpack(ids))
+local conflicts = redis.call("HMGET", KEYS[13], unpack(ids))
 local unknown, taken = {}, {}
 for i = 1, n do
     if not states[i] then
         unknown[#unknown + 1] = tonumber(ids[i])
-    elseif states[i] ~= "A" then
+    elseif states[i] ~= "A" or conflicts[i] then
         taken[#taken + 1] = tonumber(ids[i])
     end
 end
@@ -95,5 +99,5 @@ local numeric = {}
 for i = 1, n do numeric[i] = tonumber(ids[i]) end
 local answer = cjson.encode({ order_no = order_no, session_id = tonumber(sid), seat_ids = numeric,
     amount_cents = amount, expires_at = expires })
-redis.call("SET", KEYS[13], cjson.encode({ body = body, answer = answer }), "PX", 86400000)
+redis.call("SET", KEYS[14], cjson.encode({ body = body, answer = answer }), "PX", 86400000)
 return { 201, "created", answer }

@@ -103,6 +103,12 @@ describe("boxoffice.grab_decision", function()
         it("answers 410 sold_out while the session is sold out", function()
             refused(decision.state(true, true), 410, "sold_out", "sold out")
             refused(decision.state(true, false), 410, "sold_out", "sold out")
+            refused(decision.state(true, true, false), 410, "sold_out", "sold out")
+        end)
+
+        it("sends a retry of a key this edge answered to the script, sold out or not, to replay it", function()
+            assert.is_nil(decision.state(true, true, true))
+            assert.is_nil(decision.state(false, true, true))
         end)
 
         it("answers 403 not_eligible to a buyer the Bloom filter does not hold", function()

@@ -14,6 +14,7 @@ import (
 	"boxoffice/internal/daemon"
 	"boxoffice/internal/kafka"
 	"boxoffice/internal/mysql"
+	"boxoffice/internal/sale"
 )
 
 // MessageReader is a consumer-group reader (a *kafkago.Reader).
@@ -35,11 +36,19 @@ type Publisher interface {
 // a message that fails MaxTries times goes to the dead-letter topic and the
 // consumer moves past it. While MySQL is down nothing is dead-lettered: the
 // consumer waits for it.
+//
+// A message refused because its seats are still in another live order
+// (mysql.ErrSeatTaken: the release that frees them travels on another
+// partition and may come later) is parked: tried again with Backoff while
+// the consumer goes on with the other messages, for up to ParkFor, then
+// dead-lettered. Offsets of its partition from it on are committed only
+// once it is settled, so a restart delivers it again.
 type Consumer struct {
 	Reader   MessageReader
 	DLQ      Publisher
-	Apply    func(ctx context.Context, events []boxoffice.SaleEvent) ([]string, error) // outcome per event
-	Ping     func(ctx context.Context) error                                           // is MySQL up?
+	Apply    func(ctx context.Context, events []boxoffice.SaleEvent) ([]string, error)  // outcome per event
+	Ping     func(ctx context.Context) error                                            // is MySQL up?
+	Flag     func(ctx context.Context, sid int64, c sale.Conflict, seats []int64) error // keeps seats out of sale (nil: no)
 	Batch    int
 	MaxTries int
 	Log      *slog.Logger
@@ -48,6 +57,19 @@ type Consumer struct {
 	// Tuning; zero values get the defaults in parentheses.
 	Window  time.Duration // how long a batch waits for more messages (20 ms)
 	Backoff time.Duration // first wait between retries; it doubles up to 2 s (100 ms)
+	ParkFor time.Duration // how long a message refused with ErrSeatTaken is retried (30 s)
+
+	parked []*parked         // in the order they were parked
+	held   []kafkago.Message // handled, not committed: a parked message comes before them
+	freed  bool              // a release was applied since the parked were last tried
+}
+
+// parked is a message waiting for its seats to be freed in MySQL.
+type parked struct {
+	it    item
+	since time.Time
+	tries int
+	next  time.Time
 }
 
 // item is a fetched message and its event.
@@ -80,6 +102,9 @@ func (c *Consumer) Run(ctx context.Context) error {
 	if c.Backoff <= 0 {
 		c.Backoff = 100 * time.Millisecond
 	}
+	if c.ParkFor <= 0 {
+		c.ParkFor = 30 * time.Second
+	}
 	c.Batch, c.MaxTries = max(c.Batch, 1), max(c.MaxTries, 1)
 	defer c.Reader.Close()
 	for failures := 0; ; {
@@ -89,6 +114,10 @@ func (c *Consumer) Run(ctx context.Context) error {
 				c.Log.Info("stopping with a batch not done; its messages go to the next member", "messages", len(msgs))
 				return nil
 			}
+		}
+		if c.retryParked(ctx) != nil {
+			c.Log.Info("stopping with parked messages; they go to the next member", "messages", len(c.parked))
+			return nil
 		}
 		if ctx.Err() != nil {
 			return nil
@@ -102,9 +131,18 @@ func (c *Consumer) Run(ctx context.Context) error {
 	}
 }
 
-// fetch waits for a message, then takes what follows within Window, up to Batch.
+// fetch waits for a message (no longer than until a parked message is due),
+// then takes what follows within Window, up to Batch.
 func (c *Consumer) fetch(ctx context.Context) ([]kafkago.Message, error) {
-	m, err := c.Reader.FetchMessage(ctx)
+	fctx, cancel := ctx, context.CancelFunc(func() {})
+	if len(c.parked) > 0 {
+		fctx, cancel = context.WithDeadline(ctx, c.nextDue())
+	}
+	m, err := c.Reader.FetchMessage(fctx)
+	cancel()
+	if err != nil && ctx.Err() == nil && fctx.Err() != nil {
+		return nil, nil // a parked message is due
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -158,6 +196,9 @@ func (c *Consumer) applyBatch(ctx context.Context, items []item) error {
 				return err
 			}
 			c.Log.Warn("batch transaction failed", "messages", len(items), "tries", tries, "err", err)
+			if errors.Is(err, mysql.ErrSeatTaken) {
+				break // the same again: one by one, parking the message that waits
+			}
 		}
 		c.Log.Warn("batch keeps failing: applying its messages one by one", "messages", len(items))
 	}
@@ -176,6 +217,11 @@ func (c *Consumer) applyOne(ctx context.Context, it item) error {
 		if err = c.try(ctx, []item{it}); err == nil || errors.Is(err, errStopped) {
 			return err
 		}
+		if errors.Is(err, mysql.ErrSeatTaken) {
+			c.parked = append(c.parked, &parked{it: it, since: time.Now(), next: time.Now().Add(c.retry().Wait(1))})
+			c.Metrics.Parked.Set(float64(len(c.parked)))
+			return nil
+		}
 		if tries < c.MaxTries && !daemon.Sleep(ctx, retryPause) {
 			return errStopped
 		}
@@ -193,7 +239,7 @@ func (c *Consumer) try(ctx context.Context, items []item) error {
 	for waits := 1; ; waits++ {
 		outcomes, err := c.Apply(context.WithoutCancel(ctx), events)
 		if err == nil {
-			c.record(events, outcomes)
+			c.record(ctx, events, outcomes)
 			return nil
 		}
 		if !c.transient(ctx, err) {
@@ -219,13 +265,103 @@ func (c *Consumer) transient(ctx context.Context, err error) bool {
 	return c.Ping(pctx) != nil
 }
 
-// record counts the outcomes and, for new orders, the hold → row lag.
-func (c *Consumer) record(events []boxoffice.SaleEvent, outcomes []string) {
+// conflicts are the outcomes where an event contradicts its order's row:
+// the conflict's kind and the row's side.
+var conflicts = map[string][2]string{
+	mysql.EventReleaseOfPaid:   {sale.ConflictReleaseOfPaid, "the order is PAID"},
+	mysql.EventSaleOfCancelled: {sale.ConflictSaleOfCancelled, "the order is cancelled"},
+}
+
+// record counts the outcomes and, for new orders, the hold → row lag, and
+// raises the conflicts.
+func (c *Consumer) record(ctx context.Context, events []boxoffice.SaleEvent, outcomes []string) {
 	now := time.Now()
 	for i, e := range events {
+		if k, ok := conflicts[outcomes[i]]; ok {
+			c.conflict(ctx, e, k[0], k[1])
+		}
 		c.Metrics.Events.WithLabelValues(e.Type, outcomes[i]).Inc()
+		c.freed = c.freed || e.Type == boxoffice.EventHoldReleased
 		if e.Type == boxoffice.EventHoldCreated && outcomes[i] == mysql.EventInserted {
 			c.Metrics.Lag.Observe(max(0, now.Sub(time.UnixMilli(e.At)).Seconds()))
+		}
+	}
+}
+
+// retryParked tries the parked messages that are due (all of them after a
+// release was applied) once each; one that
+// passes, or has waited ParkFor and is dead-lettered, is settled and its
+// partition's held offsets committed.
+func (c *Consumer) retryParked(ctx context.Context) error {
+	if len(c.parked) == 0 {
+		return nil
+	}
+	var keep []*parked
+	for i, p := range c.parked {
+		if !c.freed && time.Now().Before(p.next) {
+			keep = append(keep, p)
+			continue
+		}
+		p.tries++
+		err := c.try(ctx, []item{p.it})
+		if errors.Is(err, mysql.ErrSeatTaken) && time.Since(p.since) < c.ParkFor {
+			p.next = time.Now().Add(c.retry().Wait(p.tries + 1))
+			keep = append(keep, p)
+			continue
+		}
+		if errors.Is(err, mysql.ErrSeatTaken) {
+			c.conflict(ctx, p.it.e, sale.ConflictSeatTaken, "its seats are still in another live order")
+		}
+		if err != nil && !errors.Is(err, errStopped) {
+			err = c.deadLetter(ctx, p.it.m, p.it.e.Type, err, p.tries+1)
+		}
+		if err != nil {
+			c.parked = append(keep, c.parked[i:]...)
+			return err
+		}
+	}
+	c.parked, c.freed = keep, false
+	c.Metrics.Parked.Set(float64(len(keep)))
+	c.commit(ctx, nil)
+	return nil
+}
+
+// nextDue is when the first parked message is next due.
+func (c *Consumer) nextDue() time.Time {
+	due := c.parked[0].next
+	for _, p := range c.parked[1:] {
+		if p.next.Before(due) {
+			due = p.next
+		}
+	}
+	return due
+}
+
+// blocked reports whether a parked message comes at or before m on its partition.
+func (c *Consumer) blocked(m kafkago.Message) bool {
+	for _, p := range c.parked {
+		if p.it.m.Topic == m.Topic && p.it.m.Partition == m.Partition && p.it.m.Offset <= m.Offset {
+			return true
+		}
+	}
+	return false
+}
+
+// conflict counts, logs with both sides, and keeps e's seats out of sale
+// until an admin settles it, retrying while the sale Redis is down.
+func (c *Consumer) conflict(ctx context.Context, e boxoffice.SaleEvent, kind, mysqlSide string) {
+	c.Metrics.Conflicts.WithLabelValues(kind).Inc()
+	detail := fmt.Sprintf("sale Redis: %s of order %s, seats %v; MySQL: %s", e.Type, e.OrderNo, e.SeatIDs, mysqlSide)
+	c.Log.Error("integrity conflict: seats kept out of sale until an admin clears them", "kind", kind,
+		"session", e.SessionID, "order", e.OrderNo, "detail", detail)
+	if c.Flag == nil {
+		return
+	}
+	conf := sale.Conflict{Kind: kind, OrderNo: e.OrderNo, Detail: detail, At: time.Now().UnixMilli()}
+	for failures := 1; ; failures++ {
+		err := c.Flag(context.WithoutCancel(ctx), e.SessionID, conf, e.SeatIDs)
+		if err == nil || !c.retry().Failed(ctx, failures, "flag conflicting seats in the sale Redis", err) {
+			return
 		}
 	}
 }
@@ -252,15 +388,29 @@ func (c *Consumer) deadLetter(ctx context.Context, m kafkago.Message, typ string
 	}
 }
 
-// commit commits the batch's offsets, once: a commit that fails (a
-// rebalance, Kafka down) is harmless, the messages come again and change
-// nothing, while a commit retried into a later generation could carry
-// offsets of a broker that lost its data.
+// commit commits the offsets of msgs and of those held before, except
+// where a parked message comes first on their partition: those are held
+// again. It commits once: a commit that fails (a rebalance, Kafka down) is
+// harmless, the messages come again and change nothing, while a commit
+// retried into a later generation could carry offsets of a broker that
+// lost its data.
 func (c *Consumer) commit(ctx context.Context, msgs []kafkago.Message) {
+	var ready, held []kafkago.Message
+	for _, m := range append(c.held, msgs...) {
+		if c.blocked(m) {
+			held = append(held, m)
+		} else {
+			ready = append(ready, m)
+		}
+	}
+	c.held = held
+	if len(ready) == 0 {
+		return
+	}
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), commitWait)
 	defer cancel()
-	if err := c.Reader.CommitMessages(cctx, msgs...); err != nil {
-		c.Log.Warn("commit offsets; the batch will be delivered again (harmless)", "messages", len(msgs), "err", err)
+	if err := c.Reader.CommitMessages(cctx, ready...); err != nil {
+		c.Log.Warn("commit offsets; the batch will be delivered again (harmless)", "messages", len(ready), "err", err)
 	}
 }
 

@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -27,15 +29,22 @@ type fakeReader struct {
 	mu        sync.Mutex
 	committed []int64
 	closed    bool
+	next      int64 // offset of the next message pushed
 }
 
 func newReader(msgs ...kafkago.Message) *fakeReader {
-	r := &fakeReader{msgs: make(chan kafkago.Message, len(msgs))}
-	for i, m := range msgs {
-		m.Offset, m.Topic = int64(i), "sale-events"
+	r := &fakeReader{msgs: make(chan kafkago.Message, len(msgs)+10)}
+	r.push(msgs...)
+	return r
+}
+
+// push queues messages, numbering their offsets on from the last.
+func (r *fakeReader) push(msgs ...kafkago.Message) {
+	for _, m := range msgs {
+		m.Offset, m.Topic = r.next, "sale-events"
+		r.next++
 		r.msgs <- m
 	}
-	return r
 }
 
 func (r *fakeReader) FetchMessage(ctx context.Context) (kafkago.Message, error) {
@@ -59,6 +68,12 @@ func (r *fakeReader) CommitMessages(_ context.Context, msgs ...kafkago.Message) 
 func (r *fakeReader) Close() error { r.mu.Lock(); r.closed = true; r.mu.Unlock(); return nil }
 
 func (r *fakeReader) commits() int { r.mu.Lock(); defer r.mu.Unlock(); return len(r.committed) }
+
+func (r *fakeReader) committedOffsets() []int64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Sorted(slices.Values(r.committed))
+}
 
 // fakeDLQ records dead letters.
 type fakeDLQ struct {
@@ -86,6 +101,8 @@ type fakeDB struct {
 	down    int    // calls that fail as if MySQL were down
 	poison  string // order number that always fails
 	pings   int
+	waits   map[string]string // order number → the order whose event frees its seats
+	refused int               // events refused with ErrSeatTaken
 }
 
 func (d *fakeDB) apply(_ context.Context, events []boxoffice.SaleEvent) ([]string, error) {
@@ -99,6 +116,10 @@ func (d *fakeDB) apply(_ context.Context, events []boxoffice.SaleEvent) ([]strin
 	for i, e := range events {
 		if e.OrderNo == d.poison {
 			return nil, errors.New("Error 1452: foreign key constraint fails")
+		}
+		if frees, ok := d.waits[e.OrderNo]; ok && !slices.Contains(d.applied, frees) {
+			d.refused++
+			return nil, fmt.Errorf("insert order items: %w", mysql.ErrSeatTaken)
 		}
 		out[i] = mysql.EventInserted
 	}
@@ -116,6 +137,12 @@ func (d *fakeDB) ping(context.Context) error {
 		return errors.New("down")
 	}
 	return nil
+}
+
+func (d *fakeDB) refusals() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.refused
 }
 
 func (d *fakeDB) appliedNos() []string {
@@ -239,6 +266,62 @@ func TestDecode(t *testing.T) {
 	t.Run("OK", func(t *testing.T) {
 		if _, err := orders.Decode(event("B1-1-1").Value); err != nil {
 			t.Error(err)
+		}
+	})
+}
+
+// A hold whose seats MySQL still gives to another order waits, without
+// holding up other messages, for that order's release; it is dead-lettered
+// only after ParkFor, and the offsets after it wait for it.
+func TestConsumerSeatTaken(t *testing.T) {
+	// waitFor polls cond until it holds or 5 s pass.
+	waitFor := func(t *testing.T, what string, cond func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(5 * time.Second); !cond(); time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s", what)
+			}
+		}
+	}
+	start := func(c *orders.Consumer) func() {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error)
+		go func() { done <- c.Run(ctx) }()
+		return func() { cancel(); <-done }
+	}
+	t.Run("ReleaseComesLater", func(t *testing.T) {
+		y, z, x := event("B1-5-2"), event("B1-5-3"), event("B1-5-1")
+		y.Partition, z.Partition, x.Partition = 0, 0, 1
+		r, dlq, db := newReader(y, z), &fakeDLQ{}, &fakeDB{waits: map[string]string{"B1-5-2": "B1-5-1"}}
+		c := consumer(r, dlq, db)
+		c.Backoff = 20 * time.Millisecond
+		stop := start(c)
+		defer stop()
+		// Far more than MaxTries refusals: the old consumer dead-lettered here.
+		waitFor(t, "refusals and the next message applied", func() bool {
+			return db.refusals() >= 4 && slices.Contains(db.appliedNos(), "B1-5-3")
+		})
+		if got := r.committedOffsets(); len(got) != 0 {
+			t.Errorf("committed %v while the first message of their partition waits", got)
+		}
+		r.push(x)
+		waitFor(t, "all committed", func() bool { return r.commits() == 3 })
+		if got := strings.Join(db.appliedNos(), " "); got != "B1-5-3 B1-5-1 B1-5-2" {
+			t.Errorf("applied %q, want the waiting hold after the release", got)
+		}
+		if len(dlq.all()) != 0 {
+			t.Errorf("dead letters: %v", dlq.all())
+		}
+	})
+	t.Run("NeverFreed", func(t *testing.T) {
+		r, dlq, db := newReader(event("B1-6-2"), event("B1-6-3")), &fakeDLQ{}, &fakeDB{waits: map[string]string{"B1-6-2": "B1-6-1"}}
+		c := consumer(r, dlq, db)
+		c.ParkFor = 100 * time.Millisecond
+		stop := start(c)
+		defer stop()
+		waitFor(t, "both committed", func() bool { return r.commits() == 2 })
+		if dl := dlq.all(); len(dl) != 1 || string(dl[0].Key) != "B1-6-2" {
+			t.Errorf("dead letters = %v, want the hold that was never freed", dl)
 		}
 	})
 }

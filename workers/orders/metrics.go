@@ -10,6 +10,8 @@ type Metrics struct {
 	BatchSize   prometheus.Histogram
 	Batch       prometheus.Histogram
 	Lag         prometheus.Histogram
+	Parked      prometheus.Gauge       // messages waiting for their seats to be freed
+	Conflicts   *prometheus.CounterVec // by kind
 }
 
 // NewMetrics registers the orders daemon's metrics with reg.
@@ -31,7 +33,12 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		Lag: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "boxoffice_orders_hold_lag_seconds",
 			Help:    "Time from a hold (hold.created's at) to the commit of its order row.",
 			Buckets: []float64{.01, .025, .05, .1, .2, .3, .5, .75, 1, 1.5, 2, 3, 5, 10, 30, 60}}),
+		Parked: prometheus.NewGauge(prometheus.GaugeOpts{Name: "boxoffice_orders_parked",
+			Help: "Sale events waiting for their seats to be freed by another order's release."}),
+		Conflicts: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "boxoffice_integrity_conflicts_total",
+			Help: "Disagreements between the sale Redis and MySQL, by kind; their seats are kept out of sale."},
+			[]string{"kind"}),
 	}
-	reg.MustRegister(m.Events, m.DeadLetters, m.Retries, m.BatchSize, m.Batch, m.Lag)
+	reg.MustRegister(m.Events, m.DeadLetters, m.Retries, m.BatchSize, m.Batch, m.Lag, m.Parked, m.Conflicts)
 	return m
 }

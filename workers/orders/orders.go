@@ -9,6 +9,8 @@ import (
 	"boxoffice/internal/daemon"
 	"boxoffice/internal/kafka"
 	"boxoffice/internal/mysql"
+	"boxoffice/internal/redis"
+	"boxoffice/internal/sale"
 )
 
 // Group is the Kafka consumer group of the orders daemons.
@@ -22,6 +24,8 @@ func Main(cfg *config.Config, _ []string) error {
 		return err
 	}
 	defer db.Close()
+	rdb := redis.NewSale(cfg)
+	defer rdb.Close()
 	dlq := kafka.NewWriter(cfg.KafkaBrokers, cfg.KafkaDLQTopic, log)
 	defer dlq.Close()
 	reg := daemon.NewRegistry()
@@ -31,7 +35,10 @@ func Main(cfg *config.Config, _ []string) error {
 		Apply: func(ctx context.Context, events []boxoffice.SaleEvent) ([]string, error) {
 			return mysql.ApplySaleEvents(ctx, db, events)
 		},
-		Ping:     mysql.Ping(db),
+		Ping: mysql.Ping(db),
+		Flag: func(ctx context.Context, sid int64, c sale.Conflict, seats []int64) error {
+			return sale.FlagConflict(ctx, rdb, sid, c, seats)
+		},
 		Batch:    cfg.OrdersBatch,
 		MaxTries: cfg.OrdersMaxTries,
 		Log:      log,

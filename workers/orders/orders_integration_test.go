@@ -132,8 +132,9 @@ func TestIdempotent(t *testing.T) {
 		f.publish(f.created(first, 10))
 		waitOrder(t, f.db, first, "LOCKED")
 		f.publish(f.created(second, 10))
+		// It waits up to 30 s for a release of the first that never comes.
 		var dl kafkago.Message
-		if !tail.Read(t, 30*time.Second, func(m kafkago.Message) bool { dl = m; return string(m.Key) == second }) {
+		if !tail.Read(t, 30*time.Second+testenv.Settle, func(m kafkago.Message) bool { dl = m; return string(m.Key) == second }) {
 			t.Fatalf("the second live order of seat %d was not dead-lettered", f.s.SeatIDs[10])
 		}
 		if e := kafka.Header(dl, kafka.HeaderError); !strings.Contains(e, "Duplicate") {
@@ -238,17 +239,8 @@ func TestBurstLag(t *testing.T) {
 // histogram: upper bound → count.
 func lagHistogram(t *testing.T) map[string]float64 {
 	t.Helper()
-	resp, err := http.Get("http://" + testenv.Config(t).OrdersAddr + "/metrics")
-	if err != nil {
-		t.Fatalf("orders metrics: %v", err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("orders metrics: %v", err)
-	}
 	out := map[string]float64{}
-	for _, line := range strings.Split(string(body), "\n") {
+	for _, line := range strings.Split(ordersMetrics(t), "\n") {
 		rest, ok := strings.CutPrefix(line, `boxoffice_orders_hold_lag_seconds_bucket{le="`)
 		if !ok {
 			continue
@@ -260,6 +252,34 @@ func lagHistogram(t *testing.T) map[string]float64 {
 		}
 	}
 	return out
+}
+
+// ordersMetrics reads the orders daemon's /metrics.
+func ordersMetrics(t *testing.T) string {
+	t.Helper()
+	resp, err := http.Get("http://" + testenv.Config(t).OrdersAddr + "/metrics")
+	if err != nil {
+		t.Fatalf("orders metrics: %v", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("orders metrics: %v", err)
+	}
+	return string(body)
+}
+
+// ordersMetric is one sample of the orders daemon's /metrics, 0 while absent.
+func ordersMetric(t *testing.T, sample string) float64 {
+	t.Helper()
+	for _, line := range strings.Split(ordersMetrics(t), "\n") {
+		if v, ok := strings.CutPrefix(line, sample+" "); ok {
+			var n float64
+			_, _ = fmt.Sscan(v, &n)
+			return n
+		}
+	}
+	return 0
 }
 
 // bucketQuantile returns the upper bound of the bucket holding quantile q
