@@ -59,6 +59,9 @@ func ApplySaleEvents(ctx context.Context, db *sqlx.DB, events []boxoffice.SaleEv
 	if err := w.update(ctx); err != nil {
 		return nil, err
 	}
+	if err := recordSeqs(ctx, tx, events); err != nil {
+		return nil, err
+	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("apply sale events: commit: %w", err)
 	}

@@ -83,7 +83,7 @@ function _M.content()
     state:seen(g.sid)
     local sold_out = state:sold_out(g.sid)
     -- Once sold out, the filter need not be read.
-    local o = decision.state(sold_out, sold_out or state:eligible(g.sid, g.uid))
+    local o = decision.state(sold_out, sold_out or state:eligible(g.sid, g.uid), state:recovering(g.sid))
     if o then
         return answer(o)
     end
