@@ -118,3 +118,43 @@ func TestRecoveringAnswers503(t *testing.T) {
 		return r.Status == http.StatusCreated, fmt.Sprintf("%d %s", r.Status, r.Body)
 	})
 }
+
+// TestLostWhileRelayStopped: the same loss while the relay is stopped, so
+// the changes after the snapshot never reached MySQL. Redis and MySQL then
+// agree on the older state: nothing needs repairing, the lost grab's seat
+// is free again and the session sells on.
+func TestLostWhileRelayStopped(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, testenv.SessionSpec{Seats: 6, HoldSeconds: 900}, 4)
+	seat := f.sess.SeatIDs
+	kept := f.grab(t, 0, seat[0])
+	f.waitStatus(t, kept, boxoffice.OrderLocked)
+	snap := dumpSession(t, f.rdb, f.sess.ID)
+
+	if out, err := testenv.Run(t, "dev", "stop", "relay"); err != nil {
+		t.Fatalf("dev stop relay: %v\n%s", err, out)
+	}
+	t.Cleanup(func() { _, _ = testenv.Run(t, "dev", "up") })
+	if out, err := sale.Confirm(ctx, f.rdb, kept, "txn-"+testenv.Unique()); err != nil || out != sale.Sold {
+		t.Fatalf("confirm %s = %s, %v", kept, out, err)
+	}
+	lost := f.grab(t, 1, seat[1])
+	restoreSession(t, f.rdb, f.sess.ID, snap)
+	if out, err := testenv.Run(t, "dev", "up"); err != nil {
+		t.Fatalf("dev up: %v\n%s", err, out)
+	}
+
+	if r := f.tryGrab(t, 2, seat[1]); r.Status != http.StatusCreated {
+		t.Fatalf("grab of the seat of the lost hold %s = %d %s, want 201", lost, r.Status, r.Body)
+	}
+	if h := testenv.Hold(t, f.rdb, kept); h.State != boxoffice.HoldLocked {
+		t.Errorf("hold %s is %s, want LOCKED as MySQL has it", kept, h.State)
+	}
+	if got := testenv.OrderStatus(t, f.db, kept); got != boxoffice.OrderLocked {
+		t.Errorf("order %s is %s in MySQL, want LOCKED (its payment never left the lost outbox)", kept, got)
+	}
+	if on, err := sale.Recovering(ctx, f.rdb, f.sess.ID); err != nil || on {
+		t.Errorf("session flagged recovering = %v, %v; nothing was lost that MySQL had", on, err)
+	}
+	f.wantConsistent(t)
+}
