@@ -144,7 +144,14 @@ func TestRecoverSale(t *testing.T) {
 	before := snapshot(t, rdb, s.ID)
 
 	t.Run("WholeSession", func(t *testing.T) {
-		out, err := testenv.Run(t, "recover-sale", "--session", fmt.Sprint(s.ID))
+		// Other tests' events may be on their way to MySQL: recover-sale
+		// refuses until orders has caught up, then runs.
+		var out string
+		var err error
+		testenv.Eventually(t, testenv.Settle, "orders caught up", func() (bool, string) {
+			out, err = testenv.Run(t, "recover-sale", "--session", fmt.Sprint(s.ID))
+			return !strings.Contains(out, "not yet written"), out
+		})
 		if err != nil || !strings.Contains(out, "repaired 0 holds") || !strings.Contains(out, "2 locked, 0 paying, 2 sold") {
 			t.Errorf("recover-sale of a whole session: %v, %q; want it to repair nothing", err, out)
 		}
