@@ -24,7 +24,7 @@ TEST_ENV := BOXOFFICE_RUN_DIR=$(CURDIR)/.run/test BOXOFFICE_PUBLIC_URL=http://12
 	BOXOFFICE_PAYGW_URL=http://127.0.0.1:18083 BOXOFFICE_RECONCILE_GRACE=3s \
 	BOXOFFICE_RECONCILE_INTERVAL=1s BOXOFFICE_SWEEP_INTERVAL=2s BOXOFFICE_PAYGW_RETRY_BASE=100ms
 
-.PHONY: help deps build up down status test vet unit lua js integration test-up test-env test-run bench-arm bench-soldout clean
+.PHONY: help deps build up down status test vet unit lua js integration test-up test-env test-run bench-arm bench-soldout bench-hold clean
 
 help:
 	@echo "make up      install what is missing, start the stack with demo data"
@@ -106,6 +106,11 @@ bench-soldout: test-up
 # bench-arm times arming a 50,000-seat session with 500,000 reservations.
 bench-arm: test-up
 	@export $(TEST_ENV); $(GO) test -tags integration -run '^$$' -bench BenchmarkArm -benchtime 3x ./admin/
+
+# bench-hold measures hold.lua calls per second with appendfsync everysec
+# and always, on a Redis of its own.
+bench-hold:
+	@./internal/bench/hold.sh
 
 clean: down
 	rm -rf bin .run

@@ -197,6 +197,9 @@ type SaleEvent struct {
 	ExpiresAt   int64   `json:"expires_at,omitempty"`
 	Txn         string  `json:"txn,omitempty"`
 	At          int64   `json:"at"`
+	// Seq is the session's change sequence the script gave the event; 0 for
+	// a re-sent event (the reconciler's), which changes nothing new.
+	Seq int64 `json:"seq,omitempty"`
 }
 
 // OrderStatus is the order status the event moves its order to, or "" for

@@ -45,6 +45,7 @@ type Config struct {
 
 	SaleRedisAddr      string
 	SaleRedisPassword  string
+	SaleDurability     Durability
 	CacheRedisAddr     string
 	CacheRedisPassword string
 

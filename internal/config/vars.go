@@ -48,6 +48,7 @@ var Vars = []Var{
 
 	addr("BOXOFFICE_SALE_REDIS_ADDR", "127.0.0.1:6390", "Sale Redis (seats, holds, outbox; AOF on).", func(c *Config) *string { return &c.SaleRedisAddr }),
 	secret("BOXOFFICE_SALE_REDIS_PASSWORD", "Sale Redis password, if it has one.", false, func(c *Config) *string { return &c.SaleRedisPassword }),
+	durability("BOXOFFICE_SALE_DURABILITY", "fsync", "What relay waits for before it publishes a sale event: fsync (the sale Redis must run appendfsync always), wait:N (WAIT until N replicas have it), or fsync+wait:N.", func(c *Config) *Durability { return &c.SaleDurability }),
 	addr("BOXOFFICE_CACHE_REDIS_ADDR", "127.0.0.1:6391", "Cache Redis: the catalog cache-aside (api) and the edge cache version (nginx).", func(c *Config) *string { return &c.CacheRedisAddr }),
 	secret("BOXOFFICE_CACHE_REDIS_PASSWORD", "Cache Redis password, if it has one.", false, func(c *Config) *string { return &c.CacheRedisPassword }),
 
@@ -302,4 +303,50 @@ func brokers(name, def, doc string, field func(*Config) *[]string) Var {
 			return nil
 		},
 		get: func(c *Config) string { return strings.Join(*field(c), ",") }}
+}
+
+// Durability is what makes a sale event safe to publish: it can no longer
+// be lost by the sale Redis.
+type Durability struct {
+	Fsync    bool // the sale Redis runs appendfsync always
+	Replicas int  // WAIT until this many replicas have the entries (0: no WAIT)
+}
+
+// String is d as the setting spells it.
+func (d Durability) String() string {
+	var parts []string
+	if d.Fsync {
+		parts = append(parts, "fsync")
+	}
+	if d.Replicas > 0 {
+		parts = append(parts, "wait:"+strconv.Itoa(d.Replicas))
+	}
+	return strings.Join(parts, "+")
+}
+
+// ParseDurability reads fsync, wait:N or fsync+wait:N.
+func ParseDurability(s string) (Durability, error) {
+	var d Durability
+	for _, part := range strings.Split(s, "+") {
+		n, isWait := strings.CutPrefix(part, "wait:")
+		switch r, err := strconv.Atoi(n); {
+		case part == "fsync" && !d.Fsync:
+			d.Fsync = true
+		case isWait && d.Replicas == 0 && err == nil && r >= 1 && r <= 16:
+			d.Replicas = r
+		default:
+			return d, fmt.Errorf("want fsync, wait:N (1 to 16 replicas) or fsync+wait:N")
+		}
+	}
+	return d, nil
+}
+
+func durability(name, def, doc string, field func(*Config) *Durability) Var {
+	return Var{Name: name, Default: def, Doc: doc,
+		set: func(c *Config, s string) error {
+			d, err := ParseDurability(s)
+			*field(c) = d
+			return err
+		},
+		get: func(c *Config) string { return field(c).String() }}
 }

@@ -23,6 +23,7 @@ import (
 	"boxoffice/internal/boxoffice"
 	"boxoffice/internal/config"
 	"boxoffice/internal/mysql"
+	"boxoffice/internal/recovery"
 	"boxoffice/internal/redis"
 	"boxoffice/internal/sale"
 	"boxoffice/internal/seed"
@@ -247,11 +248,7 @@ func (s *Stack) loadDemoSale(ctx context.Context, db *sqlx.DB, id int64) error {
 	if _, err := sale.LiveStats(ctx, rdb, id); boxoffice.ErrorCode(err) != boxoffice.ENOTFOUND {
 		return err
 	}
-	plan, holds, err := mysql.RecoverySnapshot(ctx, db, id)
-	if err != nil {
-		return fmt.Errorf("demo sale: %w", err)
-	}
-	if _, err := sale.Recover(ctx, rdb, plan, holds, plan.Session.State, s.cfg.BloomFP); err != nil {
+	if _, err := recovery.Session(ctx, db, rdb, id, s.cfg.BloomFP); err != nil {
 		return fmt.Errorf("demo sale: %w", err)
 	}
 	fmt.Fprintf(s.out, "loaded demo session %d into the sale Redis\n", id)

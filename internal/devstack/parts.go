@@ -14,6 +14,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"boxoffice/internal/config"
 	"boxoffice/internal/webassets"
 	"boxoffice/openresty"
 )
@@ -42,11 +43,11 @@ func (s *Stack) infra() []*part {
 		{proc: s.newProc("mariadb", "mariadbd"), addr: c.MySQLAddr, addrVar: "BOXOFFICE_MYSQL_ADDR",
 			wait: 90 * time.Second, command: s.mariadbCommand, ready: dialReady(c.MySQLAddr)},
 		{proc: s.newProc("sale-redis", "redis-server"), addr: c.SaleRedisAddr, addrVar: "BOXOFFICE_SALE_REDIS_ADDR",
-			wait: 30 * time.Second, command: s.redisCommand("sale-redis", c.SaleRedisAddr, true),
-			ready: redisReady(c.SaleRedisAddr, c.SaleRedisPassword)},
+			wait: 30 * time.Second, command: s.redisCommand("sale-redis", c.SaleRedisAddr, saleFsync(c.SaleDurability)),
+			ready: redisReady(c.SaleRedisAddr, c.SaleRedisPassword, saleFsync(c.SaleDurability))},
 		{proc: s.newProc("cache-redis", "redis-server"), addr: c.CacheRedisAddr, addrVar: "BOXOFFICE_CACHE_REDIS_ADDR",
-			wait: 30 * time.Second, command: s.redisCommand("cache-redis", c.CacheRedisAddr, false),
-			ready: redisReady(c.CacheRedisAddr, c.CacheRedisPassword)},
+			wait: 30 * time.Second, command: s.redisCommand("cache-redis", c.CacheRedisAddr, ""),
+			ready: redisReady(c.CacheRedisAddr, c.CacheRedisPassword, "")},
 		s.infraDaemon("devkafka", c.KafkaBrokers[0], "BOXOFFICE_KAFKA_BROKERS", c.DevKafkaAddr),
 	}
 }
@@ -91,7 +92,18 @@ func (s *Stack) cmd(name string, args ...string) *exec.Cmd {
 	return cmd
 }
 
-func (s *Stack) redisCommand(name, addr string, durable bool) func() (*exec.Cmd, error) {
+// saleFsync is the sale Redis's appendfsync for durability d: always when
+// relay publishes only what the disk has.
+func saleFsync(d config.Durability) string {
+	if d.Fsync {
+		return "always"
+	}
+	return "everysec"
+}
+
+// redisCommand starts a Redis server; with fsync set ("always" or
+// "everysec") it keeps an AOF, without it is a cache.
+func (s *Stack) redisCommand(name, addr, fsync string) func() (*exec.Cmd, error) {
 	return func() (*exec.Cmd, error) {
 		dir := filepath.Join(s.run, name)
 		if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -100,8 +112,8 @@ func (s *Stack) redisCommand(name, addr string, durable bool) func() (*exec.Cmd,
 		host, port, _ := net.SplitHostPort(addr)
 		args := []string{"--bind", host, "--port", port, "--dir", dir, "--daemonize", "no",
 			"--save", "", "--logfile", ""}
-		if durable {
-			args = append(args, "--appendonly", "yes", "--appendfsync", "everysec")
+		if fsync != "" {
+			args = append(args, "--appendonly", "yes", "--appendfsync", fsync)
 		} else {
 			args = append(args, "--appendonly", "no", "--maxmemory", "256mb", "--maxmemory-policy", "allkeys-lru")
 		}
@@ -154,10 +166,15 @@ func dialReady(addr string) func(ctx context.Context) error {
 	}
 }
 
-func redisReady(addr, password string) func(ctx context.Context) error {
+// redisReady pings a Redis server; with fsync set it also sets its
+// appendfsync, so a server started by an older stack gets the mode too.
+func redisReady(addr, password, fsync string) func(ctx context.Context) error {
 	return func(ctx context.Context) error {
 		rdb := goredis.NewClient(&goredis.Options{Addr: addr, Password: password, MaxRetries: -1})
 		defer rdb.Close()
+		if fsync != "" {
+			return rdb.ConfigSet(ctx, "appendfsync", fsync).Err()
+		}
 		return rdb.Ping(ctx).Err()
 	}
 }

@@ -74,6 +74,9 @@ func ApplySaleEvents(ctx context.Context, db *sqlx.DB, events []boxoffice.SaleEv
 	if err := w.insert(ctx); err != nil {
 		return nil, err
 	}
+	if err := recordSeqs(ctx, tx, events); err != nil {
+		return nil, err
+	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("apply sale events: commit: %w", err)
 	}

@@ -16,7 +16,7 @@ func EventFromStream(values map[string]any) (boxoffice.SaleEvent, error) {
 	num := func(k string) int64 { n, _ := strconv.ParseInt(str(k), 10, 64); return n }
 	e := boxoffice.SaleEvent{ID: str("id"), Type: str("type"), Reason: str("reason"), SessionID: num("session"),
 		OrderNo: str("order_no"), UserID: num("user"), SeatIDs: parseIDs(str("seats")),
-		AmountCents: num("amount"), ExpiresAt: num("expires_at"), Txn: str("txn"), At: num("at")}
+		AmountCents: num("amount"), ExpiresAt: num("expires_at"), Txn: str("txn"), At: num("at"), Seq: num("seq")}
 	if e.ID == "" || e.OrderNo == "" || e.SessionID <= 0 {
 		return e, fmt.Errorf("outbox entry lacks id, order_no or session: %v", values)
 	}
@@ -43,8 +43,9 @@ func streamValues(e boxoffice.SaleEvent) []any {
 	return v
 }
 
-// Emit appends e to its session's outbox, as a script would: the
-// reconciler uses it to re-send events Kafka lost.
+// Emit appends e to its session's outbox, as a script would but without a
+// seq (it changes nothing in Redis): the reconciler uses it to re-send
+// events Kafka lost.
 func Emit(ctx context.Context, rdb *goredis.Client, e boxoffice.SaleEvent) error {
 	err := rdb.XAdd(ctx, &goredis.XAddArgs{Stream: KeysFor(e.SessionID).Key("outbox"), Values: streamValues(e)}).Err()
 	if err != nil {

@@ -115,7 +115,7 @@ func Release(ctx context.Context, rdb *goredis.Client, orderNo string, o Release
 		due = "1"
 	}
 	return runOutcome(ctx, releaseScript, rdb,
-		k.keys("seats", "tier", "counts", "soldout", "held", "holds", "expiry", "outbox"),
+		k.keys("seats", "tier", "counts", "soldout", "held", "holds", "expiry", "outbox", "eventseq"),
 		sid, orderNo, o.Reason, o.Owner, due)
 }
 
@@ -147,7 +147,7 @@ func Confirm(ctx context.Context, rdb *goredis.Client, orderNo, txnID string) (s
 		return "", err
 	}
 	k := KeysFor(sid)
-	return runOutcome(ctx, confirmScript, rdb, k.keys("seats", "tier", "counts", "holds", "expiry", "outbox"),
+	return runOutcome(ctx, confirmScript, rdb, k.keys("seats", "tier", "counts", "holds", "expiry", "outbox", "eventseq"),
 		sid, orderNo, txnID)
 }
 

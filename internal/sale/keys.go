@@ -55,6 +55,12 @@ const (
 	KeyOutbox = "outbox"
 	// KeySeq STRING: the counter at the end of hold.lua's order numbers.
 	KeySeq = "seq"
+	// KeyEventSeq STRING: the session's change sequence. Every script that
+	// writes an event (hold, release, confirm) INCRs it and writes it into
+	// the event as seq; workers/orders records the highest applied in
+	// MySQL, and workers/timeouts (recovery.go) compares the two: a sale
+	// Redis behind MySQL has lost changes.
+	KeyEventSeq = "eventseq"
 	// KeyLeaseTimeouts STRING: which timeouts process scans the session
 	// (lease.lua, workers/timeouts).
 	KeyLeaseTimeouts = "lease:timeouts"
@@ -67,7 +73,7 @@ const (
 // Names are every key of a session but the idempotency records (Idem),
 // the grab counts (Grabs) and the staging keys (Staging).
 var Names = []string{KeyMeta, KeySeats, KeyPrice, KeyTier, KeyCounts, KeySoldOut, KeyReserved, KeyBloom,
-	KeyHeld, KeyArms, KeyHolds, KeyExpiry, KeyOutbox, KeySeq, KeyLeaseTimeouts, KeyConflict}
+	KeyHeld, KeyArms, KeyHolds, KeyExpiry, KeyOutbox, KeySeq, KeyEventSeq, KeyLeaseTimeouts, KeyConflict}
 
 // Keys names the keys of one session.
 type Keys struct{ prefix string }

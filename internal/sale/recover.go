@@ -2,35 +2,48 @@ package sale
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
 	goredis "github.com/redis/go-redis/v9"
 
 	"boxoffice/internal/boxoffice"
+	"boxoffice/lua"
 )
 
 // Recovered describes a finished recovery.
 type Recovered struct {
 	State string         `json:"state"`
-	Seats map[string]int `json:"seats"` // AVAILABLE, LOCKED, SOLD → seats
-	Holds map[string]int `json:"holds"` // LOCKED, PAYING, SOLD → holds
-	Armed *Armed         `json:"arm"`
+	Seats map[string]int `json:"seats,omitempty"` // AVAILABLE, LOCKED, SOLD → seats (a rebuild)
+	Holds map[string]int `json:"holds"`           // LOCKED, PAYING, SOLD, RELEASED → holds MySQL has
+	Armed *Armed         `json:"arm,omitempty"`   // set when the session was rebuilt from nothing
+	// A repair of a session the sale Redis partly lost:
+	Repaired  int      `json:"repaired"`  // holds brought back to MySQL's word
+	Displaced int      `json:"displaced"` // newer holds released for a seat MySQL gave another order
+	Conflicts []string `json:"conflicts"` // "order:seat": a seat another order bought meanwhile
+	Seq       int64    `json:"seq"`       // the session's change sequence afterwards
 }
 
-// Recover rebuilds a session's sale state after the sale Redis lost it,
-// from MySQL's word: plan (seats, prices, reservations) and holds, the
-// session's live orders (LOCKED, PAYING or SOLD). The seat states come
-// from holds (plan.Taken is replaced), so the two always agree. It arms the
-// session (seats, counters, held counts, sold-out flag), writes the hold
-// records and the expiry queue (expires_at while LOCKED, pay_deadline while
-// PAYING), then sets the sale state (ARMED, ON_SALE or CLOSED): the edge
-// sells nothing until the end. Holds already due are released by the
+var (
+	repairScript = lua.Script("repair")
+	resumeScript = lua.Script("resume")
+)
+
+// Recover brings a session's sale state back to MySQL's word after the
+// sale Redis lost it, wholly or in part: holds are the session's orders
+// (sessionHolds in internal/mysql), applied the sequence MySQL has applied.
+//
+// A session the sale Redis has no trace of is rebuilt: armed from plan with
+// the live holds' seats (plan.Taken is replaced, so the two agree), the
+// hold records and expiry queue written, then its sale state set (ARMED,
+// ON_SALE or CLOSED). A session it still has is repaired in place (Repair).
+// Either way it ends by raising the change sequence past applied and
+// clearing the recovering flag. Holds already due are released by the
 // timeouts daemon's next scan.
 //
-// It returns EINVALID for another state or a hold in another state,
-// ECONFLICT if the session still has seats or holds in the sale Redis
-// (recovery would overwrite live state that MySQL may not have seen yet),
-// and EUNAVAILABLE if Redis is down.
-func Recover(ctx context.Context, rdb *goredis.Client, plan *boxoffice.ArmPlan, holds []boxoffice.Hold, state string, fp float64) (*Recovered, error) {
+// It returns EINVALID for another state and EUNAVAILABLE if Redis is down.
+func Recover(ctx context.Context, rdb *goredis.Client, plan *boxoffice.ArmPlan, holds []boxoffice.Hold, applied int64, fp float64) (*Recovered, error) {
+	state := plan.Session.State
 	switch state {
 	case boxoffice.SessionArmed, boxoffice.SessionOnSale, boxoffice.SessionClosed:
 	default:
@@ -38,50 +51,124 @@ func Recover(ctx context.Context, rdb *goredis.Client, plan *boxoffice.ArmPlan, 
 	}
 	id := plan.Session.ID
 	k := KeysFor(id)
-	live, err := rdb.Exists(ctx, k.Key("meta"), k.Key("seats"), k.Key("holds")).Result()
+	live, err := rdb.Exists(ctx, k.Key("meta")).Result()
 	if err != nil {
 		return nil, unavailable(err)
+	}
+	rec := &Recovered{State: state, Holds: map[string]int{}, Conflicts: []string{}}
+	for _, h := range holds {
+		rec.Holds[h.State]++
 	}
 	if live > 0 {
-		return nil, boxoffice.Errorf(boxoffice.ECONFLICT,
-			"session %d still has state in the sale Redis; recovery rebuilds only a session the sale Redis lost", id)
-
+		if err := Repair(ctx, rdb, id, holds, rec); err != nil {
+			return nil, err
+		}
+	} else if err := rebuild(ctx, rdb, plan, holds, fp, rec); err != nil {
+		return nil, err
 	}
-	rec := &Recovered{State: state, Holds: map[string]int{}}
-	taken, err := takenBy(holds, rec.Holds)
+	rec.Seq, err = resumeScript.Run(ctx, rdb, k.keys("meta", "eventseq"), applied).Int64()
 	if err != nil {
-		return nil, err
-	}
-	withHolds := *plan
-	withHolds.Taken = taken
-	if rec.Armed, err = Arm(ctx, rdb, &withHolds, fp); err != nil {
-		return nil, err
-	}
-	if err := writeHolds(ctx, rdb, k, holds); err != nil {
 		return nil, unavailable(err)
 	}
-	if err := SetState(ctx, rdb, id, state); err != nil {
-		return nil, err
-	}
-	rec.Seats = seatTotals(plan.Seats, taken)
 	return rec, nil
 }
 
-// takenBy lists the seats of holds and counts the holds by state.
-func takenBy(holds []boxoffice.Hold, count map[string]int) ([]boxoffice.TakenSeat, error) {
+// rebuild arms a session the sale Redis lost wholly, from plan and holds.
+func rebuild(ctx context.Context, rdb *goredis.Client, plan *boxoffice.ArmPlan, holds []boxoffice.Hold, fp float64, rec *Recovered) error {
+	var err error
+	withHolds := *plan
+	withHolds.Taken = takenBy(holds)
+	if rec.Armed, err = Arm(ctx, rdb, &withHolds, fp); err != nil {
+		return err
+	}
+	if err := writeHolds(ctx, rdb, KeysFor(plan.Session.ID), holds); err != nil {
+		return unavailable(err)
+	}
+	if err := SetState(ctx, rdb, plan.Session.ID, rec.State); err != nil {
+		return err
+	}
+	rec.Seats = seatTotals(plan.Seats, withHolds.Taken)
+	return nil
+}
+
+// Repair runs repair.lua over holds (MySQL's word) in batches: each hold
+// the sale Redis lacks or knows older gets MySQL's state, seats, counters,
+// held count and expiry. It adds what it did to rec.
+func Repair(ctx context.Context, rdb *goredis.Client, id int64, holds []boxoffice.Hold, rec *Recovered) error {
+	k := KeysFor(id)
+	keys := k.keys("seats", "tier", "counts", "held", "holds", "expiry", "outbox", "eventseq", "soldout")
+	for start := 0; start < len(holds); start += batch / 4 {
+		args := []any{id}
+		for _, h := range holds[start:min(start+batch/4, len(holds))] {
+			raw, err := EncodeHold(h)
+			if err != nil {
+				return err
+			}
+			args = append(args, h.OrderNo, raw)
+		}
+		res, err := repairScript.Run(ctx, rdb, keys, args...).Slice()
+		if err != nil {
+			return unavailable(err)
+		}
+		n, _ := res[0].(int64)
+		d, _ := res[1].(int64)
+		rec.Repaired, rec.Displaced = rec.Repaired+int(n), rec.Displaced+int(d)
+		conflicts, _ := res[2].([]any)
+		for _, c := range conflicts {
+			rec.Conflicts = append(rec.Conflicts, fmt.Sprint(c))
+		}
+	}
+	return nil
+}
+
+// MarkRecovering flags an armed session as being repaired: grabs answer
+// 503 recovering (hold.lua, the edge) and timeouts releases nothing of it.
+// It reports whether the session is armed in this Redis.
+func MarkRecovering(ctx context.Context, rdb *goredis.Client, id int64) (bool, error) {
+	k := KeysFor(id).Key("meta")
+	n, err := rdb.Exists(ctx, k).Result()
+	if err == nil && n > 0 {
+		err = rdb.HSet(ctx, k, "recovering", "1").Err()
+	}
+	if err != nil {
+		return false, unavailable(err)
+	}
+	return n > 0, nil
+}
+
+// Recovering reports whether session id is flagged as being repaired.
+func Recovering(ctx context.Context, rdb *goredis.Client, id int64) (bool, error) {
+	n, err := rdb.HExists(ctx, KeysFor(id).Key("meta"), "recovering").Result()
+	if err != nil {
+		return false, unavailable(err)
+	}
+	return n, nil
+}
+
+// EventSeq reads session id's change sequence in the sale Redis.
+func EventSeq(ctx context.Context, rdb *goredis.Client, id int64) (int64, error) {
+	seq, err := rdb.Get(ctx, KeysFor(id).Key("eventseq")).Int64()
+	if errors.Is(err, goredis.Nil) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, unavailable(err)
+	}
+	return seq, nil
+}
+
+// takenBy lists the seats of the live holds.
+func takenBy(holds []boxoffice.Hold) []boxoffice.TakenSeat {
 	var taken []boxoffice.TakenSeat
 	for _, h := range holds {
-		switch h.State {
-		case boxoffice.HoldLocked, boxoffice.HoldPaying, boxoffice.HoldSold:
-		default:
-			return nil, boxoffice.Errorf(boxoffice.EINVALID, "hold %s is %s; only live holds are recovered", h.OrderNo, h.State)
+		if h.State == boxoffice.HoldReleased {
+			continue
 		}
-		count[h.State]++
 		for _, seat := range h.SeatIDs {
 			taken = append(taken, boxoffice.TakenSeat{SeatID: seat, OrderNo: h.OrderNo, UserID: h.UserID, Sold: h.State == boxoffice.HoldSold})
 		}
 	}
-	return taken, nil
+	return taken
 }
 
 // writeHolds writes the hold records and the expiry queue in one MULTI, so

@@ -90,7 +90,7 @@ function _M.content()
     local answered_key = g.sid .. ":" .. g.uid .. ":" .. g.key
     -- Once sold out, the filter need not be read.
     local o = decision.state(sold_out, sold_out or state:eligible(g.sid, g.uid),
-        sold_out and deps.answered:get(answered_key))
+        sold_out and deps.answered:get(answered_key), state:recovering(g.sid))
     if o then
         return answer(o)
     end

@@ -22,7 +22,11 @@ local MESSAGES = {
     sold_out = "sold out",
     idempotency_conflict = "this Idempotency-Key was used with another body",
     bad_request = "too many seats for this session",
+    recovering = "the sale is being repaired after a failure; try again shortly",
 }
+
+-- RECOVERING_RETRY is the Retry-After (s) of a session being repaired.
+local RECOVERING_RETRY = 2
 
 local function refuse(status, code, message, fields, retry_after)
     return { status = status, code = code, message = message or MESSAGES[code], fields = fields,
@@ -70,11 +74,15 @@ function _M.request(r, verifier)
 end
 
 -- state checks what the edge knows of the session after the rate limits:
--- its sold-out flag, and whether its Bloom filter lets the buyer pass. A
--- retry (answered: this edge answered the buyer's key 201, or could not
--- tell) goes to the script even when sold out, to be replayed. It returns
--- the outcome, or nil when the hold script is to decide.
-function _M.state(sold_out, eligible, answered)
+-- whether it is being repaired, its sold-out flag, and whether its Bloom
+-- filter lets the buyer pass. A retry (answered: this edge answered the
+-- buyer's key 201, or could not tell) goes to the script even when sold
+-- out, to be replayed. It returns the outcome, or nil when the hold script
+-- is to decide.
+function _M.state(sold_out, eligible, answered, recovering)
+    if recovering then
+        return refuse(503, "recovering", nil, nil, RECOVERING_RETRY)
+    end
     if answered then
         return nil
     end
@@ -98,6 +106,9 @@ function _M.script(res)
     if status ~= 201 then
         if code == "sale_not_open" then
             payload.opens_at, payload.closes_at = iso(payload.opens_at), iso(payload.closes_at)
+        end
+        if code == "recovering" then
+            return refuse(status, code, nil, nil, RECOVERING_RETRY)
         end
         return refuse(status, code, payload.message, payload)
     end

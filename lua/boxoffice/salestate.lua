@@ -41,6 +41,12 @@ function _M:sold_out(sid)
     return self.dict:get("soldout:" .. sid) == true
 end
 
+-- recovering reports whether the session is being repaired after a sale
+-- Redis loss (meta "recovering"): grabs answer 503 until it is done.
+function _M:recovering(sid)
+    return self.dict:get("recovering:" .. sid) == true
+end
+
 -- limit is the session's per-buyer seat limit, if known.
 function _M:limit(sid)
     return self.dict:get("limit:" .. sid)
@@ -71,7 +77,7 @@ end
 local function refresh_one(d, red, sid)
     red:init_pipeline()
     red:get(keys.key(sid, "soldout"))
-    red:hmget(keys.key(sid, "meta"), "version", "bloom_m", "bloom_k", "limit")
+    red:hmget(keys.key(sid, "meta"), "version", "bloom_m", "bloom_k", "limit", "recovering")
     local res, err = red:commit_pipeline()
     if not res then
         return nil, err
@@ -83,6 +89,7 @@ local function refresh_one(d, red, sid)
         return true
     end
     d:set("limit:" .. sid, tonumber(meta[4]))
+    d:set("recovering:" .. sid, meta[5] ~= ngx.null)
     local v = meta[1] .. ":" .. meta[2] .. ":" .. meta[3]
     if d:get("bloomv:" .. sid) ~= v then
         local bits = red:get(keys.key(sid, "bloom"))

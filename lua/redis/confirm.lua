@@ -2,8 +2,9 @@
 -- hold released before the money came is not revived (the caller flags a
 -- refund). Run by the payment notification (internal/payments, settle.go).
 -- Writes the seats SOLD, the hold SOLD, drops its expiry, and XADDs
--- hold.sold to {s:N}:outbox, read by workers/relay (stream.go).
--- KEYS: 1 seats, 2 tier, 3 counts, 4 holds, 5 expiry, 6 outbox.
+-- hold.sold to {s:N}:outbox, read by workers/relay (stream.go), with the
+-- next {s:N}:eventseq.
+-- KEYS: 1 seats, 2 tier, 3 counts, 4 holds, 5 expiry, 6 outbox, 7 eventseq.
 -- ARGV: 1 session id, 2 order number, 3 gateway transaction id.
 -- Returns {outcome}: sold, sold_already, released or unknown.
 local sid, order_no = ARGV[1], ARGV[2]
@@ -33,5 +34,5 @@ h.state, h.txn, h.sold_at = "SOLD", ARGV[3], now
 redis.call("HSET", KEYS[4], order_no, cjson.encode(h))
 redis.call("XADD", KEYS[6], "*", "type", "hold.sold", "id", order_no .. ":sold",
     "session", sid, "order_no", order_no, "user", string.format("%d", h.user), "seats", h.seats,
-    "amount", h.amount, "txn", ARGV[3], "at", now)
+    "amount", h.amount, "txn", ARGV[3], "at", now, "seq", redis.call("INCR", KEYS[7]))
 return { "sold" }

@@ -7,8 +7,8 @@
 -- order into MySQL from there.
 -- KEYS (keys.hold in lua/boxoffice/keys.lua): 1 meta, 2 seats, 3 price,
 --       4 tier, 5 counts, 6 soldout, 7 reserved, 8 held, 9 holds, 10 expiry,
---       11 outbox, 12 seq, 13 conflict (seats kept out of sale), 14 the
---       idempotency record of this buyer and key.
+--       11 outbox, 12 seq, 13 conflict (seats kept out of sale), 14 eventseq,
+--       15 the idempotency record of this buyer and key.
 -- ARGV: 1 session id, 2 user id, 3 canonical body (sorted seat ids, comma
 --       separated), then the seat ids.
 -- Returns {status, code, payload}: payload is JSON, the body's fields.
@@ -17,13 +17,18 @@
 local sid, uid, body = ARGV[1], ARGV[2], ARGV[3]
 local n = #ARGV - 3
 
-local meta = redis.call("HMGET", KEYS[1], "state", "opens_at", "closes_at", "limit", "hold_ms")
+-- A session being repaired after a sale-Redis loss (meta "recovering")
+-- answers 503 recovering and changes nothing.
+local meta = redis.call("HMGET", KEYS[1], "state", "opens_at", "closes_at", "limit", "hold_ms", "recovering")
 if not meta[1] then
     return { 404, "not_found", cjson.encode({ message = "no session " .. sid .. " on sale" }) }
 end
+if meta[6] then
+    return { 503, "recovering", "{}" }
+end
 -- A repeated key replays its first answer even once the sale has closed:
 -- the buyer holds those seats.
-local replay = redis.call("GET", KEYS[14])
+local replay = redis.call("GET", KEYS[15])
 if replay then
     local first = cjson.decode(replay)
     if first.body ~= body then
@@ -93,11 +98,11 @@ redis.call("HSET", KEYS[9], order_no, cjson.encode({
 redis.call("ZADD", KEYS[10], expires, order_no)
 redis.call("XADD", KEYS[11], "*", "type", "hold.created", "id", order_no .. ":created",
     "session", sid, "order_no", order_no, "user", uid, "seats", seats,
-    "amount", amount, "expires_at", expires, "at", now)
+    "amount", amount, "expires_at", expires, "at", now, "seq", redis.call("INCR", KEYS[14]))
 
 local numeric = {}
 for i = 1, n do numeric[i] = tonumber(ids[i]) end
 local answer = cjson.encode({ order_no = order_no, session_id = tonumber(sid), seat_ids = numeric,
     amount_cents = amount, expires_at = expires })
-redis.call("SET", KEYS[14], cjson.encode({ body = body, answer = answer }), "PX", 86400000)
+redis.call("SET", KEYS[15], cjson.encode({ body = body, answer = answer }), "PX", 86400000)
 return { 201, "created", answer }

@@ -4,9 +4,9 @@
 -- cancel (through internal/sale, holds.go). Writes the seats AVAILABLE
 -- (clearing {s:N}:soldout, read by the edge's salestate.lua), the hold
 -- RELEASED, and XADDs hold.released to {s:N}:outbox, read by workers/relay
--- (stream.go).
+-- (stream.go), with the next {s:N}:eventseq.
 -- KEYS: 1 seats, 2 tier, 3 counts, 4 soldout, 5 held, 6 holds, 7 expiry,
---       8 outbox.
+--       8 outbox, 9 eventseq.
 -- ARGV: 1 session id, 2 order number, 3 reason, 4 the owner's user id or
 --       "0" for any, 5 "1" to release only a hold that is due (its expiry,
 --       or its payment deadline while PAYING).
@@ -61,5 +61,5 @@ h.state, h.reason, h.released_at = "RELEASED", reason, now
 redis.call("HSET", KEYS[6], order_no, cjson.encode(h))
 redis.call("XADD", KEYS[8], "*", "type", "hold.released", "id", order_no .. ":released",
     "session", sid, "order_no", order_no, "user", uid, "seats", h.seats,
-    "amount", h.amount, "reason", reason, "at", now)
+    "amount", h.amount, "reason", reason, "at", now, "seq", redis.call("INCR", KEYS[9]))
 return { "released" }

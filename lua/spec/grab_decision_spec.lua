@@ -114,6 +114,13 @@ describe("boxoffice.grab_decision", function()
         it("answers 403 not_eligible to a buyer the Bloom filter does not hold", function()
             refused(decision.state(false, false), 403, "not_eligible", "did not reserve")
         end)
+
+        it("answers 503 recovering with Retry-After while the session is repaired", function()
+            local o = decision.state(false, true, nil, true)
+            refused(decision.state(true, true, true, true), 503, "recovering", "repaired")
+            refused(o, 503, "recovering", "repaired")
+            assert.are.equal(2, o.retry_after)
+        end)
     end)
 
     describe("script", function()
@@ -141,6 +148,12 @@ describe("boxoffice.grab_decision", function()
 
         it("answers 403 not_eligible to a buyer who did not reserve", function()
             refused(script(403, "not_eligible", {}), 403, "not_eligible", "did not reserve")
+        end)
+
+        it("answers 503 recovering with Retry-After when the script says the session is repaired", function()
+            local o = script(503, "recovering", {})
+            refused(o, 503, "recovering", "repaired")
+            assert.are.equal(2, o.retry_after)
         end)
 
         it("answers 403 limit_exceeded with the limit and what the buyer holds", function()

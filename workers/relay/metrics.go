@@ -11,6 +11,7 @@ type Metrics struct {
 	Batch         prometheus.Histogram
 	Lag           prometheus.Histogram
 	Sessions      prometheus.Gauge
+	Durable       prometheus.Gauge
 }
 
 // NewMetrics registers the relay's metrics with reg.
@@ -32,7 +33,9 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Buckets: prometheus.ExponentialBuckets(0.001, 2, 16)}),
 		Sessions: prometheus.NewGauge(prometheus.GaugeOpts{Name: "boxoffice_relay_sessions",
 			Help: "Session outbox streams the relay reads."}),
+		Durable: prometheus.NewGauge(prometheus.GaugeOpts{Name: "boxoffice_relay_durable",
+			Help: "1 while the sale Redis matches BOXOFFICE_SALE_DURABILITY; 0 while the relay refuses to publish."}),
 	}
-	reg.MustRegister(m.Relayed, m.PublishErrors, m.DeadLetters, m.Reclaimed, m.Batch, m.Lag, m.Sessions)
+	reg.MustRegister(m.Relayed, m.PublishErrors, m.DeadLetters, m.Reclaimed, m.Batch, m.Lag, m.Sessions, m.Durable)
 	return m
 }

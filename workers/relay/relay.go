@@ -21,13 +21,15 @@ func Main(cfg *config.Config, _ []string) error {
 	dlq := kafka.NewWriter(cfg.KafkaBrokers, cfg.KafkaDLQTopic, log)
 	defer dlq.Close()
 	reg := daemon.NewRegistry()
+	durable := Durable{RDB: sale, Mode: cfg.SaleDurability}
 	r := &Relay{RDB: sale, Events: events, DLQ: dlq, Consumer: ConsumerName(), Batch: cfg.RelayBatch,
-		Log: log, Metrics: NewMetrics(reg)}
+		Log: log, Metrics: NewMetrics(reg), Durable: durable}
 	d := &daemon.Daemon{
 		Name: "relay", Addr: cfg.RelayAddr, Log: log, Registry: reg,
 		CheckTimeout: cfg.DepTimeout, ShutdownTimeout: cfg.ShutdownTimeout,
 		Checks: []daemon.Check{
 			{Name: "sale_redis", Ping: redis.Ping(sale)},
+			{Name: "sale_redis_durability", Ping: durable.Check},
 			{Name: "kafka", Ping: kafka.Ping(cfg.KafkaBrokers)},
 		},
 		Workers: []daemon.Worker{r.Run},

@@ -21,6 +21,7 @@ import (
 	kafkago "github.com/segmentio/kafka-go"
 
 	"boxoffice/internal/boxoffice"
+	"boxoffice/internal/config"
 	"boxoffice/internal/kafka"
 	"boxoffice/internal/redis"
 	"boxoffice/internal/sale"
@@ -292,4 +293,56 @@ func relayed(t *testing.T, addr string) float64 {
 	}
 	t.Fatalf("no boxoffice_relay_events_total at %s", addr)
 	return 0
+}
+
+// TestRefusesUntilDurable: a sale Redis that stops fsyncing every write
+// makes the relay unready (naming why) and Durable.Check refuse; with
+// appendfsync always again it is ready. A wait:N mode with no replica is
+// refused too.
+func TestRefusesUntilDurable(t *testing.T) {
+	cfg := testenv.Config(t)
+	rdb := redis.NewSale(cfg)
+	t.Cleanup(func() { rdb.Close() })
+	ctx := context.Background()
+	set := func(v string) {
+		if err := rdb.ConfigSet(ctx, "appendfsync", v).Err(); err != nil {
+			t.Fatalf("CONFIG SET appendfsync %s: %v", v, err)
+		}
+	}
+	t.Cleanup(func() { set("always") })
+	set("everysec")
+	fsync := relay.Durable{RDB: rdb, Mode: config.Durability{Fsync: true}}
+	if err := fsync.Check(ctx); err == nil || !strings.Contains(err.Error(), `appendfsync "everysec"`) {
+		t.Errorf("Check with everysec = %v, want an error naming appendfsync", err)
+	}
+	waitReady(t, cfg.RelayAddr, http.StatusServiceUnavailable, "sale_redis_durability")
+	set("always")
+	if err := fsync.Check(ctx); err != nil {
+		t.Errorf("Check with always = %v, want nil", err)
+	}
+	waitReady(t, cfg.RelayAddr, http.StatusOK, "ready")
+	replica := relay.Durable{RDB: rdb, Mode: config.Durability{Replicas: 1}}
+	if err := replica.Check(ctx); err == nil || !strings.Contains(err.Error(), "0 connected replicas") {
+		t.Errorf("Check wait:1 without a replica = %v, want an error naming the replicas", err)
+	}
+}
+
+// waitReady waits until the daemon at addr answers /readyz with status and
+// a body containing want.
+func waitReady(t *testing.T, addr string, status int, want string) {
+	t.Helper()
+	var got string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		resp, err := http.Get("http://" + addr + "/readyz")
+		if err != nil {
+			continue
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		got = fmt.Sprintf("%d %s", resp.StatusCode, body)
+		if resp.StatusCode == status && strings.Contains(string(body), want) {
+			return
+		}
+	}
+	t.Fatalf("relay /readyz = %s, want %d with %q", got, status, want)
 }

@@ -43,6 +43,8 @@ type Relay struct {
 	Batch    int
 	Log      *slog.Logger
 	Metrics  *Metrics
+	// Durable is checked before anything is published (zero: no check).
+	Durable Durable
 
 	// Tuning; zero values get the defaults in parentheses.
 	Reclaim time.Duration // idle time after which a pending entry is taken over (10 s)
@@ -80,6 +82,8 @@ const (
 	pollMax     = 25 * time.Millisecond   // longest wait between two reads
 	claimIdle   = 10 * time.Second        // Relay.Reclaim default
 	claimEvery  = 2500 * time.Millisecond // how often idle pending entries are looked for
+	checkEvery  = time.Second             // how often the sale Redis's durability is checked
+	waitFor     = 200 * time.Millisecond  // longest WAIT for replicas
 )
 
 // Run relays until ctx is cancelled; a batch being published is finished
@@ -114,12 +118,22 @@ func (r *Relay) Run(ctx context.Context) error {
 }
 
 // timers say when the periodic work of Run is due next.
-type timers struct{ refresh, prune, claim, sweep time.Time }
+type timers struct{ durable, refresh, prune, claim, sweep time.Time }
 
 // round does the periodic work that is due and reads what there is to
-// relay: entries to take over, or new entries.
+// relay: entries to take over, or new entries. It reads nothing while the
+// sale Redis could still lose what it would read.
 func (r *Relay) round(ctx context.Context, t *timers) ([]entry, error) {
 	now := time.Now()
+	if now.After(t.durable) {
+		if err := r.Durable.Check(ctx); err != nil {
+			r.Metrics.Durable.Set(0)
+			r.Log.Error("refusing to publish sale events", "err", err)
+			return nil, err
+		}
+		r.Metrics.Durable.Set(1)
+		t.durable = now.Add(checkEvery)
+	}
 	if now.After(t.refresh) {
 		r.refresh(ctx)
 		t.refresh = now.Add(refreshIdle)
@@ -230,9 +244,10 @@ func (r *Relay) read(ctx context.Context, all bool) ([]entry, error) {
 	if len(cmds) == 0 {
 		return nil, nil
 	}
+	wait := r.Durable.Wait(ctx, pipe, waitFor)
 	_, _ = pipe.Exec(ctx)
 	var out []entry
-	var errs []error
+	errs := []error{r.Durable.Replicated(wait)}
 	for s, cmd := range cmds {
 		res, err := cmd.Result()
 		switch {
@@ -245,7 +260,17 @@ func (r *Relay) read(ctx context.Context, all bool) ([]entry, error) {
 			out = appendEntries(out, s, res)
 		}
 	}
-	return out, errors.Join(errs...)
+	return r.unlessLost(out, errors.Join(errs...))
+}
+
+// unlessLost holds back entries read while a replica WAIT failed: they stay
+// pending and are reclaimed (and waited for) again after Reclaim.
+func (r *Relay) unlessLost(out []entry, err error) ([]entry, error) {
+	if err != nil && !errors.Is(err, goredis.Nil) && len(out) > 0 {
+		r.Log.Warn("outbox entries held back until replicas have them", "entries", len(out), "err", err)
+		return nil, err
+	}
+	return out, err
 }
 
 // reclaim takes over entries pending longer than Reclaim: those of a relay
@@ -262,9 +287,10 @@ func (r *Relay) reclaim(ctx context.Context) ([]entry, error) {
 	if len(cmds) == 0 {
 		return nil, nil
 	}
+	wait := r.Durable.Wait(ctx, pipe, waitFor)
 	_, _ = pipe.Exec(ctx)
 	var out []entry
-	var errs []error
+	errs := []error{r.Durable.Replicated(wait)}
 	for s, cmd := range cmds {
 		msgs, _, err := cmd.Result()
 		switch {
@@ -278,7 +304,7 @@ func (r *Relay) reclaim(ctx context.Context) ([]entry, error) {
 			out = appendEntries(out, s, []goredis.XStream{{Stream: s.key, Messages: msgs}})
 		}
 	}
-	return out, errors.Join(errs...)
+	return r.unlessLost(out, errors.Join(errs...))
 }
 
 func appendEntries(out []entry, s *stream, res []goredis.XStream) []entry {

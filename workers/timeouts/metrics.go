@@ -10,7 +10,9 @@ type metrics struct {
 	swept         *prometheus.CounterVec // action: cancelled (hold lost), resolved
 	reemitted     *prometheus.CounterVec // kind: order (no row), final (the row missed the end)
 	contention    *prometheus.CounterVec // lease: session, sweep, reconcile
-	passErrors    *prometheus.CounterVec // worker: scan, sweep, reconcile
+	passErrors    *prometheus.CounterVec // worker: scan, sweep, reconcile, recover
+	repaired      prometheus.Counter
+	displaced     prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -33,6 +35,10 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		contention: counter("lease_contention_total", "Leases another timeouts process held, by lease.", "lease"),
 		passErrors: counter("pass_errors_total", "Passes that ended with an error, by worker.", "worker"),
 	}
-	reg.MustRegister(m.gatewayErrors)
+	m.repaired = prometheus.NewCounter(prometheus.CounterOpts{Namespace: "boxoffice", Subsystem: "timeouts",
+		Name: "repaired_holds_total", Help: "Holds the sale Redis had lost (or knew older) brought back to MySQL's word."})
+	m.displaced = prometheus.NewCounter(prometheus.CounterOpts{Namespace: "boxoffice", Subsystem: "timeouts",
+		Name: "displaced_holds_total", Help: "Holds made after a sale-Redis loss, released by the repair for a seat MySQL gave another order."})
+	reg.MustRegister(m.gatewayErrors, m.repaired, m.displaced)
 	return m
 }

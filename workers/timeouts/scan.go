@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -21,7 +22,7 @@ const scanBatch = 200
 // in its expiry queue, under the session's lease, it ends each due hold:
 // a LOCKED one is released; a PAYING one is confirmed if the gateway says
 // it was paid, else released. Sessions whose lease another process holds
-// are left to it.
+// are left to it, and sessions being repaired to the repair (Recover).
 func (s *Service) Scan(ctx context.Context) error {
 	sids, err := sale.ActiveSessions(ctx, s.rdb)
 	if err != nil {
@@ -35,6 +36,12 @@ func (s *Service) Scan(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// A session whose sale Redis lost changes is left to the repair.
+	lost, err := s.lost(ctx, due)
+	if err != nil {
+		return err
+	}
+	due = slices.DeleteFunc(due, func(sid int64) bool { return slices.Contains(lost, sid) })
 	var errs []error
 	for _, sid := range due {
 		if ctx.Err() != nil {

@@ -59,12 +59,15 @@ type Settings struct {
 	SweepGrace     time.Duration // how overdue an order must be before the sweep looks, so the scan goes first
 	ReconcileEvery time.Duration // reconciler (BOXOFFICE_RECONCILE_INTERVAL)
 	ReconcileGrace time.Duration // age of a hold before a missing order row counts (BOXOFFICE_RECONCILE_GRACE)
+	RecoverEvery   time.Duration // loss check: the sale Redis's change sequences against MySQL's
+	BloomFP        float64       // for a session rebuilt from nothing (BOXOFFICE_BLOOM_FP)
 }
 
 // SettingsFrom reads the settings from the configuration.
 func SettingsFrom(cfg *config.Config) Settings {
 	return Settings{ScanEvery: cfg.TimeoutsInterval, SweepEvery: cfg.SweepInterval, SweepGrace: 2 * time.Second,
-		ReconcileEvery: cfg.ReconcileInterval, ReconcileGrace: cfg.ReconcileGrace}
+		ReconcileEvery: cfg.ReconcileInterval, ReconcileGrace: cfg.ReconcileGrace,
+		RecoverEvery: time.Second, BloomFP: cfg.BloomFP}
 }
 
 // Gateway is what the daemon asks the payment gateway: the latest payment
@@ -96,7 +99,8 @@ func New(set Settings, db *sqlx.DB, rdb *goredis.Client, gw Gateway, log *slog.L
 		leases: newLeases(rdb), emits: &emitted{last: map[string]emitRecord{}}}
 }
 
-// Workers returns the expiry scan, the sweep and the reconciler as daemon
+// Workers returns the expiry scan, the sweep, the reconciler and the loss
+// check (recovery.go) as daemon
 // workers. Each finishes the order in hand when stopped and gives its
 // leases back.
 func (s *Service) Workers() []daemon.Worker {
@@ -104,6 +108,7 @@ func (s *Service) Workers() []daemon.Worker {
 		s.loop("scan", s.set.ScanEvery, s.Scan),
 		s.loop("sweep", s.set.SweepEvery, s.Sweep),
 		s.loop("reconcile", s.set.ReconcileEvery, s.Reconcile),
+		s.loop("recover", s.set.RecoverEvery, s.Recover),
 	}
 }
 

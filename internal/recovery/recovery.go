@@ -1,0 +1,25 @@
+// Package recovery brings a session's sale Redis state back to MySQL's
+// word after the sale Redis lost changes: the one path behind recover-sale,
+// the dev stack's demo sale and the timeouts daemon's automatic repair.
+package recovery
+
+import (
+	"context"
+
+	"github.com/jmoiron/sqlx"
+	goredis "github.com/redis/go-redis/v9"
+
+	"boxoffice/internal/mysql"
+	"boxoffice/internal/sale"
+)
+
+// Session reads session id's snapshot from MySQL and recovers it into the
+// sale Redis (sale.Recover): rebuilt if Redis lost it wholly, repaired if
+// in part; then grabs resume.
+func Session(ctx context.Context, db *sqlx.DB, rdb *goredis.Client, id int64, fp float64) (*sale.Recovered, error) {
+	plan, holds, applied, err := mysql.RecoverySnapshot(ctx, db, id)
+	if err != nil {
+		return nil, err
+	}
+	return sale.Recover(ctx, rdb, plan, holds, applied, fp)
+}

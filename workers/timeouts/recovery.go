@@ -1,0 +1,91 @@
+package timeouts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"boxoffice/internal/mysql"
+	"boxoffice/internal/recovery"
+	"boxoffice/internal/sale"
+)
+
+// lost returns the sessions of sids that the sale Redis has lost changes
+// of: its change sequence is behind the one MySQL applied (MySQL is read
+// first: Redis counts a change before MySQL can apply it, so a whole Redis
+// is never behind), or the session is still flagged as being repaired.
+func (s *Service) lost(ctx context.Context, sids []int64) ([]int64, error) {
+	applied, err := mysql.AppliedSeqs(ctx, s.db, sids)
+	if err != nil {
+		return nil, err
+	}
+	pipe := s.rdb.Pipeline()
+	seqs := make([]*goredis.StringCmd, len(sids))
+	flags := make([]*goredis.BoolCmd, len(sids))
+	for i, sid := range sids {
+		k := sale.KeysFor(sid)
+		seqs[i] = pipe.Get(ctx, k.Key("eventseq"))
+		flags[i] = pipe.HExists(ctx, k.Key("meta"), "recovering")
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, goredis.Nil) {
+		return nil, fmt.Errorf("read the change sequences: %w", err)
+	}
+	var out []int64
+	for i, sid := range sids {
+		have, _ := seqs[i].Int64()
+		if have < applied[sid] || flags[i].Val() {
+			out = append(out, sid)
+		}
+	}
+	return out, nil
+}
+
+// Recover is one pass of the loss check, at start-up and every
+// RecoverEvery: each session whose sale Redis is behind MySQL is flagged
+// (grabs answer 503 recovering, the scan releases nothing of it) and
+// repaired from MySQL, after which it resumes. Events still on their way
+// to MySQL raise its sequence again, and the next pass repairs again.
+func (s *Service) Recover(ctx context.Context) error {
+	l, ok, err := s.holdGlobal(ctx, "recover", s.set.RecoverEvery)
+	if err != nil || !ok {
+		return err
+	}
+	sids, err := sale.ActiveSessions(ctx, s.rdb)
+	if err != nil {
+		return err
+	}
+	lost, err := s.lost(ctx, sids)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, sid := range lost {
+		if ctx.Err() != nil || !l.keep(ctx) {
+			break
+		}
+		if err := s.repair(context.WithoutCancel(ctx), sid); err != nil {
+			errs = append(errs, fmt.Errorf("session %d: %w", sid, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// repair flags session sid and brings it back to MySQL's word.
+func (s *Service) repair(ctx context.Context, sid int64) error {
+	s.log.Error("the sale Redis lost changes that MySQL has: repairing the session; grabs answer 503 meanwhile",
+		"session", sid)
+	if _, err := sale.MarkRecovering(ctx, s.rdb, sid); err != nil {
+		return err
+	}
+	rec, err := recovery.Session(ctx, s.db, s.rdb, sid, s.set.BloomFP)
+	if err != nil {
+		return err
+	}
+	s.m.repaired.Add(float64(rec.Repaired))
+	s.m.displaced.Add(float64(rec.Displaced))
+	s.log.Warn("session repaired from MySQL; grabs resume", "session", sid, "repaired", rec.Repaired,
+		"displaced", rec.Displaced, "conflicts", rec.Conflicts, "seq", rec.Seq)
+	return nil
+}

@@ -1,0 +1,160 @@
+//go:build integration
+
+package timeouts_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"testing"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"boxoffice/internal/boxoffice"
+	"boxoffice/internal/sale"
+	"boxoffice/internal/testenv"
+)
+
+// dumpSession snapshots every key of session sid (DUMP), as the sale
+// Redis has them now.
+func dumpSession(t *testing.T, rdb *goredis.Client, sid int64) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, name := range sale.Names {
+		key := sale.KeysFor(sid).Key(name)
+		if v, err := rdb.Dump(context.Background(), key).Result(); err == nil {
+			out[key] = v
+		} else if err != goredis.Nil {
+			t.Fatal(err)
+		}
+	}
+	return out
+}
+
+// restoreSession puts session sid's keys back to a snapshot in one MULTI:
+// the sale Redis comes back with older data for the session.
+func restoreSession(t *testing.T, rdb *goredis.Client, sid int64, snap map[string]string) {
+	t.Helper()
+	ctx := context.Background()
+	_, err := rdb.TxPipelined(ctx, func(p goredis.Pipeliner) error {
+		for _, name := range sale.Names {
+			key := sale.KeysFor(sid).Key(name)
+			p.Del(ctx, key)
+			if v, ok := snap[key]; ok {
+				p.Restore(ctx, key, 0, v)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("restore session %d: %v", sid, err)
+	}
+}
+
+// TestLostChangesRepaired: the sale Redis comes back with a session as it
+// was before a payment, a cancel and a grab that MySQL has. timeouts finds
+// the session behind MySQL and repairs it by itself: the paid hold is SOLD
+// again (not released to another buyer), the cancelled one RELEASED (its
+// seat free), the lost grab LOCKED with its seat; the counters agree and
+// grabs work again.
+func TestLostChangesRepaired(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, testenv.SessionSpec{Seats: 8, HoldSeconds: 900}, 6)
+	seat := f.sess.SeatIDs
+	paid, cancelled := f.grab(t, 0, seat[0]), f.grab(t, 1, seat[1])
+	f.waitStatus(t, paid, boxoffice.OrderLocked)
+	f.waitStatus(t, cancelled, boxoffice.OrderLocked)
+	snap := dumpSession(t, f.rdb, f.sess.ID)
+
+	if out, err := sale.Confirm(ctx, f.rdb, paid, "txn-"+testenv.Unique()); err != nil || out != sale.Sold {
+		t.Fatalf("confirm %s = %s, %v", paid, out, err)
+	}
+	if out, err := sale.Release(ctx, f.rdb, cancelled, sale.ReleaseOpts{Reason: boxoffice.ReasonCancelled}); err != nil || out != sale.Released {
+		t.Fatalf("cancel %s = %s, %v", cancelled, out, err)
+	}
+	lost := f.grab(t, 2, seat[2])
+	f.waitStatus(t, paid, boxoffice.OrderPaid)
+	f.waitStatus(t, cancelled, boxoffice.OrderCancelled)
+	f.waitStatus(t, lost, boxoffice.OrderLocked)
+
+	restoreSession(t, f.rdb, f.sess.ID, snap)
+	f.waitHold(t, paid, boxoffice.HoldSold)
+	f.waitHold(t, cancelled, boxoffice.HoldReleased)
+	f.waitHold(t, lost, boxoffice.HoldLocked)
+	testenv.Eventually(t, testenv.Settle, "the session resumed", func() (bool, string) {
+		on, err := sale.Recovering(ctx, f.rdb, f.sess.ID)
+		return err == nil && !on, fmt.Sprintf("recovering %v, %v", on, err)
+	})
+	want := map[int64]string{seat[0]: "S:" + paid, seat[1]: "A", seat[2]: "L:" + lost}
+	seats := f.seats(t)
+	for id, state := range want {
+		if got := seats[fmt.Sprint(id)]; got != state {
+			t.Errorf("seat %d is %q after the repair, want %q", id, got, state)
+		}
+	}
+	f.wantConsistent(t)
+	f.tryGrab(t, 3, seat[0]).WantError(t, http.StatusConflict, "seat_unavailable")
+	if r := f.tryGrab(t, 4, seat[1]); r.Status != http.StatusCreated {
+		t.Errorf("grab of the freed seat after the repair = %d %s, want 201", r.Status, r.Body)
+	}
+}
+
+// TestRecoveringAnswers503: while a session is flagged recovering, grabs
+// answer 503 recovering with Retry-After; timeouts clears the flag by
+// itself (nothing was lost) and grabs work again.
+func TestRecoveringAnswers503(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, testenv.SessionSpec{Seats: 4, HoldSeconds: 900}, 2)
+	testenv.Eventually(t, testenv.Settle, "a grab answered 503 recovering", func() (bool, string) {
+		if _, err := sale.MarkRecovering(ctx, f.rdb, f.sess.ID); err != nil {
+			t.Fatal(err)
+		}
+		r := f.tryGrab(t, 0, f.sess.SeatIDs[0])
+		return r.Status == http.StatusServiceUnavailable && r.JSON["error"] == "recovering" &&
+			r.Header.Get("Retry-After") != "", fmt.Sprintf("%d %s", r.Status, r.Body)
+	})
+	testenv.Eventually(t, testenv.Settle, "grabs resume", func() (bool, string) {
+		r := f.tryGrab(t, 1, f.sess.SeatIDs[1])
+		return r.Status == http.StatusCreated, fmt.Sprintf("%d %s", r.Status, r.Body)
+	})
+}
+
+// TestLostWhileRelayStopped: the same loss while the relay is stopped, so
+// the changes after the snapshot never reached MySQL. Redis and MySQL then
+// agree on the older state: nothing needs repairing, the lost grab's seat
+// is free again and the session sells on.
+func TestLostWhileRelayStopped(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, testenv.SessionSpec{Seats: 6, HoldSeconds: 900}, 4)
+	seat := f.sess.SeatIDs
+	kept := f.grab(t, 0, seat[0])
+	f.waitStatus(t, kept, boxoffice.OrderLocked)
+	snap := dumpSession(t, f.rdb, f.sess.ID)
+
+	if out, err := testenv.Run(t, "dev", "stop", "relay"); err != nil {
+		t.Fatalf("dev stop relay: %v\n%s", err, out)
+	}
+	t.Cleanup(func() { _, _ = testenv.Run(t, "dev", "up") })
+	if out, err := sale.Confirm(ctx, f.rdb, kept, "txn-"+testenv.Unique()); err != nil || out != sale.Sold {
+		t.Fatalf("confirm %s = %s, %v", kept, out, err)
+	}
+	lost := f.grab(t, 1, seat[1])
+	restoreSession(t, f.rdb, f.sess.ID, snap)
+	if out, err := testenv.Run(t, "dev", "up"); err != nil {
+		t.Fatalf("dev up: %v\n%s", err, out)
+	}
+
+	if r := f.tryGrab(t, 2, seat[1]); r.Status != http.StatusCreated {
+		t.Fatalf("grab of the seat of the lost hold %s = %d %s, want 201", lost, r.Status, r.Body)
+	}
+	if h := testenv.Hold(t, f.rdb, kept); h.State != boxoffice.HoldLocked {
+		t.Errorf("hold %s is %s, want LOCKED as MySQL has it", kept, h.State)
+	}
+	if got := testenv.OrderStatus(t, f.db, kept); got != boxoffice.OrderLocked {
+		t.Errorf("order %s is %s in MySQL, want LOCKED (its payment never left the lost outbox)", kept, got)
+	}
+	if on, err := sale.Recovering(ctx, f.rdb, f.sess.ID); err != nil || on {
+		t.Errorf("session flagged recovering = %v, %v; nothing was lost that MySQL had", on, err)
+	}
+	f.wantConsistent(t)
+}
