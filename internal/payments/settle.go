@@ -21,8 +21,9 @@ const (
 	// AlreadyPaid: this transaction was settled before; nothing changed.
 	AlreadyPaid Outcome = "already_paid"
 	// RefundFlagged: the money came for a hold that was released, is
-	// unknown, or was paid by another transaction; the payment and the
-	// order (if written) are flagged refund_required, the seats untouched.
+	// unknown, or was paid by another transaction; the payment is flagged
+	// refund_required, the seats untouched. The order (if written) is
+	// flagged too unless another payment paid it.
 	RefundFlagged Outcome = "refund_flagged"
 )
 
@@ -49,7 +50,8 @@ func Settle(ctx context.Context, db *sqlx.DB, rdb *goredis.Client, p Payment) (O
 	if err != nil {
 		return "", err
 	}
-	refund := res == sale.Released || res == sale.Unknown
+	unpayable := res == sale.Released || res == sale.Unknown
+	refund := unpayable
 	if res == sale.SoldAlready {
 		refund, err = paidByOther(ctx, rdb, p)
 		if err != nil {
@@ -61,8 +63,10 @@ func Settle(ctx context.Context, db *sqlx.DB, rdb *goredis.Client, p Payment) (O
 	switch {
 	case err != nil:
 		return "", err
-	case rec.RefundRequired:
+	case rec.RefundRequired && unpayable:
 		return RefundFlagged, mysql.FlagOrderRefund(ctx, db, p.OrderNo)
+	case rec.RefundRequired: // a second payment: the order stays paid, only this one is refunded
+		return RefundFlagged, nil
 	case inserted:
 		return Paid, nil
 	}

@@ -11,6 +11,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"boxoffice/internal/boxoffice"
+	"boxoffice/internal/mysql"
 	"boxoffice/internal/payments"
 	"boxoffice/internal/redis"
 	"boxoffice/internal/sale"
@@ -81,9 +82,16 @@ func TestSettle(t *testing.T) {
 		}
 	})
 	t.Run("SecondTransaction", func(t *testing.T) {
+		testenv.Eventually(t, testenv.Settle, "order row PAID", func() (bool, string) {
+			s := testenv.OrderStatus(t, f.db, no)
+			return s == boxoffice.OrderPaid, s
+		})
 		settle(t, succeeded(no, "Ts"+testenv.Unique(), amount), payments.RefundFlagged)
 		if rows := testenv.Payments(t, f.db, no); len(rows) != 2 || !rows[1].RefundRequired || rows[0].RefundRequired {
 			t.Errorf("rows = %+v, want the second flagged for refund", rows)
+		}
+		if o, err := mysql.OrderByNo(ctx, f.db, no); err != nil || o.RefundRequired {
+			t.Errorf("order = %+v, %v; want it paid and not flagged for refund, only its second payment", o, err)
 		}
 	})
 	t.Run("Released", func(t *testing.T) {
