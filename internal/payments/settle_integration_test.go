@@ -181,3 +181,33 @@ func TestGatewayAgainstPaygw(t *testing.T) {
 		}
 	})
 }
+
+func TestSettleConflict(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	r := testenv.Edge(t).As(f.buyer.Token).Grab(t, f.sess.ID, testenv.Unique(), f.sess.SeatIDs[0], f.sess.SeatIDs[1])
+	if r.Status != 201 {
+		t.Fatalf("grab = %d %s", r.Status, r.Body)
+	}
+	no, amount := r.JSON["order_no"].(string), int64(r.JSON["amount_cents"].(float64))
+	// An integrity fault: the hold's second seat is locked by another order.
+	other := "L:B" + fmtID(f.sess.ID) + "-1-other"
+	if err := f.rdb.HSet(ctx, sale.KeysFor(f.sess.ID).Key("seats"), fmtID(f.sess.SeatIDs[1]), other).Err(); err != nil {
+		t.Fatal(err)
+	}
+	p := succeeded(no, "Ts"+testenv.Unique(), amount)
+	for range 2 { // a replay answers the same
+		if got, err := payments.Settle(ctx, f.db, f.rdb, p); got != payments.Conflict || err != nil {
+			t.Fatalf("got %q, %v; want %q", got, err, payments.Conflict)
+		}
+	}
+	if got0, got1 := f.seat(t, 0), f.seat(t, 1); got0 != "L:"+no || got1 != other {
+		t.Errorf("seats = %q, %q; want L:%s and %s untouched (nothing sold)", got0, got1, no, other)
+	}
+	if h := testenv.Hold(t, f.rdb, no); h.State == boxoffice.HoldSold {
+		t.Errorf("hold = %+v, want not sold", h)
+	}
+	if rows := testenv.Payments(t, f.db, no); len(rows) != 1 || !rows[0].RefundRequired {
+		t.Errorf("rows = %+v, want one flagged for refund", rows)
+	}
+}

@@ -178,6 +178,11 @@ func (s *Service) resolvePaying(ctx context.Context, h *boxoffice.Hold, source s
 		return true, err
 	}
 	s.m.confirmed.WithLabelValues(source, string(out)).Inc()
+	if out == payments.Conflict {
+		s.log.Error("integrity conflict: a paid hold's seats are not all locked by it; releasing, the payment flagged for refund",
+			"order_no", h.OrderNo, "txn", p.TxnID)
+		return s.release(ctx, h, source)
+	}
 	s.log.Info("settled a payment past its deadline", "order_no", h.OrderNo, "txn", p.TxnID, "outcome", out)
 	return false, nil
 }
