@@ -38,6 +38,7 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/payments", s.create)
 	mux.HandleFunc("GET /api/payments", s.latest)
+	mux.HandleFunc("POST /api/payments/cancel", s.cancel)
 	mux.HandleFunc("GET /api/payments/{id}", s.get)
 	mux.HandleFunc("POST /api/payments/{id}/confirm", s.apiAction(s.confirm))
 	mux.HandleFunc("POST /api/payments/{id}/decline", s.apiAction(s.store.decline))
@@ -91,6 +92,36 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request) {
 		status = http.StatusCreated
 	}
 	web.WriteJSON(w, status, p)
+}
+
+// cancel fails the pending payment of an order for a signed merchant
+// request (body {"order_no"}), so it can no longer be paid, and answers
+// the order's latest payment as it now is: FAILED, or SUCCEEDED if it was
+// paid first; 404 if the order has none.
+func (s *Server) cancel(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_request", "the body is unreadable or larger than 16 KiB")
+		return
+	}
+	if !payments.Verify(s.Secret, body, r.Header.Get(payments.SignatureHeader)) {
+		writeError(w, http.StatusUnauthorized, "unauthorized", "missing or bad "+payments.SignatureHeader)
+		return
+	}
+	var req struct {
+		OrderNo string `json:"order_no"`
+	}
+	if err := json.Unmarshal(body, &req); err != nil || req.OrderNo == "" {
+		writeError(w, http.StatusBadRequest, "bad_request", `body is not {"order_no": "..."}`)
+		return
+	}
+	p, err := s.store.cancel(req.OrderNo)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	s.Log.Info("payment cancel", "payment", p.ID, "order", p.OrderNo, "status", p.Status)
+	web.WriteJSON(w, http.StatusOK, p)
 }
 
 // validate returns what is wrong with a payment request, or "".

@@ -151,12 +151,14 @@ func (s *Service) release(ctx context.Context, h *boxoffice.Hold, source string)
 	return false, nil
 }
 
-// resolvePaying asks the gateway about a PAYING hold past its deadline.
+// resolvePaying ends a PAYING hold past its deadline: it cancels the
+// payment at the gateway (so it can no longer be paid), then settles it if
+// it was paid first, else releases the hold.
 func (s *Service) resolvePaying(ctx context.Context, h *boxoffice.Hold, source string) (kept bool, err error) {
 	if time.Now().UnixMilli() < h.PayDeadline || s.gatewayDown() {
 		return true, nil
 	}
-	p, err := s.gw.Status(ctx, h.OrderNo)
+	p, err := s.gw.Cancel(ctx, h.OrderNo)
 	switch {
 	case boxoffice.ErrorCode(err) == boxoffice.ENOTFOUND:
 		return s.release(ctx, h, source)
