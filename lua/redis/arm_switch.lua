@@ -17,8 +17,8 @@ local n = 8
 local SEATS, TIER, COUNTS, HELD = 2, 4, 5, 8
 local kind = { A = "avail", L = "locked", S = "sold" }
 
-local state = redis.call("HGET", KEYS[1], "state")
-if state and state ~= "ARMED" then
+local live_state = redis.call("HGET", KEYS[1], "state")
+if live_state and live_state ~= "ARMED" then
     return -1
 end
 
