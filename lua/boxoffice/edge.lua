@@ -2,6 +2,7 @@
 -- what reads it (sale state, seat maps, grabs); per worker the timer.
 local config = require "boxoffice.config"
 local grab = require "boxoffice.grab"
+local limit = require "boxoffice.limit"
 local redis = require "boxoffice.redis"
 local salestate = require "boxoffice.salestate"
 local seatmap = require "boxoffice.seatmap"
@@ -37,7 +38,8 @@ function _M.init(settings)
         timeout = cfg.redis_timeout_ms, pool_size = cfg.redis_pool }))
     state = assert(salestate.new("boxoffice_sale", sale))
     _M.seatmap = assert(seatmap.new("boxoffice_seats", sale, cfg.seats_ttl))
-    grab.init(sale, state, cfg.jwt_keys, read(settings.lua_dir .. "/redis/hold.lua"))
+    grab.init(sale, state, cfg.jwt_keys, read(settings.lua_dir .. "/redis/hold.lua"),
+        limit.new(ngx.shared.boxoffice_limits, cfg.rate_ip, cfg.burst_ip))
 end
 
 -- init_worker starts the sale state refresh on one worker.
