@@ -100,7 +100,9 @@ func (s *Stack) redisCommand(name, addr string, durable bool) func() (*exec.Cmd,
 		args := []string{"--bind", host, "--port", port, "--dir", dir, "--daemonize", "no",
 			"--save", "", "--logfile", ""}
 		if durable {
-			args = append(args, "--appendonly", "yes", "--appendfsync", "everysec")
+			// Never evict sale state: past maxmemory, writes fail (503) instead.
+			args = append(args, "--appendonly", "yes", "--appendfsync", "everysec",
+				"--maxmemory", "1gb", "--maxmemory-policy", "noeviction")
 		} else {
 			args = append(args, "--appendonly", "no", "--maxmemory", "256mb", "--maxmemory-policy", "allkeys-lru")
 		}
