@@ -43,14 +43,14 @@ func streamValues(e boxoffice.SaleEvent) []any {
 	return v
 }
 
-// Emit appends e to its session's outbox, as a script would: the
-// reconciler uses it to re-send events Kafka lost.
-func Emit(ctx context.Context, rdb *goredis.Client, e boxoffice.SaleEvent) error {
-	err := rdb.XAdd(ctx, &goredis.XAddArgs{Stream: KeysFor(e.SessionID).Key("outbox"), Values: streamValues(e)}).Err()
+// Emit appends e to its session's outbox, as a script would, and returns
+// its entry id: the reconciler uses it to re-send events Kafka lost.
+func Emit(ctx context.Context, rdb *goredis.Client, e boxoffice.SaleEvent) (string, error) {
+	id, err := rdb.XAdd(ctx, &goredis.XAddArgs{Stream: KeysFor(e.SessionID).Key("outbox"), Values: streamValues(e)}).Result()
 	if err != nil {
-		return unavailable(err)
+		return "", unavailable(err)
 	}
-	return nil
+	return id, nil
 }
 
 // Sessions is the set of session ids ever armed in this sale Redis: where

@@ -141,8 +141,14 @@ func (s *Service) oldestInFlight(ctx context.Context, sid int64) (int64, error) 
 	if len(first) == 0 {
 		return math.MaxInt64, nil
 	}
-	ms, _, _ := strings.Cut(first[0].ID, "-")
-	return strconv.ParseInt(ms, 10, 64)
+	return entryTime(first[0].ID), nil
+}
+
+// entryTime is the Unix ms of a stream entry id.
+func entryTime(id string) int64 {
+	ms, _, _ := strings.Cut(id, "-")
+	n, _ := strconv.ParseInt(ms, 10, 64)
+	return n
 }
 
 // reconcileBatch compares holds with their order rows and re-emits what
@@ -194,9 +200,11 @@ func (s *Service) reconcileBatch(ctx context.Context, holds []*boxoffice.Hold, c
 // which: "order" (all: the order has no row) or "final" (its end only).
 func (s *Service) reemit(ctx context.Context, h *boxoffice.Hold, kind string, events []boxoffice.SaleEvent) error {
 	for _, e := range events {
-		if err := sale.Emit(ctx, s.rdb, e); err != nil {
+		id, err := sale.Emit(ctx, s.rdb, e)
+		if err != nil {
 			return err
 		}
+		s.emits.sent(h.OrderNo, entryTime(id))
 	}
 	s.m.reemitted.WithLabelValues(kind).Inc()
 	s.log.Info("re-emitted the events of a hold", "order_no", h.OrderNo, "state", h.State, "events", len(events), "kind", kind)
@@ -231,6 +239,7 @@ func (e *emitted) advance(sid, ms int64) {
 type emitRecord struct {
 	at    time.Time
 	times int
+	entry int64 // Unix ms of the last re-emitted outbox entry
 }
 
 // maxBackoff caps the doubling of the wait between re-emissions: 32 graces.
@@ -244,11 +253,21 @@ func (e *emitted) allow(orderNo string, now time.Time, grace time.Duration, inFl
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	r, ok := e.last[orderNo]
-	if ok && (now.Sub(r.at) < grace<<min(r.times-1, maxBackoff) || r.at.UnixMilli() >= inFlight) {
+	if ok && (now.Sub(r.at) < grace<<min(r.times-1, maxBackoff) || r.entry >= inFlight) {
 		return false
 	}
 	e.last[orderNo] = emitRecord{at: now, times: r.times + 1}
 	return true
+}
+
+// sent records the outbox entry time of orderNo's re-emission.
+func (e *emitted) sent(orderNo string, entry int64) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if r, ok := e.last[orderNo]; ok {
+		r.entry = max(r.entry, entry)
+		e.last[orderNo] = r
+	}
 }
 
 // forget drops orderNo: its row exists.
