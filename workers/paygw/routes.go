@@ -59,16 +59,26 @@ type createRequest struct {
 	NotifyURL   string `json:"notify_url"`
 }
 
-// create starts a payment for a signed merchant request: 201 with the new
-// payment, 200 with the order's payment already pending.
-func (s *Server) create(w http.ResponseWriter, r *http.Request) {
+// signedBody reads a merchant request's body and checks its signature,
+// answering 400 or 401 (ok false) when it cannot.
+func (s *Server) signedBody(w http.ResponseWriter, r *http.Request) (body []byte, ok bool) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "bad_request", "the body is unreadable or larger than 16 KiB")
-		return
+		return nil, false
 	}
 	if !payments.Verify(s.Secret, body, r.Header.Get(payments.SignatureHeader)) {
 		writeError(w, http.StatusUnauthorized, "unauthorized", "missing or bad "+payments.SignatureHeader)
+		return nil, false
+	}
+	return body, true
+}
+
+// create starts a payment for a signed merchant request: 201 with the new
+// payment, 200 with the order's payment already pending.
+func (s *Server) create(w http.ResponseWriter, r *http.Request) {
+	body, ok := s.signedBody(w, r)
+	if !ok {
 		return
 	}
 	var req createRequest
@@ -99,13 +109,8 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request) {
 // the order's latest payment as it now is: FAILED, or SUCCEEDED if it was
 // paid first; 404 if the order has none.
 func (s *Server) cancel(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "bad_request", "the body is unreadable or larger than 16 KiB")
-		return
-	}
-	if !payments.Verify(s.Secret, body, r.Header.Get(payments.SignatureHeader)) {
-		writeError(w, http.StatusUnauthorized, "unauthorized", "missing or bad "+payments.SignatureHeader)
+	body, ok := s.signedBody(w, r)
+	if !ok {
 		return
 	}
 	var req struct {
