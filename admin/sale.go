@@ -24,7 +24,9 @@ func (a *API) mountSale(g *gin.RouterGroup) {
 
 // arm loads the session into the sale Redis: RESERVING → ARMED, or a re-arm
 // of an ARMED session. The session is ARMED in MySQL first, which freezes
-// its seat map and tiers, then built in the sale Redis.
+// its seat map and tiers, then built in the sale Redis, unless the sale
+// Redis has it ON_SALE or CLOSED already (409: an open or close whose
+// MySQL write failed; repeating it fixes MySQL).
 func (a *API) arm(c *gin.Context) {
 	ctx := c.Request.Context()
 	id, err := web.ID(c, "id")
@@ -32,7 +34,11 @@ func (a *API) arm(c *gin.Context) {
 		web.Error(c, a.Log, err)
 		return
 	}
-	plan, err := mysql.ArmSession(ctx, a.DB, id)
+	err = sale.CheckArmable(ctx, a.Sale, id)
+	var plan *boxoffice.ArmPlan
+	if err == nil {
+		plan, err = mysql.ArmSession(ctx, a.DB, id)
+	}
 	if err != nil {
 		web.Error(c, a.Log, err)
 		return
@@ -51,7 +57,9 @@ func (a *API) arm(c *gin.Context) {
 }
 
 // transition moves an armed session from one sale state to the next: the
-// sale Redis first (it is what the edge obeys), then MySQL.
+// sale Redis first (it is what the edge obeys), then MySQL. A failure
+// between them leaves MySQL at from, so repeating the call finishes it;
+// meanwhile arm refuses the session (sale.Arm checks the sale Redis).
 func (a *API) transition(from, to string) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		ctx := c.Request.Context()

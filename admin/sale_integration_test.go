@@ -202,3 +202,33 @@ func TestSeatConflict(t *testing.T) {
 		t.Errorf("grab after clearing = %d %s", r.Status, r.Body)
 	}
 }
+
+// An open whose MySQL write failed leaves the sale Redis ON_SALE and MySQL
+// ARMED: arming is refused (the live sale untouched) until repeating the
+// open brings MySQL in line.
+func TestArmRefusedWhileRedisOnSale(t *testing.T) {
+	db := testenv.DB(t)
+	s, buyers := testenv.OnSale(t, testenv.SessionSpec{Seats: 4}, 1)
+	rdb := redis.NewSale(testenv.Config(t))
+	defer rdb.Close()
+	r := testenv.Edge(t).As(buyers[0].Token).Grab(t, s.ID, testenv.Unique(), s.SeatIDs[0])
+	if r.Status != 201 {
+		t.Fatalf("grab = %d %s", r.Status, r.Body)
+	}
+	// The injected failure: MySQL did not take the open.
+	if _, err := db.Exec(`UPDATE sessions SET state = 'ARMED' WHERE id = ?`, s.ID); err != nil {
+		t.Fatal(err)
+	}
+	c := testenv.Admin(t)
+	c.Do(t, "POST", action(s.ID, "arm"), nil, nil).WantError(t, 409, "conflict")
+	st, err := sale.LiveStats(context.Background(), rdb, s.ID)
+	if err != nil || st.State != "ON_SALE" || st.Total.Held != 1 {
+		t.Errorf("sale Redis = %+v, %v; want ON_SALE with its hold", st, err)
+	}
+	if r := c.Do(t, "POST", action(s.ID, "open"), nil, nil); r.Status != 200 {
+		t.Fatalf("repeated open = %d %s", r.Status, r.Body)
+	}
+	if got := sessionState(t, s.ID); got != "ON_SALE" {
+		t.Errorf("MySQL state = %s after the repeated open, want ON_SALE", got)
+	}
+}

@@ -208,6 +208,20 @@ func TestGrabRateLimited(t *testing.T) {
 		}
 		firstLimited(t, sent)
 	})
+	t.Run("PerIPBadTokens", func(t *testing.T) {
+		// Refused tokens count against the IP's limit too.
+		n := cfg.EdgeBurstIP + 100
+		var sent []*testenv.Response
+		bad := testenv.Edge(t).As("not-a-token")
+		for i := 0; i < n; i++ {
+			r := bad.Do(t, "POST", holds(s.ID), []byte(`{"seat_ids":[999999999]}`), withKey(ip(78), fmt.Sprint("b", i)))
+			if r.Status != 401 && r.Status != 429 {
+				t.Fatalf("bad token = %d %s, want 401 or 429", r.Status, r.Body)
+			}
+			sent = append(sent, r)
+		}
+		firstLimited(t, sent)
+	})
 }
 
 // firstLimited returns the first 429 among answers sent past a limit,

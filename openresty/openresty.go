@@ -9,6 +9,8 @@ import (
 	"net"
 	"os/user"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"text/template"
 
 	"boxoffice/internal/config"
@@ -55,7 +57,7 @@ type Params struct {
 	RedisPool      int
 	StateRefresh   float64 // seconds between sale state refreshes
 	SeatsTTL       float64 // seconds a seat map copy is current
-	RateIP         string
+	RateIPPerSec   float64 // the grab limit per client IP, counted in Lua before anything else
 	BurstIP        int
 	RateUser       string
 	BurstUser      int
@@ -86,7 +88,7 @@ func ParamsFor(cfg *config.Config) (Params, error) {
 		CacheRedisHost: host, CacheRedisPort: port, SaleRedisHost: saleHost, SaleRedisPort: salePort,
 		RedisTimeoutMS: cfg.EdgeRedisTimeout.Milliseconds(), RedisPool: cfg.EdgeRedisPool,
 		StateRefresh: cfg.EdgeStateRefresh.Seconds(), SeatsTTL: cfg.EdgeSeatsTTL.Seconds(),
-		RateIP: cfg.EdgeRateIP, BurstIP: cfg.EdgeBurstIP, RateUser: cfg.EdgeRateUser, BurstUser: cfg.EdgeBurstUser,
+		RateIPPerSec: perSecond(cfg.EdgeRateIP), BurstIP: cfg.EdgeBurstIP, RateUser: cfg.EdgeRateUser, BurstUser: cfg.EdgeBurstUser,
 		RealIPFrom: cfg.EdgeRealIPFrom}
 	if u, err := user.Current(); err == nil && u.Uid == "0" {
 		p.User = "root"
@@ -118,4 +120,14 @@ func resolve(addr string) (ip, port string, err error) {
 		return "", "", fmt.Errorf("cannot resolve %q: %v", host, err)
 	}
 	return ips[0], port, nil
+}
+
+// perSecond reads a checked rate such as 50r/s or 600r/m as requests per second.
+func perSecond(rate string) float64 {
+	n, unit, _ := strings.Cut(rate, "r/")
+	v, _ := strconv.ParseFloat(n, 64)
+	if unit == "m" {
+		return v / 60
+	}
+	return v
 }

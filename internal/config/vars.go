@@ -29,7 +29,7 @@ var Vars = []Var{
 
 	addr("BOXOFFICE_EDGE_ADDR", "127.0.0.1:8080", "Edge (nginx + Lua) listen address.", func(c *Config) *string { return &c.EdgeAddr }),
 	workers("BOXOFFICE_EDGE_WORKERS", "auto", "nginx worker processes: a number or auto.", func(c *Config) *string { return &c.EdgeWorkers }),
-	rate("BOXOFFICE_EDGE_RATE_IP", "50r/s", "Grab requests allowed per client IP (nginx limit_req rate, r/s or r/m).", func(c *Config) *string { return &c.EdgeRateIP }),
+	rate("BOXOFFICE_EDGE_RATE_IP", "50r/s", "Grab requests allowed per client IP, bad ones included, counted before anything else (r/s or r/m).", func(c *Config) *string { return &c.EdgeRateIP }),
 	number("BOXOFFICE_EDGE_BURST_IP", "100", 0, 1_000_000, "Burst of grab requests allowed per client IP above the rate.", func(c *Config) *int { return &c.EdgeBurstIP }),
 	rate("BOXOFFICE_EDGE_RATE_USER", "5r/s", "Grab requests allowed per buyer (by JWT subject).", func(c *Config) *string { return &c.EdgeRateUser }),
 	number("BOXOFFICE_EDGE_BURST_USER", "10", 0, 1_000_000, "Burst of grab requests allowed per buyer above the rate.", func(c *Config) *int { return &c.EdgeBurstUser }),

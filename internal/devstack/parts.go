@@ -113,7 +113,9 @@ func (s *Stack) redisCommand(name, addr, fsync string) func() (*exec.Cmd, error)
 		args := []string{"--bind", host, "--port", port, "--dir", dir, "--daemonize", "no",
 			"--save", "", "--logfile", ""}
 		if fsync != "" {
-			args = append(args, "--appendonly", "yes", "--appendfsync", fsync)
+			// Never evict sale state: past maxmemory, writes fail (503) instead.
+			args = append(args, "--appendonly", "yes", "--appendfsync", fsync,
+				"--maxmemory", "1gb", "--maxmemory-policy", "noeviction")
 		} else {
 			args = append(args, "--appendonly", "no", "--maxmemory", "256mb", "--maxmemory-policy", "allkeys-lru")
 		}

@@ -13,10 +13,15 @@ import (
 
 const orderSelect = `SELECT o.id, o.order_no, o.session_id, o.user_id, o.status, o.amount_cents, o.expire_at,
 	o.pay_deadline, o.paid_at, o.cancel_reason,
-	(o.refund_required = 1 OR EXISTS (SELECT 1 FROM payments p WHERE p.order_no = o.order_no AND p.refund_required = 1))
-		AS refund_required,
+	(o.refund_required = 1 OR ` + refundOwed + `) AS refund_required,
 	o.created_at, se.show_id, sh.title AS show_title, se.starts_at
 	FROM orders o JOIN sessions se ON se.id = o.session_id JOIN shows sh ON sh.id = se.show_id`
+
+// refundOwed holds for an order o that money came for (a payment flagged
+// refund_required) but that no payment paid: a second payment of a paid
+// order is refunded on its own.
+const refundOwed = `(EXISTS (SELECT 1 FROM payments p WHERE p.order_no = o.order_no AND p.refund_required = 1)
+	AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.order_no = o.order_no AND p.refund_required = 0))`
 
 const itemSelect = `SELECT oi.order_id, oi.seat_id, s.section, s.row_label, s.number, oi.price_cents
 	FROM order_items oi JOIN seats s ON s.id = oi.seat_id`

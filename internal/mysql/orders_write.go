@@ -210,14 +210,14 @@ func (w *orderWrite) insert(ctx context.Context) error {
 }
 
 // flagRefunds carries a refund flag over from payments settled before
-// their order row was written (money for a hold already released).
+// their order row was written (money for a hold already released, not a
+// second payment of a paid one).
 func (w *orderWrite) flagRefunds(ctx context.Context, part []*orderRow) error {
 	nos := make([]string, len(part))
 	for i, r := range part {
 		nos[i] = r.OrderNo
 	}
-	q, args, err := sqlx.In(`UPDATE orders o JOIN payments p ON p.order_no = o.order_no AND p.refund_required = 1
-		SET o.refund_required = 1 WHERE o.order_no IN (?)`, nos)
+	q, args, err := sqlx.In(`UPDATE orders o SET o.refund_required = 1 WHERE o.order_no IN (?) AND `+refundOwed, nos)
 	if err == nil {
 		_, err = w.tx.ExecContext(ctx, q, args...)
 	}

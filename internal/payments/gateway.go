@@ -32,8 +32,8 @@ func NewGateway(baseURL, secret string, timeout time.Duration) *Gateway {
 
 type createRequest struct {
 	OrderNo     string `json:"order_no"`
-	AmountCents int64  `json:"amount_cents"`
-	NotifyURL   string `json:"notify_url"`
+	AmountCents int64  `json:"amount_cents,omitempty"`
+	NotifyURL   string `json:"notify_url,omitempty"`
 	ReturnURL   string `json:"return_url,omitempty"`
 }
 
@@ -47,11 +47,24 @@ func (g *Gateway) Create(ctx context.Context, orderNo string, amountCents int64,
 	if g.ReturnBase != "" {
 		r.ReturnURL = g.ReturnBase + url.PathEscape(orderNo)
 	}
+	return g.post(ctx, "/api/payments", r)
+}
+
+// Cancel closes an order's pending payment so it can no longer be paid,
+// and returns the order's latest payment as it now is: StatusFailed, or
+// StatusSucceeded if the buyer paid first. Errors: ENOTFOUND when the order
+// has no payment, EUNAVAILABLE when the gateway cannot be reached or fails.
+func (g *Gateway) Cancel(ctx context.Context, orderNo string) (*Payment, error) {
+	return g.post(ctx, "/api/payments/cancel", createRequest{OrderNo: orderNo})
+}
+
+// post sends a signed JSON request and decodes the payment it answers.
+func (g *Gateway) post(ctx context.Context, path string, r createRequest) (*Payment, error) {
 	body, err := json.Marshal(r)
 	if err != nil {
 		return nil, fmt.Errorf("encode payment request: %w", err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, g.base+"/api/payments", bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, g.base+path, bytes.NewReader(body))
 	if err != nil {
 		return nil, fmt.Errorf("payment request: %w", err)
 	}

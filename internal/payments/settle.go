@@ -21,13 +21,19 @@ const (
 	// AlreadyPaid: this transaction was settled before; nothing changed.
 	AlreadyPaid Outcome = "already_paid"
 	// RefundFlagged: the money came for a hold that was released, is
-	// unknown, or was paid by another transaction; the payment and the
-	// order (if written) are flagged refund_required, the seats untouched.
+	// unknown, or was paid by another transaction; the payment is flagged
+	// refund_required, the seats untouched. The order (if written) is
+	// flagged too unless another payment paid it.
 	RefundFlagged Outcome = "refund_flagged"
+	// Conflict: the hold's seats were not all locked by it (an integrity
+	// fault): nothing was sold, the payment and the order are flagged
+	// refund_required as for a released hold.
+	Conflict Outcome = "integrity_conflict"
 )
 
 // Settle records a successful payment and confirms its hold: idempotent by
-// transaction id; a payment for a released hold is recorded with a refund flag.
+// transaction id; a payment for a released hold (or one whose seats are not
+// all its own) is recorded with a refund flag.
 // The amount must be positive and match the hold's (or, with no hold in the sale Redis,
 // the order row's). Errors: EINVALID for a payment that did not succeed, or
 // whose amount does not match (nothing is recorded); EUNAVAILABLE when the
@@ -53,7 +59,8 @@ func Settle(ctx context.Context, db *sqlx.DB, rdb *goredis.Client, p Payment) (O
 	if err != nil {
 		return "", err
 	}
-	refund := res == sale.Released || res == sale.Unknown
+	unpayable := res == sale.Released || res == sale.Unknown || res == sale.NotAllHeld
+	refund := unpayable
 	if res == sale.SoldAlready {
 		refund, err = paidByOther(ctx, rdb, p)
 		if err != nil {
@@ -65,8 +72,12 @@ func Settle(ctx context.Context, db *sqlx.DB, rdb *goredis.Client, p Payment) (O
 	switch {
 	case err != nil:
 		return "", err
-	case rec.RefundRequired:
+	case rec.RefundRequired && res == sale.NotAllHeld:
+		return Conflict, mysql.FlagOrderRefund(ctx, db, p.OrderNo)
+	case rec.RefundRequired && unpayable:
 		return RefundFlagged, mysql.FlagOrderRefund(ctx, db, p.OrderNo)
+	case rec.RefundRequired: // a second payment: the order stays paid, only this one is refunded
+		return RefundFlagged, nil
 	case inserted:
 		return Paid, nil
 	}

@@ -11,6 +11,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"boxoffice/internal/boxoffice"
+	"boxoffice/internal/mysql"
 	"boxoffice/internal/payments"
 	"boxoffice/internal/redis"
 	"boxoffice/internal/sale"
@@ -81,9 +82,16 @@ func TestSettle(t *testing.T) {
 		}
 	})
 	t.Run("SecondTransaction", func(t *testing.T) {
+		testenv.Eventually(t, testenv.Settle, "order row PAID", func() (bool, string) {
+			s := testenv.OrderStatus(t, f.db, no)
+			return s == boxoffice.OrderPaid, s
+		})
 		settle(t, succeeded(no, "Ts"+testenv.Unique(), amount), payments.RefundFlagged)
 		if rows := testenv.Payments(t, f.db, no); len(rows) != 2 || !rows[1].RefundRequired || rows[0].RefundRequired {
 			t.Errorf("rows = %+v, want the second flagged for refund", rows)
+		}
+		if o, err := mysql.OrderByNo(ctx, f.db, no); err != nil || o.RefundRequired {
+			t.Errorf("order = %+v, %v; want it paid and not flagged for refund, only its second payment", o, err)
 		}
 	})
 	t.Run("Released", func(t *testing.T) {
@@ -172,4 +180,34 @@ func TestGatewayAgainstPaygw(t *testing.T) {
 			t.Error("a request signed with another secret was accepted")
 		}
 	})
+}
+
+func TestSettleConflict(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	r := testenv.Edge(t).As(f.buyer.Token).Grab(t, f.sess.ID, testenv.Unique(), f.sess.SeatIDs[0], f.sess.SeatIDs[1])
+	if r.Status != 201 {
+		t.Fatalf("grab = %d %s", r.Status, r.Body)
+	}
+	no, amount := r.JSON["order_no"].(string), int64(r.JSON["amount_cents"].(float64))
+	// An integrity fault: the hold's second seat is locked by another order.
+	other := "L:B" + fmtID(f.sess.ID) + "-1-other"
+	if err := f.rdb.HSet(ctx, sale.KeysFor(f.sess.ID).Key("seats"), fmtID(f.sess.SeatIDs[1]), other).Err(); err != nil {
+		t.Fatal(err)
+	}
+	p := succeeded(no, "Ts"+testenv.Unique(), amount)
+	for range 2 { // a replay answers the same
+		if got, err := payments.Settle(ctx, f.db, f.rdb, p); got != payments.Conflict || err != nil {
+			t.Fatalf("got %q, %v; want %q", got, err, payments.Conflict)
+		}
+	}
+	if got0, got1 := f.seat(t, 0), f.seat(t, 1); got0 != "L:"+no || got1 != other {
+		t.Errorf("seats = %q, %q; want L:%s and %s untouched (nothing sold)", got0, got1, no, other)
+	}
+	if h := testenv.Hold(t, f.rdb, no); h.State == boxoffice.HoldSold {
+		t.Errorf("hold = %+v, want not sold", h)
+	}
+	if rows := testenv.Payments(t, f.db, no); len(rows) != 1 || !rows[0].RefundRequired {
+		t.Errorf("rows = %+v, want one flagged for refund", rows)
+	}
 }

@@ -31,10 +31,14 @@ const batch = 2000
 
 // Arm loads plan into the sale Redis under staging keys, then switches
 // them in with one script. It fails with EUNAVAILABLE if Redis is down;
-// a failure before the switch leaves the previous state untouched.
+// a failure before the switch leaves the previous state untouched. A
+// session the sale Redis has ON_SALE or CLOSED is never touched: ECONFLICT.
 func Arm(ctx context.Context, rdb *goredis.Client, plan *boxoffice.ArmPlan, fp float64) (*Armed, error) {
 	began := time.Now()
 	k := KeysFor(plan.Session.ID)
+	if err := CheckArmable(ctx, rdb, plan.Session.ID); err != nil {
+		return nil, err
+	}
 	version, err := rdb.Incr(ctx, k.Key("arms")).Result()
 	if err != nil {
 		return nil, unavailable(err)
@@ -59,8 +63,27 @@ func Arm(ctx context.Context, rdb *goredis.Client, plan *boxoffice.ArmPlan, fp f
 	if err != nil {
 		return nil, unavailable(err)
 	}
+	if avail < 0 { // it went live while the staging keys were built
+		rdb.Del(ctx, staging...)
+		return nil, CheckArmable(ctx, rdb, plan.Session.ID)
+	}
 	return &Armed{Version: version, Seats: len(plan.Seats), Available: avail, Reserved: len(plan.Reserved),
 		BloomM: filter.M, BloomK: filter.K, Took: time.Since(began)}, nil
+}
+
+// CheckArmable fails with ECONFLICT if the sale Redis has session id past
+// ARMED: its live sale state wins over MySQL's.
+func CheckArmable(ctx context.Context, rdb *goredis.Client, id int64) error {
+	state, err := rdb.HGet(ctx, KeysFor(id).Key("meta"), "state").Result()
+	switch {
+	case err == goredis.Nil || (err == nil && state == boxoffice.SessionArmed):
+		return nil
+	case err != nil:
+		return unavailable(err)
+	}
+	return boxoffice.Errorf(boxoffice.ECONFLICT,
+		"session %d is %s in the sale Redis and cannot be re-armed; repeat its open or close to bring MySQL in line", id, state).
+		With("current_state", state)
 }
 
 // build writes the staging keys in pipelined batches.

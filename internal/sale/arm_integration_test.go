@@ -239,3 +239,64 @@ func TestSetStateAndStats(t *testing.T) {
 		t.Errorf("stats = %+v", st)
 	}
 }
+
+// goLiveBeforeSwitch opens the session (as a concurrent open would) just
+// before the arm's switch script runs.
+type goLiveBeforeSwitch struct {
+	rdb  *goredis.Client
+	meta string
+}
+
+func (g *goLiveBeforeSwitch) DialHook(next goredis.DialHook) goredis.DialHook { return next }
+func (g *goLiveBeforeSwitch) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
+	return func(ctx context.Context, cmd goredis.Cmder) error {
+		if name := cmd.Name(); name == "evalsha" || name == "eval" {
+			if err := g.rdb.HSet(ctx, g.meta, "state", "ON_SALE").Err(); err != nil {
+				return err
+			}
+		}
+		return next(ctx, cmd)
+	}
+}
+func (g *goLiveBeforeSwitch) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
+	return next
+}
+
+// A session that is live in the sale Redis is never re-armed: not when
+// the arm starts, and not when it goes live while the arm builds.
+func TestArmRefusesLiveSession(t *testing.T) {
+	ctx := context.Background()
+	rdb := client(t)
+	p := plan(t, rdb, 10, nil, []int64{1, 2})
+	if _, err := sale.Arm(ctx, rdb, p, 0.001); err != nil {
+		t.Fatal(err)
+	}
+	k := sale.KeysFor(p.Session.ID)
+	seat := rdb.HSet(ctx, k.Key("seats"), "1", "L:live-order") // a hold only the sale Redis knows
+	if seat.Err() != nil {
+		t.Fatal(seat.Err())
+	}
+	t.Run("Racing", func(t *testing.T) {
+		racing := redis.NewSale(testenv.Config(t))
+		racing.Options().DB = testDB
+		defer racing.Close()
+		racing.AddHook(&goLiveBeforeSwitch{rdb: rdb, meta: k.Key("meta")})
+		if _, err := sale.Arm(ctx, racing, p, 0.001); boxoffice.ErrorCode(err) != boxoffice.ECONFLICT {
+			t.Fatalf("Arm racing an open = %v, want conflict", err)
+		}
+	})
+	t.Run("Live", func(t *testing.T) {
+		if _, err := sale.Arm(ctx, rdb, p, 0.001); boxoffice.ErrorCode(err) != boxoffice.ECONFLICT {
+			t.Fatalf("Arm of an ON_SALE session = %v, want conflict", err)
+		}
+	})
+	if got := hash(t, rdb, k.Key("meta"))["state"]; got != "ON_SALE" {
+		t.Errorf("state = %q, want ON_SALE", got)
+	}
+	if got := hash(t, rdb, k.Key("seats"))["1"]; got != "L:live-order" {
+		t.Errorf("seat 1 = %q, want the live hold's L:live-order", got)
+	}
+	if n, _ := rdb.Exists(ctx, k.Staging("seats")).Result(); n != 0 {
+		t.Error("a refused arm left its staging keys")
+	}
+}

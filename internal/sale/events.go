@@ -44,14 +44,14 @@ func streamValues(e boxoffice.SaleEvent) []any {
 }
 
 // Emit appends e to its session's outbox, as a script would but without a
-// seq (it changes nothing in Redis): the reconciler uses it to re-send
-// events Kafka lost.
-func Emit(ctx context.Context, rdb *goredis.Client, e boxoffice.SaleEvent) error {
-	err := rdb.XAdd(ctx, &goredis.XAddArgs{Stream: KeysFor(e.SessionID).Key("outbox"), Values: streamValues(e)}).Err()
+// seq (it changes nothing in Redis), and returns its entry id: the
+// reconciler uses it to re-send events Kafka lost.
+func Emit(ctx context.Context, rdb *goredis.Client, e boxoffice.SaleEvent) (string, error) {
+	id, err := rdb.XAdd(ctx, &goredis.XAddArgs{Stream: KeysFor(e.SessionID).Key("outbox"), Values: streamValues(e)}).Result()
 	if err != nil {
-		return unavailable(err)
+		return "", unavailable(err)
 	}
-	return nil
+	return id, nil
 }
 
 // Sessions is the set of session ids ever armed in this sale Redis: where
@@ -77,8 +77,9 @@ func ActiveSessions(ctx context.Context, rdb *goredis.Client) ([]int64, error) {
 // move: it is CLOSED, no hold waits in its expiry queue and its outbox is
 // drained. The caller must first have checked that MySQL has every hold's
 // final state (the reconciler does). It reports whether it retired it.
-// After that no script writes the session's outbox: a late payment or
-// cancel finds the hold already ended.
+// After that no script writes the session's outbox. Its hold and
+// idempotency records, all in MySQL by then, are trimmed: a late payment
+// finds no hold and is flagged for refund.
 func Retire(ctx context.Context, rdb *goredis.Client, id int64) (bool, error) {
 	k := KeysFor(id)
 	pipe := rdb.Pipeline()
@@ -91,8 +92,38 @@ func Retire(ctx context.Context, rdb *goredis.Client, id int64) (bool, error) {
 	if state.Val() != boxoffice.SessionClosed || due.Val() != 0 || queued.Val() != 0 {
 		return false, nil
 	}
+	// Trimmed first: a failure leaves the session watched, to retire again.
+	if err := trim(ctx, rdb, k); err != nil {
+		return false, err
+	}
 	if err := rdb.SRem(ctx, Sessions, id).Err(); err != nil {
 		return false, unavailable(err)
 	}
 	return true, nil
+}
+
+// trim deletes a retired session's hold records and idempotency records.
+func trim(ctx context.Context, rdb *goredis.Client, k Keys) error {
+	if err := rdb.Unlink(ctx, k.Key("holds")).Err(); err != nil {
+		return unavailable(err)
+	}
+	iter := rdb.Scan(ctx, 0, k.Key("idem:")+"*", 1000).Iterator()
+	var batch []string
+	for iter.Next(ctx) {
+		if batch = append(batch, iter.Val()); len(batch) == 1000 {
+			if err := rdb.Unlink(ctx, batch...).Err(); err != nil {
+				return unavailable(err)
+			}
+			batch = batch[:0]
+		}
+	}
+	if err := iter.Err(); err != nil {
+		return unavailable(err)
+	}
+	if len(batch) > 0 {
+		if err := rdb.Unlink(ctx, batch...).Err(); err != nil {
+			return unavailable(err)
+		}
+	}
+	return nil
 }

@@ -93,6 +93,7 @@ const (
 	Expired         = "expired"
 	Sold            = "sold"
 	SoldAlready     = "sold_already"
+	NotAllHeld      = "conflict" // confirm: a seat of the hold is not its own
 )
 
 // ReleaseOpts says who releases and why.
@@ -140,7 +141,8 @@ func MarkPaying(ctx context.Context, rdb *goredis.Client, orderNo string, owner 
 }
 
 // Confirm runs the confirm script after a payment: Sold, SoldAlready,
-// Released (too late: refund) or Unknown.
+// Released (too late: refund), Conflict (some of the hold's seats are not
+// locked by it: nothing sold, an integrity fault) or Unknown.
 func Confirm(ctx context.Context, rdb *goredis.Client, orderNo, txnID string) (string, error) {
 	sid, err := boxoffice.OrderSession(orderNo)
 	if err != nil {

@@ -3,6 +3,7 @@
 local config = require "boxoffice.config"
 local grab = require "boxoffice.grab"
 local grabcounts = require "boxoffice.grabcounts"
+local limit = require "boxoffice.limit"
 local redis = require "boxoffice.redis"
 local salestate = require "boxoffice.salestate"
 local seatmap = require "boxoffice.seatmap"
@@ -40,7 +41,8 @@ function _M.init(settings)
     state = assert(salestate.new("boxoffice_sale", sale))
     _M.seatmap = assert(seatmap.new("boxoffice_seats", sale, cfg.seats_ttl))
     _M.grabcounts = assert(grabcounts.new("boxoffice_grab_counts", sale))
-    grab.init(sale, state, cfg.jwt_keys, read(settings.lua_dir .. "/redis/hold.lua"))
+    grab.init(sale, state, cfg.jwt_keys, read(settings.lua_dir .. "/redis/hold.lua"),
+        limit.new(ngx.shared.boxoffice_limits, cfg.rate_ip, cfg.burst_ip))
 end
 
 -- init_worker starts the sale state refresh and the grab counts' flush

@@ -1,6 +1,8 @@
 -- POST /api/sale/sessions/{sid}/holds in the nginx phases; what to answer
--- is decided by boxoffice.grab_decision. rewrite() checks the request and
--- the JWT and exposes the buyer as $grab_uid for limit_req; content()
+-- is decided by boxoffice.grab_decision. rewrite() counts the request
+-- against its client IP's limit first (bad requests too), then checks the
+-- request and the JWT and exposes the buyer as $grab_uid for limit_req
+-- (per buyer); content()
 -- checks the sold-out flag and the Bloom filter, then runs
 -- lua/redis/hold.lua: one Redis round trip. The keys this edge answered
 -- 201 (or could not tell: a 503) are kept in the lua_shared_dict
@@ -20,17 +22,19 @@ local unpack = unpack
 local _M = { _VERSION = "0.1" }
 
 -- deps are set once by init: the sale Redis connector, the sale state, the
--- JWT verifier, the hold script with its SHA1 (hex), and the answered keys.
+-- JWT verifier, the hold script with its SHA1 (hex), the answered keys and
+-- the per-IP limit.
 local deps
 
 local ANSWERED_TTL = 86400 -- as long as the script keeps its record (seconds)
 
 -- init sets what grabs use; call it from init_by_lua. sale is a
 -- boxoffice.redis connector, state a boxoffice.salestate, jwt_keys kid →
--- secret, script the source of hold.lua.
-function _M.init(sale, state, jwt_keys, script)
+-- secret, script the source of hold.lua, ip_limit a boxoffice.limit.
+function _M.init(sale, state, jwt_keys, script, ip_limit)
     deps = { sale = sale, state = state, verifier = assert(jwt.new(jwt_keys)),
-        script = script, sha = to_hex(ngx.sha1_bin(script)), answered = assert(ngx.shared.boxoffice_grab_keys) }
+        script = script, sha = to_hex(ngx.sha1_bin(script)), answered = assert(ngx.shared.boxoffice_grab_keys),
+        ip_limit = ip_limit }
 end
 
 local function answer(o)
@@ -42,8 +46,11 @@ local function answer(o)
     return response.error(o.status, o.code, o.message, { fields = o.fields, retry_after = o.retry_after })
 end
 
--- rewrite runs before limit_req.
+-- rewrite runs before limit_req (per buyer).
 function _M.rewrite()
+    if not deps.ip_limit:incoming(ngx.var.binary_remote_addr, ngx.now()) then
+        return answer(decision.rate_limited())
+    end
     local sid = ngx.var.grab_sid
     ngx.req.read_body()
     local raw = ngx.req.get_body_data()

@@ -5,7 +5,9 @@
 -- event.
 -- KEYS: the live keys meta, seats, price, tier, counts, reserved, bloom,
 --       held, then their staging keys in the same order, then soldout.
--- Returns the number of AVAILABLE seats.
+-- Returns the number of AVAILABLE seats, or -1 (nothing touched) when the
+-- live session is past ARMED (ON_SALE or CLOSED): a live sale is never
+-- re-armed.
 -- The sale Redis is the authority for seat state: when a live state exists
 -- (a re-arm), each seat keeps its live state and each buyer its live count,
 -- so holds that MySQL has not seen yet are never forgotten. The staging
@@ -14,6 +16,11 @@
 local n = 8
 local SEATS, TIER, COUNTS, HELD = 2, 4, 5, 8
 local kind = { A = "avail", L = "locked", S = "sold" }
+
+local live_state = redis.call("HGET", KEYS[1], "state")
+if live_state and live_state ~= "ARMED" then
+    return -1
+end
 
 local live = redis.call("HGETALL", KEYS[SEATS])
 for i = 1, #live, 2 do

@@ -1,12 +1,13 @@
--- Confirms a paid hold: its seats go from LOCKED to SOLD. Idempotent; a
--- hold released before the money came is not revived (the caller flags a
--- refund). Run by the payment notification (internal/payments, settle.go).
+-- Confirms a paid hold: its seats go from LOCKED to SOLD, all or none.
+-- Idempotent; a hold released before the money came is not revived, and a
+-- hold whose seats are not all still locked by it sells nothing (conflict,
+-- an integrity fault): the caller flags a refund. Run by the payment notification (internal/payments, settle.go).
 -- Writes the seats SOLD, the hold SOLD, drops its expiry, and XADDs
 -- hold.sold to {s:N}:outbox, read by workers/relay (stream.go), with the
 -- next {s:N}:eventseq.
 -- KEYS: 1 seats, 2 tier, 3 counts, 4 holds, 5 expiry, 6 outbox, 7 eventseq.
 -- ARGV: 1 session id, 2 order number, 3 gateway transaction id.
--- Returns {outcome}: sold, sold_already, released or unknown.
+-- Returns {outcome}: sold, sold_already, released, conflict or unknown.
 local sid, order_no = ARGV[1], ARGV[2]
 local raw = redis.call("HGET", KEYS[4], order_no)
 if not raw then
@@ -19,15 +20,18 @@ end
 if h.state == "RELEASED" then
     return { "released" }
 end
+for seat in string.gmatch(h.seats, "[^,]+") do
+    if redis.call("HGET", KEYS[1], seat) ~= "L:" .. order_no then
+        return { "conflict" }
+    end
+end
 local t = redis.call("TIME")
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 for seat in string.gmatch(h.seats, "[^,]+") do
-    if redis.call("HGET", KEYS[1], seat) == "L:" .. order_no then
-        local tier = redis.call("HGET", KEYS[2], seat)
-        redis.call("HSET", KEYS[1], seat, "S:" .. order_no)
-        redis.call("HINCRBY", KEYS[3], "locked:" .. tier, -1)
-        redis.call("HINCRBY", KEYS[3], "sold:" .. tier, 1)
-    end
+    local tier = redis.call("HGET", KEYS[2], seat)
+    redis.call("HSET", KEYS[1], seat, "S:" .. order_no)
+    redis.call("HINCRBY", KEYS[3], "locked:" .. tier, -1)
+    redis.call("HINCRBY", KEYS[3], "sold:" .. tier, 1)
 end
 redis.call("ZREM", KEYS[5], order_no)
 h.state, h.txn, h.sold_at = "SOLD", ARGV[3], now

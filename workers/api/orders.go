@@ -11,6 +11,7 @@ import (
 	"boxoffice/internal/auth"
 	"boxoffice/internal/boxoffice"
 	"boxoffice/internal/mysql"
+	"boxoffice/internal/payments"
 	"boxoffice/internal/sale"
 	"boxoffice/internal/web"
 )
@@ -90,10 +91,15 @@ func notFoundIfInvalid(no string, err error) error {
 
 // cancel releases the buyer's hold (the seats come back at once; the
 // order row follows from the hold.released event): 200 {order_no, status};
-// 409 if it is paid; 404 if it is not the buyer's.
+// 409 if it is paid; 404 if it is not the buyer's. A PAYING hold's payment
+// is cancelled at the gateway first (503 if it does not answer).
 func (s *Server) cancel(c *gin.Context) {
-	no, ctx := c.Param("no"), c.Request.Context()
-	out, err := sale.Release(ctx, s.Sale, no, sale.ReleaseOpts{Reason: boxoffice.ReasonCancelled, Owner: web.Claims(c).UserID()})
+	no, ctx, uid := c.Param("no"), c.Request.Context(), web.Claims(c).UserID()
+	if err := s.cancelPayment(ctx, no, uid); err != nil {
+		web.Error(c, s.Log, err)
+		return
+	}
+	out, err := sale.Release(ctx, s.Sale, no, sale.ReleaseOpts{Reason: boxoffice.ReasonCancelled, Owner: uid})
 	if err != nil {
 		web.Error(c, s.Log, notFoundIfInvalid(no, err))
 		return
@@ -115,6 +121,27 @@ func (s *Server) cancel(c *gin.Context) {
 	}
 	c.Header("Cache-Control", "no-store")
 	c.JSON(http.StatusOK, gin.H{"order_no": no, "status": status})
+}
+
+// cancelPayment cancels the gateway payment of the buyer's PAYING hold, so
+// it can no longer be paid once the hold is released: ECONFLICT if it was
+// paid already (its notification sells the seats).
+func (s *Server) cancelPayment(ctx context.Context, no string, uid int64) error {
+	h, err := sale.GetHold(ctx, s.Sale, no)
+	if err != nil || h.UserID != uid || h.State != boxoffice.HoldPaying {
+		return nil // Release answers these
+	}
+	p, err := s.Gateway.Cancel(ctx, no)
+	switch {
+	case boxoffice.ErrorCode(err) == boxoffice.ENOTFOUND:
+		return nil
+	case err != nil:
+		return err
+	case p.Status == payments.StatusSucceeded:
+		return boxoffice.Errorf(boxoffice.ECONFLICT, "order %s is already paid and cannot be cancelled", no).
+			With("status", boxoffice.OrderPaid)
+	}
+	return nil
 }
 
 // order answers one of the buyer's orders with its seats and payments:

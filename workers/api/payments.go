@@ -25,7 +25,7 @@ const settleTimeout = 10 * time.Second
 // newNotifyOutcomes counts the gateway's notifications by outcome.
 func newNotifyOutcomes(reg prometheus.Registerer) *prometheus.CounterVec {
 	v := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "boxoffice_payment_notifications_total",
-		Help: "Payment notifications from the gateway by outcome: paid, already_paid, refund_flagged, ignored or an error code."},
+		Help: "Payment notifications from the gateway by outcome: paid, already_paid, refund_flagged, integrity_conflict, ignored or an error code."},
 		[]string{"outcome"})
 	reg.MustRegister(v)
 	return v
@@ -68,7 +68,12 @@ func (s *Server) notify(c *gin.Context) {
 		s.notifyFailed(c, err)
 		return
 	}
-	s.Log.Info("payment settled", "order", p.OrderNo, "payment", p.ID, "txn", p.TxnID, "outcome", string(out))
+	if out == payments.Conflict {
+		s.Log.Error("integrity conflict: a paid hold's seats are not all locked by it; nothing sold, the payment flagged for refund",
+			"order", p.OrderNo, "payment", p.ID, "txn", p.TxnID)
+	} else {
+		s.Log.Info("payment settled", "order", p.OrderNo, "payment", p.ID, "txn", p.TxnID, "outcome", string(out))
+	}
 	s.notifyDone(c, string(out))
 }
 

@@ -38,6 +38,7 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/payments", s.create)
 	mux.HandleFunc("GET /api/payments", s.latest)
+	mux.HandleFunc("POST /api/payments/cancel", s.cancel)
 	mux.HandleFunc("GET /api/payments/{id}", s.get)
 	mux.HandleFunc("POST /api/payments/{id}/confirm", s.apiAction(s.confirm))
 	mux.HandleFunc("POST /api/payments/{id}/decline", s.apiAction(s.store.decline))
@@ -59,16 +60,26 @@ type createRequest struct {
 	ReturnURL   string `json:"return_url"` // optional: the pay page links back to it
 }
 
-// create starts a payment for a signed merchant request: 201 with the new
-// payment, 200 with the order's payment already pending.
-func (s *Server) create(w http.ResponseWriter, r *http.Request) {
+// signedBody reads a merchant request's body and checks its signature,
+// answering 400 or 401 (ok false) when it cannot.
+func (s *Server) signedBody(w http.ResponseWriter, r *http.Request) (body []byte, ok bool) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "bad_request", "the body is unreadable or larger than 16 KiB")
-		return
+		return nil, false
 	}
 	if !payments.Verify(s.Secret, body, r.Header.Get(payments.SignatureHeader)) {
 		writeError(w, http.StatusUnauthorized, "unauthorized", "missing or bad "+payments.SignatureHeader)
+		return nil, false
+	}
+	return body, true
+}
+
+// create starts a payment for a signed merchant request: 201 with the new
+// payment, 200 with the order's payment already pending.
+func (s *Server) create(w http.ResponseWriter, r *http.Request) {
+	body, ok := s.signedBody(w, r)
+	if !ok {
 		return
 	}
 	var req createRequest
@@ -92,6 +103,31 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request) {
 		status = http.StatusCreated
 	}
 	web.WriteJSON(w, status, p)
+}
+
+// cancel fails the pending payment of an order for a signed merchant
+// request (body {"order_no"}), so it can no longer be paid, and answers
+// the order's latest payment as it now is: FAILED, or SUCCEEDED if it was
+// paid first; 404 if the order has none.
+func (s *Server) cancel(w http.ResponseWriter, r *http.Request) {
+	body, ok := s.signedBody(w, r)
+	if !ok {
+		return
+	}
+	var req struct {
+		OrderNo string `json:"order_no"`
+	}
+	if err := json.Unmarshal(body, &req); err != nil || req.OrderNo == "" {
+		writeError(w, http.StatusBadRequest, "bad_request", `body is not {"order_no": "..."}`)
+		return
+	}
+	p, err := s.store.cancel(req.OrderNo)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	s.Log.Info("payment cancel", "payment", p.ID, "order", p.OrderNo, "status", p.Status)
+	web.WriteJSON(w, http.StatusOK, p)
 }
 
 // validate returns what is wrong with a payment request, or "".

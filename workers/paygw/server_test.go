@@ -116,6 +116,19 @@ func TestCreate(t *testing.T) {
 			t.Errorf("status of an unknown order: got %v, want not_found", err)
 		}
 	})
+	t.Run("Cancel", func(t *testing.T) {
+		got, err := gw.Cancel(ctx, "B1-1-1")
+		if err != nil || got.ID != p.ID || got.Status != payments.StatusFailed {
+			t.Errorf("got %+v, %v; want payment %s FAILED", got, err, p.ID)
+		}
+		if _, err := gw.Cancel(ctx, "B9-9-9"); boxoffice.ErrorCode(err) != boxoffice.ENOTFOUND {
+			t.Errorf("cancel of an unknown order: got %v, want not_found", err)
+		}
+		bad := payments.NewGateway(srv.URL, "another-secret-another-secret-000", time.Second)
+		if _, err := bad.Cancel(ctx, "B1-1-1"); err == nil {
+			t.Error("a cancel signed with another secret was accepted")
+		}
+	})
 }
 
 // TestPayPageReturn: the pay page links back to the shop's return URL,

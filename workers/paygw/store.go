@@ -134,6 +134,21 @@ func (s *store) decline(id string) (payments.Payment, error) {
 	return q.Payment, nil
 }
 
+// cancel fails the order's latest payment unless it succeeded, and returns
+// it as it now is.
+func (s *store) cancel(orderNo string) (payments.Payment, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	q, ok := s.byOrder[orderNo]
+	if !ok {
+		return payments.Payment{}, errNotFound("of order " + orderNo)
+	}
+	if q.Status == payments.StatusPending {
+		q.Status = payments.StatusFailed
+	}
+	return q.Payment, nil
+}
+
 // notification is a notification to send once a payment succeeded.
 type notification struct {
 	url     string

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -22,9 +25,12 @@ const reconcileBatch = 500
 // final event if it ended) written to its session's outbox again, so the
 // orders daemon writes the row; a hold that ended (sold or released) more
 // than ReconcileGrace ago while its row is still LOCKED or PAYING gets its
-// final event again. An order is re-emitted again only after a wait that
-// doubles each time (ReconcileGrace at first), so a long Kafka outage does
-// not flood the outbox.
+// final event again. An event still in the outbox (the relay has not
+// published it yet) is in flight, not lost: it is not re-emitted. An order
+// is re-emitted again only after a wait that doubles each time
+// (ReconcileGrace at first), so a long Kafka outage does not flood the
+// outbox. Per session, holds up to a watermark (all older ones found final
+// in MySQL) are not looked up again.
 func (s *Service) Reconcile(ctx context.Context) error {
 	l, ok, err := s.holdGlobal(ctx, "reconcile", s.set.ReconcileEvery)
 	if err != nil || !ok {
@@ -66,6 +72,13 @@ func (s *Service) retire(ctx context.Context, sid int64) error {
 func (s *Service) reconcileSession(ctx context.Context, sid int64) (bool, error) {
 	key := sale.KeysFor(sid).Key("holds")
 	cutoff := time.Now().Add(-s.set.ReconcileGrace).UnixMilli()
+	inFlight, err := s.oldestInFlight(ctx, sid)
+	if err != nil {
+		return false, err
+	}
+	mark := s.emits.watermark(sid)
+	pending := int64(math.MaxInt64) // the oldest hold MySQL does not have final
+	var final []int64               // creation times of holds MySQL has final
 	var cursor uint64
 	var old []*boxoffice.Hold
 	settled := true
@@ -80,7 +93,7 @@ func (s *Service) reconcileSession(ctx context.Context, sid int64) (bool, error)
 				s.log.Warn("unreadable hold", "order_no", kv[i], "err", err)
 				continue
 			}
-			if h.CreatedAt < cutoff {
+			if h.CreatedAt < cutoff && h.CreatedAt > mark {
 				old = append(old, h)
 			}
 			if h.EndedAt == 0 || h.EndedAt >= cutoff {
@@ -88,25 +101,66 @@ func (s *Service) reconcileSession(ctx context.Context, sid int64) (bool, error)
 			}
 		}
 		if len(old) >= reconcileBatch || next == 0 {
-			done, err := s.reconcileBatch(context.WithoutCancel(ctx), old, cutoff)
+			oldest, done, err := s.reconcileBatch(context.WithoutCancel(ctx), old, cutoff, inFlight)
 			if err != nil {
 				return false, err
 			}
-			settled = settled && done
+			pending, final = min(pending, oldest), append(final, done...)
 			old = old[:0]
 		}
 		if next == 0 || ctx.Err() != nil {
-			return settled && ctx.Err() == nil, nil
+			if ctx.Err() != nil {
+				return false, nil
+			}
+			s.emits.advance(sid, below(final, pending))
+			return settled && pending == math.MaxInt64, nil
 		}
 		cursor = next
 	}
 }
 
+// below returns the newest of times older than limit (0 if none).
+func below(times []int64, limit int64) int64 {
+	var out int64
+	for _, t := range times {
+		if t < limit {
+			out = max(out, t)
+		}
+	}
+	return out
+}
+
+// oldestInFlight returns the time (Unix ms) of the oldest entry of session
+// sid's outbox, which the relay deletes once published: events from then on
+// may still be in flight. math.MaxInt64 when the outbox is empty.
+func (s *Service) oldestInFlight(ctx context.Context, sid int64) (int64, error) {
+	first, err := s.rdb.XRangeN(ctx, sale.KeysFor(sid).Key("outbox"), "-", "+", 1).Result()
+	if err != nil {
+		return 0, fmt.Errorf("read the outbox: %w", err)
+	}
+	if len(first) == 0 {
+		return math.MaxInt64, nil
+	}
+	return entryTime(first[0].ID), nil
+}
+
+// entryTime is the Unix ms of a stream entry id.
+func entryTime(id string) int64 {
+	ms, _, _ := strings.Cut(id, "-")
+	n, _ := strconv.ParseInt(ms, 10, 64)
+	return n
+}
+
 // reconcileBatch compares holds with their order rows and re-emits what
-// MySQL never heard of. It reports whether every row was there and final.
-func (s *Service) reconcileBatch(ctx context.Context, holds []*boxoffice.Hold, cutoff int64) (bool, error) {
+// MySQL never heard of, unless it may still be in flight (at or after
+// inFlight). It returns the creation time of the oldest hold whose row is
+// missing or not final (math.MaxInt64 if none) and those of the holds whose
+// row is final.
+func (s *Service) reconcileBatch(ctx context.Context, holds []*boxoffice.Hold, cutoff, inFlight int64) (int64, []int64, error) {
+	pending := int64(math.MaxInt64)
+	var final []int64
 	if len(holds) == 0 {
-		return true, nil
+		return pending, nil, nil
 	}
 	nos := make([]string, len(holds))
 	for i, h := range holds {
@@ -114,71 +168,106 @@ func (s *Service) reconcileBatch(ctx context.Context, holds []*boxoffice.Hold, c
 	}
 	rows, err := mysql.OrderStatuses(ctx, s.db, nos)
 	if err != nil {
-		return false, err
+		return 0, nil, err
 	}
 	now := time.Now()
-	final := true
 	for _, h := range holds {
 		status, found := rows[h.OrderNo]
 		if !found || status == boxoffice.OrderLocked || status == boxoffice.OrderPaying {
-			final = false
+			pending = min(pending, h.CreatedAt)
+		} else {
+			final = append(final, h.CreatedAt)
 		}
-		events, kind := h.Events(), "order"
+		events, kind, at := h.Events(), "order", h.CreatedAt
 		switch {
 		case !found:
 		case (status == boxoffice.OrderLocked || status == boxoffice.OrderPaying) && h.EndedAt != 0 && h.EndedAt < cutoff:
-			events, kind = events[1:], "final" // the row has the hold, not its end
+			events, kind, at = events[1:], "final", h.EndedAt // the row has the hold, not its end
 		default:
 			s.emits.forget(h.OrderNo)
 			continue
 		}
-		if s.emits.allow(h.OrderNo, now, s.set.ReconcileGrace) {
+		if at < inFlight && s.emits.allow(h.OrderNo, now, s.set.ReconcileGrace, inFlight) {
 			if err := s.reemit(ctx, h, kind, events); err != nil {
-				return false, err
+				return 0, nil, err
 			}
 		}
 	}
-	return final, nil
+	return pending, final, nil
 }
 
 // reemit writes events of hold h to its session's outbox again; kind says
 // which: "order" (all: the order has no row) or "final" (its end only).
 func (s *Service) reemit(ctx context.Context, h *boxoffice.Hold, kind string, events []boxoffice.SaleEvent) error {
 	for _, e := range events {
-		if err := sale.Emit(ctx, s.rdb, e); err != nil {
+		id, err := sale.Emit(ctx, s.rdb, e)
+		if err != nil {
 			return err
 		}
+		s.emits.sent(h.OrderNo, entryTime(id))
 	}
 	s.m.reemitted.WithLabelValues(kind).Inc()
 	s.log.Info("re-emitted the events of a hold", "order_no", h.OrderNo, "state", h.State, "events", len(events), "kind", kind)
 	return nil
 }
 
-// emitted remembers which orders were re-emitted and when, in memory.
+// emitted remembers, in memory, which orders were re-emitted and when, and
+// per session the watermark: every hold created up to it is final in MySQL.
 type emitted struct {
-	mu   sync.Mutex
-	last map[string]emitRecord
+	mu      sync.Mutex
+	last    map[string]emitRecord
+	settled map[int64]int64 // session → Unix ms
+}
+
+// watermark returns session sid's watermark (0 before the first pass).
+func (e *emitted) watermark(sid int64) int64 {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.settled[sid]
+}
+
+// advance moves session sid's watermark up to ms (never back).
+func (e *emitted) advance(sid, ms int64) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.settled == nil {
+		e.settled = map[int64]int64{}
+	}
+	e.settled[sid] = max(e.settled[sid], ms)
 }
 
 type emitRecord struct {
 	at    time.Time
 	times int
+	entry int64 // Unix ms of the last re-emitted outbox entry
 }
 
 // maxBackoff caps the doubling of the wait between re-emissions: 32 graces.
 const maxBackoff = 5
 
 // allow reports whether orderNo may be re-emitted now, and if so records
-// it: the first time always, then after grace, 2×grace, 4×grace, ...
-func (e *emitted) allow(orderNo string, now time.Time, grace time.Duration) bool {
+// it: the first time always, then after grace, 2×grace, 4×grace, ..., and
+// never while its last re-emission may still be in the outbox (at or after
+// inFlight, Unix ms).
+func (e *emitted) allow(orderNo string, now time.Time, grace time.Duration, inFlight int64) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	r, ok := e.last[orderNo]
-	if ok && now.Sub(r.at) < grace<<min(r.times-1, maxBackoff) {
+	if ok && (now.Sub(r.at) < grace<<min(r.times-1, maxBackoff) || r.entry >= inFlight) {
 		return false
 	}
 	e.last[orderNo] = emitRecord{at: now, times: r.times + 1}
 	return true
+}
+
+// sent records the outbox entry time of orderNo's re-emission.
+func (e *emitted) sent(orderNo string, entry int64) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if r, ok := e.last[orderNo]; ok {
+		r.entry = max(r.entry, entry)
+		e.last[orderNo] = r
+	}
 }
 
 // forget drops orderNo: its row exists.

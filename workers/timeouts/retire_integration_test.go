@@ -42,4 +42,14 @@ func TestRetire(t *testing.T) {
 	if !member(open.sess.ID) {
 		t.Error("the session still on sale was retired")
 	}
+	t.Run("Trimmed", func(t *testing.T) {
+		k := sale.KeysFor(closed.sess.ID)
+		idem, _ := closed.rdb.Keys(ctx, k.Key("idem:")+"*").Result()
+		if n, _ := closed.rdb.Exists(ctx, k.Key("holds")).Result(); n != 0 || len(idem) != 0 {
+			t.Errorf("after retirement: holds kept = %d, idempotency records %d; want none", n, len(idem))
+		}
+		if n, _ := open.rdb.HLen(ctx, sale.KeysFor(open.sess.ID).Key("holds")).Result(); n != 1 {
+			t.Errorf("the open session has %d hold records, want its 1", n)
+		}
+	})
 }

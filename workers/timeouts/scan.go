@@ -158,12 +158,14 @@ func (s *Service) release(ctx context.Context, h *boxoffice.Hold, source string)
 	return false, nil
 }
 
-// resolvePaying asks the gateway about a PAYING hold past its deadline.
+// resolvePaying ends a PAYING hold past its deadline: it cancels the
+// payment at the gateway (so it can no longer be paid), then settles it if
+// it was paid first, else releases the hold.
 func (s *Service) resolvePaying(ctx context.Context, h *boxoffice.Hold, source string) (kept bool, err error) {
 	if time.Now().UnixMilli() < h.PayDeadline || s.gatewayDown() {
 		return true, nil
 	}
-	p, err := s.gw.Status(ctx, h.OrderNo)
+	p, err := s.gw.Cancel(ctx, h.OrderNo)
 	switch {
 	case boxoffice.ErrorCode(err) == boxoffice.ENOTFOUND:
 		return s.release(ctx, h, source)
@@ -185,6 +187,11 @@ func (s *Service) resolvePaying(ctx context.Context, h *boxoffice.Hold, source s
 		return true, err
 	}
 	s.m.confirmed.WithLabelValues(source, string(out)).Inc()
+	if out == payments.Conflict {
+		s.log.Error("integrity conflict: a paid hold's seats are not all locked by it; releasing, the payment flagged for refund",
+			"order_no", h.OrderNo, "txn", p.TxnID)
+		return s.release(ctx, h, source)
+	}
 	s.log.Info("settled a payment past its deadline", "order_no", h.OrderNo, "txn", p.TxnID, "outcome", out)
 	return false, nil
 }

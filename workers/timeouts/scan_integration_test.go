@@ -128,8 +128,10 @@ func TestPayingPastDeadline(t *testing.T) {
 	})
 	t.Run("Pending", func(t *testing.T) {
 		no, h := paying(t, 1)
-		pay(t, no, h.Amount)
+		p := pay(t, no, h.Amount)
 		h = f.waitHold(t, no, boxoffice.HoldReleased)
+		// The gateway payment was cancelled with the hold: it cannot be paid.
+		testenv.Paygw(t).Do(t, "POST", "/api/payments/"+p.ID+"/confirm", nil, nil).WantError(t, 409, "conflict")
 		if h.Reason != "timeout" {
 			t.Errorf("reason = %q, want timeout", h.Reason)
 		}

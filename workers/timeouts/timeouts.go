@@ -70,10 +70,10 @@ func SettingsFrom(cfg *config.Config) Settings {
 		RecoverEvery: time.Second, BloomFP: cfg.BloomFP}
 }
 
-// Gateway is what the daemon asks the payment gateway: the latest payment
-// of an order, or ENOTFOUND.
+// Gateway is what the daemon asks the payment gateway: to cancel an
+// order's pending payment, answering its latest payment (or ENOTFOUND).
 type Gateway interface {
-	Status(ctx context.Context, orderNo string) (*payments.Payment, error)
+	Cancel(ctx context.Context, orderNo string) (*payments.Payment, error)
 }
 
 // Service does the daemon's work; Scan, Sweep and Reconcile are one pass
