@@ -10,10 +10,10 @@ trap 'redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || true; rm -rf "$dir
 redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --save "" --appendonly yes --daemonize yes \
   --logfile "$dir/redis.log" >/dev/null
 until redis-cli -p "$port" ping >/dev/null 2>&1; do sleep 0.1; done
-sha=$(redis-cli -p "$port" script load "$(cat "$(dirname "$0")/../lua/redis/hold.lua")")
+sha=$(redis-cli -p "$port" script load "$(cat "$(dirname "$0")/../../lua/redis/hold.lua")")
 # Keys of hold.lua; __rand_int__ is a 12-digit number, so seat and buyer
 # ids are prepared in that shape.
-keys='{s:1}:meta {s:1}:seats {s:1}:price {s:1}:tier {s:1}:counts {s:1}:soldout {s:1}:reserved {s:1}:held {s:1}:holds {s:1}:expiry {s:1}:outbox {s:1}:seq {s:1}:eventseq'
+keys='{s:1}:meta {s:1}:seats {s:1}:price {s:1}:tier {s:1}:counts {s:1}:soldout {s:1}:reserved {s:1}:held {s:1}:holds {s:1}:expiry {s:1}:outbox {s:1}:seq {s:1}:conflict {s:1}:eventseq'
 for fsync in everysec always; do
   redis-cli -p "$port" flushall >/dev/null
   redis-cli -p "$port" eval "
@@ -30,6 +30,6 @@ for fsync in everysec always; do
   printf 'appendfsync %s: ' "$fsync"
   # shellcheck disable=SC2086
   redis-benchmark -p "$port" -n "${BENCH_N:-200000}" -c 50 -r 100000 -q \
-    evalsha "$sha" 14 $keys '{s:1}:idem:__rand_int__' 1 __rand_int__ __rand_int__ __rand_int__ | tr '\r' '\n' | tail -1 | sed 's/.*: //'
+    evalsha "$sha" 15 $keys '{s:1}:idem:__rand_int__' 1 __rand_int__ __rand_int__ __rand_int__ | tr '\r' '\n' | tail -1 | sed 's/.*: //'
   redis-cli -p "$port" hget '{s:1}:counts' avail | sed 's/^/  seats left of 100000: /'
 done
