@@ -108,6 +108,10 @@ func (a *API) readDashboard(ctx context.Context, id int64, now time.Time) (*dash
 	for _, p := range problems {
 		d.Alarms = append(d.Alarms, "seat counters disagree with the seats: "+p)
 	}
+	for _, c := range d.Stats.Conflicts {
+		d.Alarms = append(d.Alarms, fmt.Sprintf("seat %d is kept out of sale (%s, order %s): %s",
+			c.SeatID, c.Kind, c.OrderNo, c.Detail))
+	}
 	refunds, err := mysql.RefundCount(ctx, a.DB, id)
 	if err != nil {
 		return nil, err

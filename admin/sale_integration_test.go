@@ -5,6 +5,7 @@ package admin_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -191,6 +192,10 @@ func TestSeatConflict(t *testing.T) {
 	if r.Status != 200 || len(list) != 1 || fmt.Sprint(list[0].(map[string]any)["seat_id"]) != fmt.Sprint(seat) ||
 		list[0].(map[string]any)["kind"] != sale.ConflictReleaseOfPaid {
 		t.Fatalf("stats = %d %s, want the conflict of seat %d", r.Status, r.Body, seat)
+	}
+	r = c.Do(t, "GET", action(s.ID, "dashboard"), nil, nil)
+	if alarms := fmt.Sprint(r.JSON["alarms"]); r.Status != 200 || !strings.Contains(alarms, fmt.Sprintf("seat %d is kept out of sale", seat)) {
+		t.Fatalf("dashboard = %d, alarms %s: want the conflict of seat %d", r.Status, alarms, seat)
 	}
 	clear := fmt.Sprintf("conflicts/%d", seat)
 	if r := c.Do(t, "DELETE", action(s.ID, clear), nil, nil); r.Status != 200 {
