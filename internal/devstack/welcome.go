@@ -15,6 +15,7 @@ func (s *Stack) PrintWelcome(sum *seed.Summary) {
 boxoffice is up.
 
   Buy tickets        %[1]s/   (the buyer app; the demo sale: %[1]s/sessions/%[15]d)
+  Admin panel        %[1]s/admin/   (log in as the admin below)
   Edge health        %[1]s/healthz
   Public API         %[1]s/api/
   Admin API          %[1]s/admin/api/
