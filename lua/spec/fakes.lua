@@ -17,6 +17,10 @@ function _M.dict()
             data[k] = v
             return true
         end,
+        incr = function(_, k, by, init)
+            data[k] = (data[k] or init) + by
+            return data[k]
+        end,
         delete = function(_, k) data[k] = nil end,
         get_keys = function()
             local ks = {}

@@ -1,25 +1,7 @@
 -- grabcounts with a fake shared dict, clock, timer and sale connector.
 _G.ngx = _G.ngx or {}
 local ngx = _G.ngx
-
--- fake_dict is a lua_shared_dict without expiry.
-local function fake_dict()
-    local data = {}
-    return {
-        data = data,
-        get = function(_, k) return data[k] end,
-        incr = function(_, k, by, init)
-            data[k] = (data[k] or init) + by
-            return data[k]
-        end,
-        get_keys = function()
-            local keys = {}
-            for k in pairs(data) do keys[#keys + 1] = k end
-            table.sort(keys)
-            return keys
-        end,
-    }
-end
+local fakes = require "spec.fakes"
 
 -- fake_conn records one pipeline; fail makes its commit fail.
 local function fake_conn(sent, fail)
@@ -39,7 +21,7 @@ describe("boxoffice.grabcounts", function()
     local counts, dict, sent, flush, now, fail
 
     before_each(function()
-        dict, sent, now, fail = fake_dict(), {}, 1000, false
+        dict, sent, now, fail = fakes.dict(), {}, 1000, false
         ngx.shared = { boxoffice_grab_counts = dict }
         ngx.var = {}
         ngx.time = function() return now end
