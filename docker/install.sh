@@ -11,8 +11,8 @@ Installs bin/boxoffice, the edge's Lua files and the admin panel under
 $PREFIX (default /usr/local), the systemd units under $UNITDIR (default
 /etc/systemd/system) and boxoffice.env and secrets.env under
 $SYSCONFDIR/boxoffice (default /etc), all below $DESTDIR if set. Run as
-root with no DESTDIR, it also creates the boxoffice system user and reloads
-systemd. Existing env files are kept.
+root into the system's unit folder, it also creates the boxoffice system
+user and reloads systemd. Existing env files are kept.
 USAGE
 }
 case "${1:-}" in -h | --help) usage; exit 0 ;; "") ;; *) usage >&2; exit 2 ;; esac
@@ -55,7 +55,9 @@ if [ ! -e "$etc/secrets.env" ]; then
 	install -m 0600 "$here/docker/systemd/secrets.env" "$etc/secrets.env"
 fi
 
-if [ -z "$DESTDIR" ] && [ "$(id -u)" = 0 ]; then
+# Into the system's own unit folder, as root: the user and a daemon reload.
+case "$DESTDIR$UNITDIR" in /etc/systemd/system | /lib/systemd/system | /usr/lib/systemd/system) system=1 ;; *) system= ;; esac
+if [ -n "$system" ] && [ "$(id -u)" = 0 ]; then
 	id boxoffice >/dev/null 2>&1 ||
 		useradd --system --home-dir /var/lib/boxoffice --no-create-home --shell /usr/sbin/nologin boxoffice
 	[ -d /run/systemd/system ] && systemctl daemon-reload
