@@ -34,8 +34,14 @@ func App() fs.FS {
 
 var tmpl = template.Must(template.New("nginx.conf").Option("missingkey=error").Parse(confTmpl))
 
+// Env names the settings Lua reads from nginx's environment: the secrets,
+// which never go into nginx.conf.
+var Env = []string{"BOXOFFICE_JWT_SECRET", "BOXOFFICE_JWT_KID", "BOXOFFICE_JWT_PREVIOUS_KEYS",
+	"BOXOFFICE_SALE_REDIS_PASSWORD", "BOXOFFICE_CACHE_REDIS_PASSWORD"}
+
 // Params are the values the template uses.
 type Params struct {
+	Env      []string
 	User     string
 	Workers  string
 	EdgeAddr string
@@ -84,7 +90,7 @@ func ParamsFor(cfg *config.Config) (Params, error) {
 	if err != nil {
 		return Params{}, fmt.Errorf("BOXOFFICE_SALE_REDIS_ADDR: %w", err)
 	}
-	p := Params{Workers: cfg.EdgeWorkers, EdgeAddr: cfg.EdgeAddr, APIAddr: cfg.APIAddr, NotifyAddr: cfg.NotifyAddr, LuaDir: lua, PanelDir: panel,
+	p := Params{Env: Env, Workers: cfg.EdgeWorkers, EdgeAddr: cfg.EdgeAddr, APIAddr: cfg.APIAddr, NotifyAddr: cfg.NotifyAddr, LuaDir: lua, PanelDir: panel,
 		CacheRedisHost: host, CacheRedisPort: port, SaleRedisHost: saleHost, SaleRedisPort: salePort,
 		RedisTimeoutMS: cfg.EdgeRedisTimeout.Milliseconds(), RedisPool: cfg.EdgeRedisPool,
 		StateRefresh: cfg.EdgeStateRefresh.Seconds(), SeatsTTL: cfg.EdgeSeatsTTL.Seconds(),

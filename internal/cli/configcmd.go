@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"strings"
 
@@ -21,22 +22,41 @@ func configCmd(w io.Writer, args []string) error {
 		return renderNginx(w, args[1:])
 	case args[0] == "app":
 		return buildApp(w, args[1:])
+	case args[0] == "check":
+		return checkConfig(w, args[1:])
 	case len(args) > 1:
 		return fmt.Errorf("%w: config %s takes no arguments", errUsage, args[0])
 	case args[0] == "env":
 		return config.WriteExample(w)
-	case args[0] == "check":
-		cfg, err := config.Load()
-		if err != nil {
-			return err
-		}
-		if err := cfg.RequireAll(); err != nil {
-			return err
-		}
-		fmt.Fprintln(w, "configuration OK")
-		return nil
 	}
 	return fmt.Errorf("%w: unknown config action %q", errUsage, args[0])
+}
+
+// checkConfig validates the environment's settings or, given env files,
+// only those the files set (later files win), as a service manager's
+// EnvironmentFile= lines would pass them.
+func checkConfig(w io.Writer, files []string) error {
+	lookup := os.LookupEnv
+	if len(files) > 0 {
+		env := map[string]string{}
+		for _, f := range files {
+			kv, err := config.ReadEnvFile(f)
+			if err != nil {
+				return err
+			}
+			maps.Copy(env, kv)
+		}
+		lookup = func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	}
+	cfg, err := config.LoadFrom(lookup)
+	if err != nil {
+		return err
+	}
+	if err := cfg.RequireAll(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "configuration OK")
+	return nil
 }
 
 // renderNginx renders the edge's nginx.conf to w, or with -o FILE to FILE.
