@@ -5,6 +5,7 @@ package admin_test
 import (
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -193,4 +194,31 @@ func TestPanelLogin(t *testing.T) {
 	p.login()
 	p.click("#logout")
 	p.waitFor("logged out", `!!document.querySelector("form.login") && !sessionStorage.getItem("boxoffice.admin.token")`)
+}
+
+// TestPanelServing checks how the edge serves the built panel: the entry
+// page revalidated with its import map allowed by its own policy, hashed
+// files immutable and gzipped, the source names gone.
+func TestPanelServing(t *testing.T) {
+	base := "http://" + testenv.Config(t).EdgeAddr
+	resp, page := testenv.Fetch(t, base+"/admin/", false)
+	if resp.StatusCode != 200 || resp.Header.Get("Cache-Control") != "no-cache" || !strings.Contains(resp.Header.Get("Content-Type"), "text/html") {
+		t.Fatalf("/admin/ = %d %v, want the entry page, no-cache", resp.StatusCode, resp.Header)
+	}
+	m := regexp.MustCompile(`src="(/admin/js/app\.[0-9a-f]{10}\.js)"`).FindStringSubmatch(page)
+	if m == nil || !strings.Contains(page, `<script type="importmap">`) || !strings.Contains(page, `script-src 'self' 'sha256-`) {
+		t.Fatalf("the entry page lacks the hashed app module, the import map or its hash in the policy: %s", page)
+	}
+	for _, path := range []string{m[1], regexp.MustCompile(`href="(/admin/panel\.[0-9a-f]{10}\.css)"`).FindStringSubmatch(page)[1]} {
+		resp, _ = testenv.Fetch(t, base+path, true)
+		if resp.StatusCode != 200 || resp.Header.Get("Cache-Control") != "public, max-age=31536000, immutable" ||
+			resp.Header.Get("Content-Encoding") != "gzip" {
+			t.Errorf("%s = %d %v, want immutable and gzipped", path, resp.StatusCode, resp.Header)
+		}
+	}
+	for _, path := range []string{"/admin/js/app.js", "/admin/panel.css", "/admin/test/seatmap.test.js"} {
+		if resp, body := testenv.Fetch(t, base+path, false); resp.StatusCode != 404 || !strings.Contains(body, `"not_found"`) {
+			t.Errorf("%s = %d %s, want the JSON 404", path, resp.StatusCode, body)
+		}
+	}
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"text/template"
 
+	"boxoffice/admin/panel"
 	"boxoffice/internal/config"
 )
 
@@ -32,6 +33,23 @@ func App() fs.FS {
 	return sub
 }
 
+// Site is a web app the edge serves: its source, the folder of the nginx
+// prefix internal/webassets builds it into, and its URL path.
+type Site struct {
+	Name  string
+	Files fs.FS
+	Dir   string
+	Base  string
+}
+
+// Sites are the buyer app at / and the admin panel at /admin/.
+func Sites() []Site {
+	return []Site{
+		{Name: "buyer app", Files: App(), Dir: "app", Base: "/"},
+		{Name: "admin panel", Files: panel.Files(), Dir: "panel", Base: "/admin/"},
+	}
+}
+
 var tmpl = template.Must(template.New("nginx.conf").Option("missingkey=error").Parse(confTmpl))
 
 // Params are the values the template uses.
@@ -43,8 +61,6 @@ type Params struct {
 	// The notify daemon's SSE streams.
 	NotifyAddr string
 	LuaDir     string
-	// The admin panel's static files.
-	PanelDir string
 	// The cache Redis, read by the catalog edge cache: an IP address (Lua
 	// cosockets would need a resolver directive for a name). Its password
 	// reaches nginx through the environment (env directive), never this file.
@@ -72,10 +88,6 @@ func ParamsFor(cfg *config.Config) (Params, error) {
 	if err != nil {
 		return Params{}, fmt.Errorf("BOXOFFICE_LUA_DIR: %w", err)
 	}
-	panel, err := filepath.Abs(cfg.PanelDir)
-	if err != nil {
-		return Params{}, fmt.Errorf("BOXOFFICE_PANEL_DIR: %w", err)
-	}
 	host, port, err := resolve(cfg.CacheRedisAddr)
 	if err != nil {
 		return Params{}, fmt.Errorf("BOXOFFICE_CACHE_REDIS_ADDR: %w", err)
@@ -84,7 +96,7 @@ func ParamsFor(cfg *config.Config) (Params, error) {
 	if err != nil {
 		return Params{}, fmt.Errorf("BOXOFFICE_SALE_REDIS_ADDR: %w", err)
 	}
-	p := Params{Workers: cfg.EdgeWorkers, EdgeAddr: cfg.EdgeAddr, APIAddr: cfg.APIAddr, NotifyAddr: cfg.NotifyAddr, LuaDir: lua, PanelDir: panel,
+	p := Params{Workers: cfg.EdgeWorkers, EdgeAddr: cfg.EdgeAddr, APIAddr: cfg.APIAddr, NotifyAddr: cfg.NotifyAddr, LuaDir: lua,
 		CacheRedisHost: host, CacheRedisPort: port, SaleRedisHost: saleHost, SaleRedisPort: salePort,
 		RedisTimeoutMS: cfg.EdgeRedisTimeout.Milliseconds(), RedisPool: cfg.EdgeRedisPool,
 		StateRefresh: cfg.EdgeStateRefresh.Seconds(), SeatsTTL: cfg.EdgeSeatsTTL.Seconds(),

@@ -132,8 +132,8 @@ func (s *Stack) edgeCommand() (*exec.Cmd, error) {
 	return s.cmd("nginx", "-p", prefix+"/", "-c", "conf/nginx.conf", "-e", "logs/error.log"), nil
 }
 
-// renderEdge writes the edge's nginx.conf and builds the buyer app it
-// serves; it returns the nginx prefix.
+// renderEdge writes the edge's nginx.conf and builds the buyer app and the
+// admin panel it serves; it returns the nginx prefix.
 func (s *Stack) renderEdge() (string, error) {
 	prefix := filepath.Join(s.run, "nginx")
 	for _, d := range []string{"conf", "logs", "temp"} {
@@ -141,8 +141,10 @@ func (s *Stack) renderEdge() (string, error) {
 			return "", err
 		}
 	}
-	if _, err := webassets.Build(openresty.App(), filepath.Join(prefix, "app"), "index.html"); err != nil {
-		return "", err
+	for _, site := range openresty.Sites() {
+		if _, err := webassets.Build(site.Files, filepath.Join(prefix, site.Dir), "index.html", site.Base); err != nil {
+			return "", fmt.Errorf("%s: %w", site.Name, err)
+		}
 	}
 	var conf bytes.Buffer
 	if err := openresty.Render(&conf, s.cfg); err != nil {
