@@ -16,43 +16,57 @@ import (
 	"boxoffice/internal/testenv"
 )
 
-// TestPanelStaleEdit: two admins edit the same show in two browser
-// contexts; the second save is refused as stale, the panel shows the newer
-// values, and applying the second admin's change keeps both changes.
+// TestPanelStaleEdit: two admins edit the same record (a show, a venue, a
+// session, price tiers) in two browser contexts; the second save is refused
+// as stale, the panel shows the newer values, and applying the second
+// admin's change keeps both changes.
 func TestPanelStaleEdit(t *testing.T) {
 	admin := testenv.Admin(t)
-	showID := newShow(t, admin)
+	venueID := newVenue(t, admin)
+	sessionID := num(t, newSession(t, admin, venueID), "id")
 	first := testenv.Browser(t)
 	second, cancel := chromedp.NewContext(first, chromedp.WithNewBrowserContext())
 	defer cancel()
 	a, b := openPanel(t, first), openPanel(t, second)
 	a.login()
 	b.login()
-	page := fmt.Sprintf("#/shows/%d", showID)
-	a.open(page, "Show:")
-	b.open(page, "Show:")
 
-	title := "Renamed " + testenv.Unique()
-	a.set(`#view form.edit input[name=title]`, title)
-	a.click(`#view form.edit button[type=submit]`)
-	a.waitFor("the first save", `document.getElementById("toast").textContent === "Saved."`)
+	for _, rec := range []struct {
+		path, title string
+		form        string // the record's form
+		field       string // the field the first admin changes
+		value       string
+		other       string // the field the second admin changes
+		otherValue  string
+	}{
+		{fmt.Sprintf("shows/%d", newShow(t, admin)), "Show:", "#view form.edit", "title", "Renamed " + testenv.Unique(), "artist", "Second Admin's Artist"},
+		{fmt.Sprintf("venues/%d", venueID), "Venue:", "#view form.edit", "name", "Renamed " + testenv.Unique(), "city", "Othertown"},
+		{fmt.Sprintf("sessions/%d", sessionID), "Session of", "#view form.edit:not(.tiers)", "seat_limit", "6", "hold_seconds", "600"},
+	} {
+		a.open("#/"+rec.path, rec.title)
+		b.open("#/"+rec.path, rec.title)
+		a.set(fmt.Sprintf(`%s [name=%s]`, rec.form, rec.field), rec.value)
+		a.eval(`document.getElementById("toast").textContent = ""`)
+		a.click(rec.form + ` button[type=submit]`)
+		a.waitFor("the first save of "+rec.path, `document.getElementById("toast").textContent === "Saved."`)
 
-	b.set(`#view form.edit input[name=artist]`, "Second Admin's Artist")
-	b.click(`#view form.edit button[type=submit]`)
-	b.waitFor("the conflict", `!document.querySelector(".conflict").hidden`)
-	if got := b.text(".conflict .theirs"); got != title {
-		t.Fatalf("the conflict shows %q as the newer title, want %q", got, title)
-	}
-	b.click(".conflict button.redo")
-	b.waitFor("the second save", `document.getElementById("toast").textContent === "Saved." && document.querySelector(".conflict").hidden`)
-	r := want(t, admin.Do(t, "GET", fmt.Sprintf("/admin/api/shows/%d", showID), nil, nil), http.StatusOK)
-	if r.JSON["title"] != title || r.JSON["artist"] != "Second Admin's Artist" || num(t, r, "version") != 3 {
-		t.Errorf("show = %s, want both changes at version 3", r.Body)
+		b.set(fmt.Sprintf(`%s [name=%s]`, rec.form, rec.other), rec.otherValue)
+		b.click(rec.form + ` button[type=submit]`)
+		b.waitFor("the conflict on "+rec.path, fmt.Sprintf(`!document.querySelector(%q).hidden`, rec.form+" .conflict"))
+		if got := b.text(rec.form + ` .conflict .theirs`); got != rec.value {
+			t.Fatalf("%s: the conflict shows %q as the newer %s, want %q", rec.path, got, rec.field, rec.value)
+		}
+		b.eval(`document.getElementById("toast").textContent = ""`)
+		b.click(rec.form + ` .conflict button.redo`)
+		b.waitFor("the second save of "+rec.path, fmt.Sprintf(`document.getElementById("toast").textContent === "Saved." && document.querySelector(%q).hidden`, rec.form+" .conflict"))
+		r := want(t, admin.Do(t, "GET", "/admin/api/"+rec.path, nil, nil), http.StatusOK)
+		if fmt.Sprint(r.JSON[rec.field]) != rec.value || fmt.Sprint(r.JSON[rec.other]) != rec.otherValue {
+			t.Errorf("%s = %s, want both changes", rec.path, r.Body)
+		}
 	}
 
 	// Price tiers: the second save shows the tiers the first admin saved.
-	sessionID := num(t, newSession(t, admin, newVenue(t, admin)), "id")
-	page = fmt.Sprintf("#/sessions/%d", sessionID)
+	page := fmt.Sprintf("#/sessions/%d", sessionID)
 	a.open(page, "Session of")
 	b.open(page, "Session of")
 	for i, p := range []*panel{a, b} {
@@ -67,7 +81,7 @@ func TestPanelStaleEdit(t *testing.T) {
 		document.querySelector("form.tiers .conflict td")?.textContent === "FIRST"`)
 	b.click(`form.tiers .conflict button.redo`)
 	b.waitFor("the second tiers", `document.getElementById("toast").textContent === "Price tiers saved."`)
-	r = want(t, admin.Do(t, "GET", fmt.Sprintf("/admin/api/sessions/%d/tiers", sessionID), nil, nil), http.StatusOK)
+	r := want(t, admin.Do(t, "GET", fmt.Sprintf("/admin/api/sessions/%d/tiers", sessionID), nil, nil), http.StatusOK)
 	if tiers := r.JSON["tiers"].([]any); len(tiers) != 1 || tiers[0].(map[string]any)["code"] != "SECOND" {
 		t.Errorf("tiers = %s, want the second admin's", r.Body)
 	}
