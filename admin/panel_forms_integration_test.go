@@ -236,3 +236,51 @@ func TestPanelServing(t *testing.T) {
 		}
 	}
 }
+
+// TestPanelOrder: an order paid after its hold ran out is on the refund
+// list; its page shows its seat, the payment and its history.
+func TestPanelOrder(t *testing.T) {
+	db := testenv.DB(t)
+	s := testenv.NewSession(t, db, testenv.SessionSpec{Seats: 4})
+	b := testenv.NewBuyers(t, db, 1)[0]
+	no, txn := "P"+testenv.Unique(), "txn-"+testenv.Unique()
+	held := time.Now().Add(-20 * time.Minute).UTC()
+	res, err := db.Exec(`INSERT INTO orders (order_no, session_id, user_id, status, amount_cents, expire_at, pay_deadline,
+		cancel_reason, refund_required, created_at) VALUES (?, ?, ?, 'TIMEOUT_CANCELLED', 5000, ?, ?, 'expired', 1, ?)`,
+		no, s.ID, b.ID, held.Add(15*time.Minute), held.Add(10*time.Minute), held)
+	if err != nil {
+		t.Fatal(err)
+	}
+	orderID, _ := res.LastInsertId()
+	if _, err := db.Exec(`INSERT INTO order_items (order_id, session_id, seat_id, price_cents, active) VALUES (?, ?, ?, 5000, NULL)`,
+		orderID, s.ID, s.SeatIDs[0]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`INSERT INTO payments (order_no, gateway_txn_id, amount_cents, status, refund_required, created_at)
+		VALUES (?, ?, 5000, 'SUCCEEDED', 1, ?)`, no, txn, held.Add(16*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+
+	p := openPanel(t, testenv.Browser(t))
+	p.login()
+	p.open("#/orders/refunds", "flagged for refund")
+	link := fmt.Sprintf(`#orders a[href="#/orders/%s"]`, no)
+	p.waitFor("the order on the refund list", fmt.Sprintf(`!!document.querySelector(%q)`, link))
+	p.click(link)
+	p.waitFor("the order", fmt.Sprintf(`document.querySelector("#view h1").textContent === %q`, "Order "+no))
+	for sel, want := range map[string]string{
+		"#order-status":   "TIMEOUT_CANCELLED",
+		"#order-items":    "50.00", // the seat's price
+		"#order-payments": txn,
+	} {
+		if got := p.text(sel); !strings.Contains(got, want) {
+			t.Errorf("%s says %q, want %q in it", sel, got, want)
+		}
+	}
+	history := p.text("#order-history")
+	for _, want := range []string{"Seats held", "Payment started", "Payment " + txn + ": SUCCEEDED", "refund needed", "TIMEOUT_CANCELLED: expired"} {
+		if !strings.Contains(history, want) {
+			t.Errorf("the history %q lacks %q", history, want)
+		}
+	}
+}

@@ -55,8 +55,8 @@ export async function orderPage(no) {
       { id: "order-items" }),
     h("h2", {}, "Payments"),
     (o.payments || []).length ? table(["Transaction", "Status", "Amount", "At"],
-      o.payments.map((p) => row(p.txn_id, p.status, money(p.amount_cents), when(p.created_at))))
+      o.payments.map((p) => row(p.txn_id, p.status, money(p.amount_cents), when(p.created_at))), { id: "order-payments" })
       : h("p", { class: "muted" }, "No payments."),
     h("h2", {}, "History"),
-    h("ol", { class: "history" }, history.map(([t, what]) => h("li", {}, t ? `${when(t)}: ${what}` : what))));
+    h("ol", { class: "history", id: "order-history" }, history.map(([t, what]) => h("li", {}, t ? `${when(t)}: ${what}` : what))));
 }
