@@ -129,6 +129,27 @@ func TestPanelBadInput(t *testing.T) {
 	}
 	venueID := newVenue(t, admin)
 	session := newSession(t, admin, venueID)
+	{ // NewSession: the form on a show's page
+		before := count("sessions")
+		p.open(fmt.Sprintf("#/shows/%d", newShow(t, admin)), "Show:")
+		form := `#view section form.edit`
+		p.waitFor("the venue picker", fmt.Sprintf(`!!document.querySelector('%s select[name=venue_id] option')`, form))
+		for i, name := range []string{"reserve_opens_at", "reserve_closes_at", "sale_opens_at", "sale_closes_at", "starts_at"} {
+			p.set(fmt.Sprintf(`%s input[name=%s]`, form, name), p.localTime(jan2030.Add(time.Duration(i-9)*24*time.Hour)))
+		}
+		p.set(form+` input[name=seat_limit]`, "50")
+		p.click(form + ` button[type=submit]`)
+		wantBeside("seat_limit", "seat_limit must be from 1 to 20")
+		if count("sessions") != before {
+			t.Error("a session was saved")
+		}
+	}
+	{ // OrderSearch
+		p.open("#/orders", "Orders")
+		p.set(`#order-q`, strings.Repeat("9", 41))
+		p.click(`#view form.search button[type=submit]`)
+		wantBeside("q", "q must be an order number or a buyer's phone")
+	}
 	{ // VenueInUse
 		p.open(fmt.Sprintf("#/venues/%d", venueID), "Venue:")
 		p.confirm(`#view button.danger`)

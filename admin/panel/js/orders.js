@@ -13,17 +13,18 @@ function orderTable(items) {
 
 export async function orderSearch(params) {
   const q = params.get("q") || "";
+  const error = h("p", { class: "error", role: "alert", id: "order-q-error", "data-error-for": "q" });
   const form = h("form", { class: "row search", role: "search" },
     h("label", { for: "order-q" }, "Order number or buyer phone"),
-    h("input", { id: "order-q", name: "q", type: "search", value: q, required: true }),
+    h("input", { id: "order-q", name: "q", type: "search", value: q, required: true, "aria-describedby": error.id }),
     h("button", { type: "submit", class: "primary" }, "Find"));
   form.addEventListener("submit", (e) => { e.preventDefault(); go("#/orders" + qs({ q: form.q.value.trim() })); });
   let result = null;
   if (q) {
     try { result = orderTable((await api("GET", "/orders" + qs({ q }))).data.items); }
-    catch (err) { result = h("p", { class: "error", role: "alert" }, err.message); }
+    catch (err) { error.textContent = err.message; }
   }
-  view(h("h1", {}, "Orders"), form, h("p", {}, h("a", { href: "#/orders/refunds" }, "Orders flagged for refund")), result);
+  view(h("h1", {}, "Orders"), form, error, h("p", {}, h("a", { href: "#/orders/refunds" }, "Orders flagged for refund")), result);
 }
 
 export async function refundList(params) {
