@@ -22,6 +22,20 @@ func app() fstest.MapFS {
 	}
 }
 
+// entryOf reads the built entry page in dst and its import map's text.
+func entryOf(t *testing.T, dst string) (page, importMap []byte) {
+	t.Helper()
+	page, err := os.ReadFile(filepath.Join(dst, "index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`<script type="importmap">(.*?)</script>`).FindSubmatch(page)
+	if m == nil {
+		t.Fatalf("no import map in %s", page)
+	}
+	return page, m[1]
+}
+
 func TestBuild(t *testing.T) {
 	dst := t.TempDir()
 	urls, err := Build(app(), dst, "index.html", "/")
@@ -43,16 +57,9 @@ func TestBuild(t *testing.T) {
 			t.Errorf("%s holds %q, want the content of %s", to, data, from)
 		}
 	}
-	page, err := os.ReadFile(filepath.Join(dst, "index.html"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := regexp.MustCompile(`<script type="importmap">(.*?)</script>`).FindSubmatch(page)
-	if m == nil {
-		t.Fatalf("no import map in %s", page)
-	}
+	page, importMap := entryOf(t, dst)
 	var im struct{ Imports map[string]string }
-	if err := json.Unmarshal(m[1], &im); err != nil {
+	if err := json.Unmarshal(importMap, &im); err != nil {
 		t.Fatal(err)
 	}
 	if len(im.Imports) != 3 || im.Imports["/js/util.js"] != urls["/js/util.js"] || im.Imports["/i18n/en.js"] != urls["/i18n/en.js"] {
@@ -116,15 +123,8 @@ func TestBuildUnderBase(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dst, strings.TrimPrefix(urls["/admin/js/api.js"], "/admin/"))); err != nil {
 		t.Fatal(err)
 	}
-	page, err := os.ReadFile(filepath.Join(dst, "index.html"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := regexp.MustCompile(`<script type="importmap">(.*?)</script>`).FindSubmatch(page)
-	if m == nil {
-		t.Fatalf("no import map in %s", page)
-	}
-	sum := sha256.Sum256(m[1])
+	page, importMap := entryOf(t, dst)
+	sum := sha256.Sum256(importMap)
 	hash := "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
 	if !strings.Contains(string(page), `script-src 'self' `+hash+`"`) || strings.Contains(string(page), MapHash) {
 		t.Errorf("entry page = %s, want the policy with %s", page, hash)
