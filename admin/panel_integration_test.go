@@ -53,8 +53,12 @@ func TestPanelSale(t *testing.T) {
 	x, y, w, h = p.box("canvas.seatmap") // the clicks may have scrolled the page
 	p.drag(x+w*0.6, y+h*0.3, x+w*0.95, y+h*0.7)
 	p.waitFor("three tiers", `["A", "B", "VIP"].every((t) => document.querySelector('#tier-counts li[data-tier="' + t + '"]'))`)
+	// The preview is the buyer app's own seat map, drawn with every seat.
 	p.click("#preview")
+	p.waitFor("the buyer's seat map", `document.getElementById("buyer-map")?.seatMap?.firstPaintAt > 0 &&
+		document.getElementById("buyer-map").seatMap.seats.length === 100 && document.querySelector("canvas.seatmap").hidden`)
 	p.click("#preview")
+	p.waitFor("the editor again", `!document.querySelector("canvas.seatmap").hidden && !document.getElementById("buyer-map")`)
 	p.click("#save-seats")
 	p.waitFor("the save", `/version [2-9]/.test(document.getElementById("seat-count").textContent)`)
 	var tiers []string

@@ -42,13 +42,60 @@ type Site struct {
 	Base  string
 }
 
-// Sites are the buyer app at / and the admin panel at /admin/.
+// Sites are the buyer app at / and the admin panel at /admin/. The panel
+// gets the buyer app's modules too (under buyer/), so its seat map preview
+// is the buyer's own drawing.
 func Sites() []Site {
+	modules, err := fs.Sub(App(), "js")
+	if err != nil {
+		panic(err) // cannot happen: the app is embedded
+	}
 	return []Site{
 		{Name: "buyer app", Files: App(), Dir: "app", Base: "/"},
-		{Name: "admin panel", Files: panel.Files(), Dir: "panel", Base: "/admin/"},
+		{Name: "admin panel", Files: mount{FS: panel.Files(), at: "buyer", sub: modules}, Dir: "panel", Base: "/admin/"},
 	}
 }
+
+// mount is FS with sub seen as its folder at (one level deep).
+type mount struct {
+	fs.FS
+	at  string
+	sub fs.FS
+}
+
+// inSub is name's path in sub, if name is in the mounted folder.
+func (m mount) inSub(name string) (string, bool) {
+	if name == m.at {
+		return ".", true
+	}
+	return strings.CutPrefix(name, m.at+"/")
+}
+
+func (m mount) Open(name string) (fs.File, error) {
+	if rest, ok := m.inSub(name); ok {
+		return m.sub.Open(rest)
+	}
+	return m.FS.Open(name)
+}
+
+func (m mount) ReadDir(name string) ([]fs.DirEntry, error) {
+	if rest, ok := m.inSub(name); ok {
+		return fs.ReadDir(m.sub, rest)
+	}
+	list, err := fs.ReadDir(m.FS, name)
+	if name == "." && err == nil {
+		list = append(list, folder(m.at))
+	}
+	return list, err
+}
+
+// folder is the directory entry of a mounted folder.
+type folder string
+
+func (f folder) Name() string               { return string(f) }
+func (f folder) IsDir() bool                { return true }
+func (f folder) Type() fs.FileMode          { return fs.ModeDir }
+func (f folder) Info() (fs.FileInfo, error) { return nil, fs.ErrNotExist }
 
 var tmpl = template.Must(template.New("nginx.conf").Option("missingkey=error").Parse(confTmpl))
 

@@ -66,8 +66,7 @@ class Canvas {
   draw() {
     this.dirty = false;
     const { ctx, scale, ox, oy } = this;
-    const preview = this.ed.preview;
-    ctx.fillStyle = preview ? "#111827" : "#ffffff";
+    ctx.fillStyle = "#ffffff";
     ctx.fillRect(0, 0, this.el.width, this.el.height);
     const size = Math.max(1, SEAT * scale * 0.8);
     const groups = new Map();
@@ -81,20 +80,17 @@ class Canvas {
       ctx.beginPath();
       for (const s of list) {
         const x = (s.x - ox) * scale, y = (s.y - oy) * scale;
-        if (preview && size > 3) { ctx.moveTo(x + size / 2, y); ctx.arc(x, y, size / 2, 0, 2 * Math.PI); }
-        else ctx.rect(x - size / 2, y - size / 2, size, size);
+        ctx.rect(x - size / 2, y - size / 2, size, size);
       }
       ctx.fill();
     }
-    if (!preview) {
-      ctx.strokeStyle = "#000"; ctx.lineWidth = Math.max(1, size / 5);
-      ctx.beginPath();
-      for (const s of this.ed.seats) if (s.sel) ctx.rect((s.x - ox) * scale - size / 2, (s.y - oy) * scale - size / 2, size, size);
-      ctx.stroke();
-    }
+    ctx.strokeStyle = "#000"; ctx.lineWidth = Math.max(1, size / 5);
+    ctx.beginPath();
+    for (const s of this.ed.seats) if (s.sel) ctx.rect((s.x - ox) * scale - size / 2, (s.y - oy) * scale - size / 2, size, size);
+    ctx.stroke();
     const c = this.ed.cursor;
     if (c) {
-      ctx.strokeStyle = preview ? "#fff" : "#e8590c"; ctx.lineWidth = 2;
+      ctx.strokeStyle = "#e8590c"; ctx.lineWidth = 2;
       ctx.beginPath();
       ctx.arc((c.x - ox) * scale, (c.y - oy) * scale, Math.max(size, 6), 0, 2 * Math.PI);
       ctx.stroke();
@@ -110,7 +106,7 @@ class Canvas {
     e.preventDefault();
     this.el.setPointerCapture(e.pointerId);
     const [x, y] = this.world(e);
-    const tool = this.ed.preview ? "pan" : this.ed.tool();
+    const tool = this.ed.tool();
     this.drag = { tool, x, y, sx: e.clientX, sy: e.clientY, add: e.shiftKey };
     if (tool === "brush") {
       this.ed.history.record(this.ed.seats); // the whole stroke is one step
@@ -163,7 +159,7 @@ export async function seatEditor(venueId) {
     api("GET", `/venues/${venueId}`), api("GET", `/venues/${venueId}/seats`)]);
   const ed = {
     seats: map.seats.map(({ section, row, number, x, y, tier }) => ({ section, row, number, x, y, tier })),
-    version, preview: false, colors: new Map(), history: new History(), cursor: null,
+    version, colors: new Map(), history: new History(), cursor: null,
     color(tier) {
       if (!this.colors.has(tier)) this.colors.set(tier, PALETTE[this.colors.size % PALETTE.length]);
       return this.colors.get(tier);
@@ -341,11 +337,25 @@ export async function seatEditor(venueId) {
     a.click();
     setTimeout(() => URL.revokeObjectURL(a.href), 1000);
   };
-  const previewBtn = button("Buyer preview", () => {
-    ed.preview = !ed.preview;
-    previewBtn.setAttribute("aria-pressed", String(ed.preview));
-    canvas.classList.toggle("preview", ed.preview);
-    cv.dirty = true;
+  // The buyer preview is the buyer app's own seat map (its module, served
+  // with the panel), every seat available, tiers in code order.
+  const preview = h("div", { class: "buyer-preview", hidden: true });
+  const previewBtn = button("Buyer preview", async () => {
+    const on = preview.hidden;
+    previewBtn.setAttribute("aria-pressed", String(on));
+    canvas.hidden = on;
+    preview.hidden = !on;
+    if (!on) return preview.replaceChildren();
+    const [{ SeatMap }, { SeatStates, AVAILABLE }] = await Promise.all([import("../buyer/seatmap.js"), import("../buyer/seatstates.js")]);
+    const seats = ed.seats.map((s, i) => ({ ...s, id: i + 1 }));
+    const states = new SeatStates(seats.map((s) => s.id));
+    states.set(Object.fromEntries(seats.map((s) => [s.id, AVAILABLE])), Date.now());
+    const map = h("canvas", { id: "buyer-map", tabindex: "0", role: "img", "aria-label": "The seat map as buyers see it" });
+    const tooltip = h("div", { class: "tooltip", hidden: true });
+    preview.replaceChildren(map, tooltip);
+    new SeatMap(map, seats, states, [...new Set(seats.map((s) => s.tier))].sort(), {
+      onPick: () => {}, tooltip, tip: (s) => describe(s),
+    });
   }, { "aria-pressed": "false", id: "preview" });
   const save = button("Save seat map", async () => {
     const began = performance.now();
@@ -383,7 +393,7 @@ export async function seatEditor(venueId) {
   view(h("h1", {}, `Seat map: ${venue.name}`),
     h("p", {}, h("a", { href: `#/venues/${venueId}` }, "← " + venue.name)),
     h("div", { class: "editor" },
-      h("div", { class: "stage" }, canvas, tip, status, tierCounts,
+      h("div", { class: "stage" }, canvas, preview, tip, status, tierCounts,
         h("p", { class: "muted", id: "seat-keys" }, "Mouse: drag to select (Shift adds), or paint with the brush. " +
           "Keyboard, on the map: arrows move from seat to seat, Shift+arrows select on the way, Space selects one seat, " +
           "Ctrl+A selects all, Escape clears, Delete removes the selected seats, + and − zoom. Ctrl+Z undoes, Ctrl+Shift+Z redoes.")),
