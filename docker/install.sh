@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Installs boxoffice for systemd: the binary, the edge's Lua files, the admin
-# panel, the units and the env files (never overwriting an existing one).
+# Installs boxoffice for systemd: the binary (the buyer app and the admin
+# panel are inside it), the edge's Lua files, the units and the env files
+# (never overwriting an existing one).
 set -euo pipefail
 
 usage() {
 	cat <<'USAGE'
 usage: docker/install.sh [--help]   (run by 'make install')
 
-Installs bin/boxoffice, the edge's Lua files and the admin panel under
+Installs bin/boxoffice and the edge's Lua files under
 $PREFIX (default /usr/local), the systemd units under $UNITDIR (default
 /etc/systemd/system) and boxoffice.env and secrets.env under
 $SYSCONFDIR/boxoffice (default /etc), all below $DESTDIR if set. Run as
@@ -31,12 +32,10 @@ paths() { sed -e "s|/usr/local|$PREFIX|g" -e "s|/etc/boxoffice|$SYSCONFDIR/boxof
 echo "installing the binary in $DESTDIR$PREFIX/bin"
 install -D -m 0755 "$here/bin/boxoffice" "$DESTDIR$PREFIX/bin/boxoffice"
 
-echo "installing the Lua files and the admin panel in $share"
-rm -rf "$share/lua" "$share/panel"
-mkdir -p "$share/lua" "$share/panel"
+echo "installing the edge's Lua files in $share"
+rm -rf "$share/lua"
+mkdir -p "$share/lua"
 cp -r "$here/lua/boxoffice" "$here/lua/redis" "$share/lua/"
-cp -r "$here/admin/panel/." "$share/panel/"
-rm -rf "$share/panel/test"
 
 echo "installing the systemd units in $DESTDIR$UNITDIR"
 mkdir -p "$DESTDIR$UNITDIR/boxoffice-.service.d"

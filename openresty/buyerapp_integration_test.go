@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"regexp"
 	"strings"
@@ -496,18 +495,7 @@ func TestBuyerAppServing(t *testing.T) {
 	base := "http://" + testenv.Config(t).EdgeAddr
 	get := func(path string, gzip bool) (*http.Response, string) {
 		t.Helper()
-		req, _ := http.NewRequest("GET", base+path, nil)
-		if gzip {
-			req.Header.Set("Accept-Encoding", "gzip")
-		}
-		resp, err := (&http.Transport{DisableCompression: true}).RoundTrip(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var b strings.Builder
-		_, _ = io.Copy(&b, resp.Body)
-		return resp, b.String()
+		return testenv.Fetch(t, base+path, gzip)
 	}
 	resp, page := get("/", false)
 	if resp.StatusCode != 200 || resp.Header.Get("Cache-Control") != "no-cache" || !strings.Contains(resp.Header.Get("Content-Type"), "text/html") {

@@ -12,7 +12,7 @@ import (
 )
 
 // Prepare makes prefix ready to run the edge: the folders nginx writes, the
-// buyer app it serves and nginx.conf rendered from cfg, checked by nginx -t
+// buyer app and admin panel it serves and nginx.conf rendered from cfg, checked by nginx -t
 // with env (init_by_lua reads the secrets from it).
 func Prepare(cfg *config.Config, prefix string, env []string) error {
 	for _, d := range []string{"conf", "logs", "temp"} {
@@ -20,8 +20,10 @@ func Prepare(cfg *config.Config, prefix string, env []string) error {
 			return err
 		}
 	}
-	if _, err := webassets.Build(App(), filepath.Join(prefix, "app"), "index.html"); err != nil {
-		return err
+	for _, site := range Sites() {
+		if _, err := webassets.Build(site.Files, filepath.Join(prefix, site.Dir), "index.html", site.Base); err != nil {
+			return fmt.Errorf("%s: %w", site.Name, err)
+		}
 	}
 	var conf bytes.Buffer
 	if err := Render(&conf, cfg); err != nil {

@@ -77,7 +77,6 @@ type Config struct {
 	PaySecret    string
 	DemoPassword string
 	LuaDir       string
-	PanelDir     string
 
 	TrustedProxies []string
 	BloomFP        float64
