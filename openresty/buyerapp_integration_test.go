@@ -3,6 +3,7 @@
 package openresty_test
 
 import (
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -496,22 +497,14 @@ func TestBuyerAppServing(t *testing.T) {
 	base := "http://" + testenv.Config(t).EdgeAddr
 	get := func(path string, gzip bool) (*http.Response, string) {
 		t.Helper()
-		req, _ := http.NewRequest("GET", base+path, nil)
-		if gzip {
-			req.Header.Set("Accept-Encoding", "gzip")
-		}
-		resp, err := (&http.Transport{DisableCompression: true}).RoundTrip(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var b strings.Builder
-		_, _ = io.Copy(&b, resp.Body)
-		return resp, b.String()
+		return rawGet(t, base+path, gzip)
 	}
 	resp, page := get("/", false)
 	if resp.StatusCode != 200 || resp.Header.Get("Cache-Control") != "no-cache" || !strings.Contains(resp.Header.Get("Content-Type"), "text/html") {
 		t.Fatalf("/ = %d %v, want the entry page, no-cache", resp.StatusCode, resp.Header)
+	}
+	if resp, zipped := get("/", true); resp.Header.Get("Content-Encoding") != "gzip" || gunzip(t, zipped) != page {
+		t.Errorf("/ with gzip = %v, want the entry page gzipped", resp.Header)
 	}
 	m := regexp.MustCompile(`src="(/js/main\.[0-9a-f]{10}\.js)"`).FindStringSubmatch(page)
 	if m == nil || !strings.Contains(page, `<script type="importmap">`) {
@@ -531,5 +524,70 @@ func TestBuyerAppServing(t *testing.T) {
 		if resp, body := get(path, false); resp.StatusCode != 404 || !strings.Contains(body, `"not_found"`) {
 			t.Errorf("%s = %d %s, want the JSON 404", path, resp.StatusCode, body)
 		}
+	}
+}
+
+// rawGet GETs url, asking for gzip or not, and returns the answer with its
+// body as sent (not decompressed).
+func rawGet(t *testing.T, url string, gzip bool) (*http.Response, string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	if gzip {
+		req.Header.Set("Accept-Encoding", "gzip")
+	}
+	resp, err := (&http.Transport{DisableCompression: true}).RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var b strings.Builder
+	_, _ = io.Copy(&b, resp.Body)
+	return resp, b.String()
+}
+
+func gunzip(t *testing.T, s string) string {
+	t.Helper()
+	zr, err := gzip.NewReader(strings.NewReader(s))
+	if err != nil {
+		t.Fatalf("not gzip: %v", err)
+	}
+	b, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatalf("bad gzip: %v", err)
+	}
+	return string(b)
+}
+
+// TestBuyerAPIGzip checks that the JSON API is gzipped through the edge:
+// a session's seat map is gzipped once by the api and kept so in the edge
+// cache, served plain to a client that does not take gzip; the live
+// streams are never compressed.
+func TestBuyerAPIGzip(t *testing.T) {
+	s := testenv.NewSession(t, testenv.DB(t), testenv.SessionSpec{Seats: 2000})
+	url := fmt.Sprintf("http://%s/api/sessions/%d", testenv.Config(t).EdgeAddr, s.ID)
+	resp, zipped := rawGet(t, url, true)
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Encoding") != "gzip" || resp.Header.Get("Vary") != "Accept-Encoding" {
+		t.Fatalf("GET %s with gzip = %d %v, want it gzipped", url, resp.StatusCode, resp.Header)
+	}
+	geo := gunzip(t, zipped)
+	resp, plain := rawGet(t, url, false)
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Encoding") != "" || plain != geo {
+		t.Errorf("GET %s without gzip = %d %v, want the same JSON, plain", url, resp.StatusCode, resp.Header)
+	}
+	t.Logf("a session of 2000 seats: %d bytes of JSON, %d gzipped", len(plain), len(zipped))
+	if resp, again := rawGet(t, url, true); resp.Header.Get("X-Cache") != "HIT" || again != zipped {
+		t.Errorf("GET %s again = X-Cache %q, want the cached gzip copy", url, resp.Header.Get("X-Cache"))
+	}
+
+	events := fmt.Sprintf("http://%s/api/sale/sessions/%d/events", testenv.Config(t).EdgeAddr, s.ID)
+	req, _ := http.NewRequest("GET", events, nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	sse, err := (&http.Transport{DisableCompression: true, ResponseHeaderTimeout: 10 * time.Second}).RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sse.Body.Close()
+	if !strings.HasPrefix(sse.Header.Get("Content-Type"), "text/event-stream") || sse.Header.Get("Content-Encoding") != "" {
+		t.Errorf("GET %s = %d %v, want an uncompressed event stream", events, sse.StatusCode, sse.Header)
 	}
 }
