@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	goredis "github.com/redis/go-redis/v9"
 
@@ -412,6 +413,79 @@ func TestBuyerRefusals(t *testing.T) {
 			t.Errorf("%d holds, want 1 (retries reuse the Idempotency-Key)", n)
 		}
 	})
+}
+
+// TestBuyerLiveReconnect loses the seat map's live stream (notify stops)
+// while the page is open and changes a seat meanwhile: once the stream is
+// back, the page reloads the map and shows the change.
+func TestBuyerLiveReconnect(t *testing.T) {
+	s, buyers := testenv.OnSale(t, testenv.SessionSpec{Seats: 20}, 2)
+	ctx, _ := atSale(t, s.ID, buyers[0])
+	waitText(t, ctx, 15*time.Second, ".live", "Live")
+	seatsRead := fmt.Sprintf(`performance.getEntriesByType('resource').filter((e) => e.name.endsWith('/api/sale/sessions/%d/seats')).length`, s.ID)
+	before := testenv.Get(t, ctx, 5*time.Second, "seat map reads", chromedp.Evaluate[int](seatsRead))
+
+	t.Cleanup(func() {
+		if out, err := testenv.Run(t, "dev", "up"); err != nil {
+			t.Errorf("dev up: %v\n%s", err, out)
+		}
+	})
+	if out, err := testenv.Run(t, "dev", "stop", "notify"); err != nil {
+		t.Fatalf("dev stop notify: %v\n%s", err, out)
+	}
+	waitText(t, ctx, 15*time.Second, ".live", "Reconnecting")
+	seat := s.SeatIDs[2] // tier A
+	if r := testenv.Edge(t).As(buyers[1].Token).Grab(t, s.ID, testenv.Unique(), seat); r.Status != 201 {
+		t.Fatalf("the other buyer's grab = %d %s", r.Status, r.Body)
+	}
+	if got := testenv.Get(t, ctx, 5*time.Second, "seat colour", chromedp.Evaluate[string](seatRGB(seat))); got != firstTierRGB {
+		t.Fatalf("seat %d drawn %s while the stream was down, want still available (%s)", seat, got, firstTierRGB)
+	}
+
+	if out, err := testenv.Run(t, "dev", "up"); err != nil {
+		t.Fatalf("dev up: %v\n%s", err, out)
+	}
+	waitText(t, ctx, 30*time.Second, ".live", "Live")
+	waitDrawn(t, ctx, 15*time.Second, seat, heldRGB)
+	if after := testenv.Get(t, ctx, 5*time.Second, "seat map reads", chromedp.Evaluate[int](seatsRead)); after <= before {
+		t.Errorf("the seat map was read %d times before the stream was lost and %d after it came back: no reload", before, after)
+	}
+}
+
+// acceptLanguage makes the browser speak langs (navigator.languages and
+// Accept-Language), as a browser set up in that language does.
+func acceptLanguage(t *testing.T, ctx context.Context, langs string) {
+	t.Helper()
+	ua := testenv.Get(t, ctx, 10*time.Second, "user agent", chromedp.Evaluate[string](`navigator.userAgent`))
+	testenv.Do(t, ctx, 10*time.Second, "accept "+langs, chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		_, err := chromedp.Call(ctx, emulation.SetUserAgentOverride, emulation.SetUserAgentOverrideParams{UserAgent: ua, AcceptLanguage: langs})
+		return err
+	}))
+}
+
+// TestBuyerChinese opens the shop in a browser set to Chinese: the pages
+// are in Chinese; the buyer's switch to English is remembered.
+func TestBuyerChinese(t *testing.T) {
+	s, buyers := testenv.OnSale(t, testenv.SessionSpec{Seats: 20}, 1)
+	ctx, base := buyerApp(t)
+	acceptLanguage(t, ctx, "zh-CN,zh;q=0.9")
+	loginAs(t, ctx, base, buyers[0])
+	openSale(t, ctx, base, s.ID)
+	waitJS(t, ctx, 10*time.Second, "lang=zh-CN", `document.documentElement.lang === 'zh-CN'`)
+	waitText(t, ctx, 10*time.Second, "#nav", "我的票夹")
+	waitText(t, ctx, 10*time.Second, "#sale-status", "已开售，请选择座位。")
+	pick(t, ctx, s.SeatIDs[0])
+	waitText(t, ctx, 5*time.Second, "#total", "合计 ¥100.00")
+	waitText(t, ctx, 5*time.Second, "#picked", "S R0排1号")
+	testenv.Screenshot(t, ctx, "buyer-seat-map-zh")
+
+	// The switch: English, and it stays so across a reload.
+	testenv.Do(t, ctx, 10*time.Second, "switch to English", chromedp.WaitVisible("#lang"),
+		chromedp.Evaluate[chromedp.Void](`(() => { const l = document.querySelector('#lang'); l.value = 'en'; l.dispatchEvent(new Event('change')); })()`))
+	waitText(t, ctx, 15*time.Second, "#nav", "My tickets")
+	testenv.Do(t, ctx, 10*time.Second, "reload", chromedp.Reload())
+	waitText(t, ctx, 15*time.Second, "#sale-status", "The sale is open")
+	waitJS(t, ctx, 5*time.Second, "lang=en", `document.documentElement.lang === 'en' && document.querySelector('#lang').value === 'en'`)
 }
 
 // TestBuyerSeatMap50k measures the seat map of 50,000 seats in Chromium:
