@@ -8,8 +8,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -130,14 +132,80 @@ func waitDrawn(t *testing.T, ctx context.Context, d time.Duration, seat int64, r
 	waitJS(t, ctx, d, fmt.Sprintf("seat %d drawn %s", seat, rgb), seatRGB(seat)+` === `+js(rgb))
 }
 
-// seatName is how the app names a fixture seat (NewSession's layout).
+// seatName is how the app names a fixture seat.
 func seatName(s *testenv.Session, seat int64) string {
 	for i, id := range s.SeatIDs {
 		if id == seat {
-			return fmt.Sprintf("Section S, row R%d, seat %d", i/100, i%100+1)
+			st := s.Seats[i]
+			return fmt.Sprintf("Section %s, row %s, seat %d", st.Section, st.Row, st.Number)
 		}
 	}
 	return ""
+}
+
+// seatID is the id of a fixture seat by its place.
+func seatID(t *testing.T, s *testenv.Session, section, row string, number int) int64 {
+	t.Helper()
+	for i, st := range s.Seats {
+		if st.Section == section && st.Row == row && st.Number == number {
+			return s.SeatIDs[i]
+		}
+	}
+	t.Fatalf("no seat %s %s %d", section, row, number)
+	return 0
+}
+
+// crowd has the buyers hold seats of session s in groups of one to four
+// neighbours of a row, spread over the map (never the seats in keep), and
+// pay for every other group: a map part held, part sold. It returns a
+// seat of the last group paid for.
+func crowd(t *testing.T, s *testenv.Session, buyers []testenv.Buyer, keep ...int64) (sold int64) {
+	t.Helper()
+	rnd := rand.New(rand.NewPCG(1, 2)) // the same map every run
+	used := map[int]bool{}
+	for _, id := range keep {
+		used[slices.Index(s.SeatIDs, id)] = true
+	}
+	group := func() []int64 {
+		for {
+			j, k := rnd.IntN(len(s.SeatIDs)-4), 1+rnd.IntN(4)
+			var ids []int64
+			for i := j; i < j+k && !used[i] && s.Seats[i].Row == s.Seats[j].Row && s.Seats[i].Section == s.Seats[j].Section; i++ {
+				ids = append(ids, s.SeatIDs[i])
+			}
+			if len(ids) == k {
+				for i := j; i < j+k; i++ {
+					used[i] = true
+				}
+				return ids
+			}
+		}
+	}
+	edge := testenv.Edge(t)
+	var paid []string
+	owner := map[string]testenv.Buyer{}
+	for i, b := range buyers {
+		ids := group()
+		body, _ := json.Marshal(map[string][]int64{"seat_ids": ids})
+		r := edge.As(b.Token).Do(t, "POST", holds(s.ID), body, http.Header{"Idempotency-Key": {testenv.Unique()},
+			"X-Forwarded-For": {fmt.Sprintf("172.30.%d.%d", i>>8&255, i&255)}})
+		if r.Status != 201 {
+			t.Fatalf("grab %v = %d %s", ids, r.Status, r.Body)
+		}
+		if i%2 == 0 {
+			no := r.JSON["order_no"].(string)
+			paid, owner[no], sold = append(paid, no), b, ids[0]
+		}
+	}
+	testenv.WaitOrderRows(t, testenv.DB(t), s.ID, paid, testenv.Settle)
+	for _, no := range paid {
+		r := edge.As(owner[no].Token).Do(t, "POST", "/api/orders/"+no+"/pay", nil, nil)
+		if r.Status != 200 {
+			t.Fatalf("pay %s = %d %s", no, r.Status, r.Body)
+		}
+		testenv.ConfirmPayment(t, r.JSON["payment_id"].(string))
+	}
+	return sold
 }
 
 func saleRedis(t *testing.T) *goredis.Client {
@@ -165,9 +233,12 @@ func TestBuyerPurchase(t *testing.T) {
 	waitText(t, ctx, 15*time.Second, "#nav", phone)
 
 	// Reservations close, and the sale opens, 30 s from now: time enough
-	// to reserve; the browser then waits for the opening.
+	// to reserve; the browser then waits for the opening. Other buyers
+	// reserve too, and take seats once it opens.
 	now := time.Now()
-	s := testenv.NewSession(t, db, testenv.SessionSpec{Seats: 40, ReserveEnd: now.Add(30 * time.Second)})
+	s := testenv.NewSession(t, db, testenv.SessionSpec{Hall: true, ReserveEnd: now.Add(30 * time.Second)})
+	others := testenv.NewBuyers(t, db, 60)
+	testenv.Reserve(t, db, s.ID, others)
 	var title string
 	if err := db.Get(&title, `SELECT title FROM shows WHERE id = ?`, s.ShowID); err != nil {
 		t.Fatal(err)
@@ -198,10 +269,11 @@ func TestBuyerPurchase(t *testing.T) {
 		waitText(t, ctx, 5*time.Second, "#countdown", "The sale opens in")
 	}
 	waitText(t, ctx, 40*time.Second, "#sale-status", "The sale is open")
-	a, b := s.SeatIDs[0], s.SeatIDs[2] // both tier A
+	a, b := seatID(t, s, "B", "1", 7), seatID(t, s, "B", "1", 8) // VIP, front and centre
+	waitDrawn(t, ctx, 30*time.Second, crowd(t, s, others, a, b), soldRGB)
 	pick(t, ctx, a)
 	pick(t, ctx, b)
-	waitText(t, ctx, 5*time.Second, "#total", "¥200.00")
+	waitText(t, ctx, 5*time.Second, "#total", "¥2560.00")
 	testenv.Screenshot(t, ctx, "buyer-seat-map")
 	testenv.Do(t, ctx, 10*time.Second, "grab", chromedp.Click("#grab"))
 	waitJS(t, ctx, 15*time.Second, "the order page", `document.querySelector('#order-status')?.dataset.status === 'LOCKED'`)
