@@ -381,7 +381,8 @@ func TestBuyerRefusals(t *testing.T) {
 	})
 	t.Run("SaleNotOpen", func(t *testing.T) {
 		db := testenv.DB(t)
-		s := testenv.NewSession(t, db, testenv.SessionSpec{Seats: 4})
+		opens := time.Now().Add(time.Hour).Truncate(time.Minute)
+		s := testenv.NewSession(t, db, testenv.SessionSpec{Seats: 4, ReserveEnd: opens, SaleOpen: opens})
 		buyers := testenv.NewBuyers(t, db, 1)
 		testenv.Reserve(t, db, s.ID, buyers)
 		if r := testenv.Admin(t).Do(t, "POST", fmt.Sprintf("/admin/api/sessions/%d/arm", s.ID), nil, nil); r.Status != 200 {
@@ -390,7 +391,9 @@ func TestBuyerRefusals(t *testing.T) {
 		ctx, _ := atSale(t, s.ID, buyers[0])
 		waitText(t, ctx, 10*time.Second, "#countdown", "The sale opens in")
 		pick(t, ctx, s.SeatIDs[0])
-		grabAndRead(t, ctx, "The sale is not open. It opens")
+		at := testenv.Get(t, ctx, 5*time.Second, "the opening as the app writes it", chromedp.Evaluate[string](fmt.Sprintf(
+			`new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(%d))`, opens.UnixMilli())))
+		grabAndRead(t, ctx, "The sale is not open. It opens "+at+".")
 	})
 	t.Run("SoldOut", func(t *testing.T) {
 		s, buyers := testenv.OnSale(t, testenv.SessionSpec{Seats: 2}, 2)
@@ -421,7 +424,7 @@ func TestBuyerRefusals(t *testing.T) {
 		// The same buyer floods from another address (a seat that does
 		// not exist: nothing is held) until the end of the subtest.
 		flood, stop := context.WithCancel(context.Background())
-		limited := make(chan struct{})
+		limited := make(chan string, 1) // the Retry-After of the first 429
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
@@ -437,18 +440,22 @@ func TestBuyerRefusals(t *testing.T) {
 					resp.Body.Close()
 					if resp.StatusCode == 429 && !once {
 						once = true
-						close(limited)
+						limited <- resp.Header.Get("Retry-After")
 					}
 				}
 			}
 		}()
 		defer func() { stop(); <-done }()
+		var retryAfter string
 		select {
-		case <-limited:
+		case retryAfter = <-limited:
 		case <-time.After(15 * time.Second):
 			t.Fatal("the flood was never rate limited")
 		}
-		const tooMany = "Too many tries at once. You can try again in"
+		if retryAfter == "" {
+			t.Fatal("a 429 without Retry-After")
+		}
+		tooMany := "Too many tries at once. You can try again in " + retryAfter + " s."
 		outcome := fmt.Sprintf(`(() => { const m = document.querySelector('#grab-status').textContent;
 			return !document.querySelector('#grab').disabled && (m.includes(%s) || m.includes('at most 1 seats')); })()`, js(tooMany))
 		for deadline := time.Now().Add(30 * time.Second); !strings.Contains(text(t, ctx, "#grab-status"), tooMany); {
@@ -488,8 +495,9 @@ func TestBuyerRefusals(t *testing.T) {
 }
 
 // TestBuyerLiveReconnect loses the seat map's live stream (notify stops)
-// while the page is open and changes a seat meanwhile: once the stream is
-// back, the page reloads the map and shows the change.
+// while the page is open and changes seats meanwhile: a grab refused for
+// one of them marks it taken, and once the stream is back the page
+// reloads the map and shows the other.
 func TestBuyerLiveReconnect(t *testing.T) {
 	s, buyers := testenv.OnSale(t, testenv.SessionSpec{Seats: 20}, 2)
 	ctx, _ := atSale(t, s.ID, buyers[0])
@@ -506,19 +514,28 @@ func TestBuyerLiveReconnect(t *testing.T) {
 		t.Fatalf("dev stop notify: %v\n%s", err, out)
 	}
 	waitText(t, ctx, 15*time.Second, ".live", "Reconnecting")
-	seat := s.SeatIDs[2] // tier A
-	if r := testenv.Edge(t).As(buyers[1].Token).Grab(t, s.ID, testenv.Unique(), seat); r.Status != 201 {
+	// The other buyer takes two seats the page does not hear of.
+	seen, unseen := s.SeatIDs[2], s.SeatIDs[4] // tier A
+	if r := testenv.Edge(t).As(buyers[1].Token).Grab(t, s.ID, testenv.Unique(), seen, unseen); r.Status != 201 {
 		t.Fatalf("the other buyer's grab = %d %s", r.Status, r.Body)
 	}
-	if got := testenv.Get(t, ctx, 5*time.Second, "seat colour", chromedp.Evaluate[string](seatRGB(seat))); got != firstTierRGB {
-		t.Fatalf("seat %d drawn %s while the stream was down, want still available (%s)", seat, got, firstTierRGB)
+	for _, seat := range []int64{seen, unseen} {
+		if got := testenv.Get(t, ctx, 5*time.Second, "seat colour", chromedp.Evaluate[string](seatRGB(seat))); got != firstTierRGB {
+			t.Fatalf("seat %d drawn %s while the stream was down, want still available (%s)", seat, got, firstTierRGB)
+		}
 	}
+	// A grab of one of them is refused: the map marks it taken.
+	pick(t, ctx, seen)
+	testenv.Do(t, ctx, 10*time.Second, "grab", chromedp.Click("#grab"))
+	waitText(t, ctx, 15*time.Second, "#grab-status", "Someone else has just taken "+seatName(s, seen)+". Nothing was held")
+	waitDrawn(t, ctx, 5*time.Second, seen, heldRGB)
 
+	// The stream comes back: the map is read again and shows the other.
 	if out, err := testenv.Run(t, "dev", "up"); err != nil {
 		t.Fatalf("dev up: %v\n%s", err, out)
 	}
 	waitText(t, ctx, 30*time.Second, ".live", "Live")
-	waitDrawn(t, ctx, 15*time.Second, seat, heldRGB)
+	waitDrawn(t, ctx, 15*time.Second, unseen, heldRGB)
 	if after := testenv.Get(t, ctx, 5*time.Second, "seat map reads", chromedp.Evaluate[int](seatsRead)); after <= before {
 		t.Errorf("the seat map was read %d times before the stream was lost and %d after it came back: no reload", before, after)
 	}
@@ -538,7 +555,7 @@ func acceptLanguage(t *testing.T, ctx context.Context, langs string) {
 // TestBuyerChinese opens the shop in a browser set to Chinese: the pages
 // are in Chinese; the buyer's switch to English is remembered.
 func TestBuyerChinese(t *testing.T) {
-	s, buyers := testenv.OnSale(t, testenv.SessionSpec{Seats: 20}, 1)
+	s, buyers := testenv.OnSale(t, testenv.SessionSpec{Hall: true}, 1)
 	ctx, base := buyerApp(t)
 	acceptLanguage(t, ctx, "zh-CN,zh;q=0.9")
 	loginAs(t, ctx, base, buyers[0])
@@ -546,9 +563,9 @@ func TestBuyerChinese(t *testing.T) {
 	waitJS(t, ctx, 10*time.Second, "lang=zh-CN", `document.documentElement.lang === 'zh-CN'`)
 	waitText(t, ctx, 10*time.Second, "#nav", "我的票夹")
 	waitText(t, ctx, 10*time.Second, "#sale-status", "已开售，请选择座位。")
-	pick(t, ctx, s.SeatIDs[0])
-	waitText(t, ctx, 5*time.Second, "#total", "合计 ¥100.00")
-	waitText(t, ctx, 5*time.Second, "#picked", "S R0排1号")
+	pick(t, ctx, seatID(t, s, "B", "1", 7))
+	waitText(t, ctx, 5*time.Second, "#total", "合计 ¥1280.00")
+	waitText(t, ctx, 5*time.Second, "#picked", "B 1排7号")
 	testenv.Screenshot(t, ctx, "buyer-seat-map-zh")
 
 	// The switch: English, and it stays so across a reload.
