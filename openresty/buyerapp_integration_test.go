@@ -18,6 +18,7 @@ import (
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 	goredis "github.com/redis/go-redis/v9"
 
 	"boxoffice/internal/sale"
@@ -642,6 +643,9 @@ func TestBuyerListAndCancel(t *testing.T) {
 	waitJS(t, ctx, 5*time.Second, "picked", fmt.Sprintf(`!!document.querySelector('#picked li[data-seat="%d"]')`, seat))
 	testenv.Do(t, ctx, 10*time.Second, "grab", chromedp.Click("#grab"))
 	waitJS(t, ctx, 15*time.Second, "held", `document.querySelector('#order-status')?.dataset.status === 'LOCKED'`)
+	if !testenv.Get(t, ctx, 5*time.Second, "fits", chromedp.Evaluate[bool](`document.documentElement.scrollWidth <= window.innerWidth`)) {
+		t.Error("the order page is wider than a phone's screen")
+	}
 	testenv.Do(t, ctx, 10*time.Second, "cancel", chromedp.Click("#cancel"))
 	waitJS(t, ctx, 15*time.Second, "cancelled", `document.querySelector('#order-status')?.dataset.status === 'CANCELLED'`)
 	waitText(t, ctx, 5*time.Second, "#order-status", "The seats were given back")
@@ -651,6 +655,69 @@ func TestBuyerListAndCancel(t *testing.T) {
 		if (row.value !== 'R1') { row.value = 'R1'; row.dispatchEvent(new Event('change')); }
 		const box = document.querySelector('#seat-%d');
 		return box && !box.disabled; })()`, seat))
+}
+
+// unlabelled is the expression for the visible controls of the page that
+// have no accessible name (label, aria-label or text).
+const unlabelled = `[...document.querySelectorAll('input, select, button, canvas, a[href], summary')]
+	.filter((e) => e.checkVisibility() && !(e.getAttribute('aria-label') ||
+		[...(e.labels ?? [])].map((l) => l.textContent).join('') || e.textContent).trim())
+	.map((e) => e.outerHTML.slice(0, 100))`
+
+// wantLabelled fails the test for each control of the page without a name.
+func wantLabelled(t *testing.T, ctx context.Context, page string) {
+	t.Helper()
+	for _, e := range testenv.Get(t, ctx, 10*time.Second, "controls", chromedp.Evaluate[[]string](unlabelled)) {
+		t.Errorf("%s: a control without a name: %s", page, e)
+	}
+}
+
+// tabTo presses Tab until the element matching sel has the focus.
+func tabTo(t *testing.T, ctx context.Context, sel string) {
+	t.Helper()
+	for range 80 {
+		if testenv.Get(t, ctx, 5*time.Second, "focus", chromedp.Evaluate[bool](fmt.Sprintf(`!!document.activeElement?.matches(%s)`, js(sel)))) {
+			return
+		}
+		testenv.Do(t, ctx, 5*time.Second, "Tab", chromedp.KeyEvent(kb.Tab))
+	}
+	t.Fatalf("80 Tabs never reached %s", sel)
+}
+
+// TestBuyerKeyboard buys and cancels with the keyboard only, through the
+// seat list, and checks that every control on the way has a name.
+func TestBuyerKeyboard(t *testing.T) {
+	s, buyers := testenv.OnSale(t, testenv.SessionSpec{Seats: 20}, 1)
+	ctx, base := buyerApp(t)
+	testenv.Do(t, ctx, 30*time.Second, "the login page", chromedp.Navigate(base+"/login"), chromedp.WaitVisible("#phone"))
+	wantLabelled(t, ctx, "login")
+	loginAs(t, ctx, base, buyers[0])
+	waitJS(t, ctx, 15*time.Second, "the show list", `document.querySelectorAll('#shows li').length > 0`)
+	wantLabelled(t, ctx, "show list")
+	openSale(t, ctx, base, s.ID)
+
+	// The map zooms from the keyboard.
+	tabTo(t, ctx, "#seatmap")
+	scale := `document.querySelector('#seatmap').seatMap.view.s`
+	before := testenv.Get(t, ctx, 5*time.Second, "scale", chromedp.Evaluate[float64](scale))
+	testenv.Do(t, ctx, 5*time.Second, "zoom in", chromedp.KeyEvent("+"))
+	waitJS(t, ctx, 5*time.Second, "zoomed in", fmt.Sprintf(`%s > %v`, scale, before))
+
+	// The list: open it, tick the first seat of the row, hold it.
+	tabTo(t, ctx, ".seat-list summary")
+	testenv.Do(t, ctx, 5*time.Second, "open the list", chromedp.KeyEvent(kb.Enter))
+	first := fmt.Sprintf("#seat-%d", s.SeatIDs[0])
+	tabTo(t, ctx, first)
+	testenv.Do(t, ctx, 5*time.Second, "tick", chromedp.KeyEvent(" "))
+	waitJS(t, ctx, 5*time.Second, "picked", fmt.Sprintf(`!!document.querySelector('#picked li[data-seat="%d"]')`, s.SeatIDs[0]))
+	wantLabelled(t, ctx, "sale")
+	tabTo(t, ctx, "#grab")
+	testenv.Do(t, ctx, 5*time.Second, "hold", chromedp.KeyEvent(kb.Enter))
+	waitJS(t, ctx, 15*time.Second, "held", `document.querySelector('#order-status')?.dataset.status === 'LOCKED'`)
+	wantLabelled(t, ctx, "order")
+	tabTo(t, ctx, "#cancel")
+	testenv.Do(t, ctx, 5*time.Second, "cancel", chromedp.KeyEvent(kb.Enter))
+	waitJS(t, ctx, 15*time.Second, "cancelled", `document.querySelector('#order-status')?.dataset.status === 'CANCELLED'`)
 }
 
 // TestBuyerAppServing checks how the edge serves the app: the entry page
