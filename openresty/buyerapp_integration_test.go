@@ -504,7 +504,16 @@ func TestBuyerLiveReconnect(t *testing.T) {
 	ctx, _ := atSale(t, s.ID, buyers[0])
 	waitText(t, ctx, 15*time.Second, ".live", "Live")
 	seatsRead := fmt.Sprintf(`performance.getEntriesByType('resource').filter((e) => e.name.endsWith('/api/sale/sessions/%d/seats')).length`, s.ID)
-	before := testenv.Get(t, ctx, 5*time.Second, "seat map reads", chromedp.Evaluate[int](seatsRead))
+	// The page reads the map until it has a copy newer than the stream's
+	// opening (a read every 500 ms): wait until it is done (3 s without one).
+	before := testenv.Get(t, ctx, 30*time.Second, "seat map reads settled", chromedp.Evaluate[int](`(async () => {
+		const reads = () => `+seatsRead+`;
+		for (let n = reads(), since = performance.now(); ; ) {
+			await new Promise((r) => setTimeout(r, 100));
+			if (reads() !== n) [n, since] = [reads(), performance.now()];
+			else if (performance.now() - since > 3000) return n;
+		}
+	})()`, chromedp.EvalAwaitPromise))
 
 	t.Cleanup(func() {
 		if out, err := testenv.Run(t, "dev", "up"); err != nil {
