@@ -5,12 +5,13 @@ SHELL := /bin/bash
 BIN := bin/boxoffice
 GO  ?= go
 
-# Debian packages the stack and the tests need.
+# Debian packages the stack and the tests need (fonts-wqy-microhei: Chinese
+# text in the browser tests and screenshots).
 APT_PACKAGES := nginx libnginx-mod-http-lua \
 	lua-resty-core lua-resty-lrucache lua-nginx-redis lua-nginx-string \
 	lua-cjson lua-luaossl luajit2 lua-busted lua-check \
 	redis-server redis-tools mariadb-server mariadb-client curl ca-certificates \
-	chromium fonts-dejavu-core nodejs systemd
+	chromium fonts-dejavu-core fonts-wqy-microhei nodejs systemd
 
 # The test stack: its own run folder and ports, so tests never touch the dev stack.
 TEST_ENV := BOXOFFICE_RUN_DIR=$(CURDIR)/.run/test BOXOFFICE_PUBLIC_URL=http://127.0.0.1:18080 \
