@@ -278,9 +278,8 @@ func TestCancel(t *testing.T) {
 			}
 		}
 		testenv.Eventually(t, testenv.Settle, "the seat map showing the seats AVAILABLE", func() (bool, string) {
-			r := f.edge.Do(t, "GET", fmt.Sprintf("/api/sale/sessions/%d/seats", f.sess.ID), nil, nil)
-			m, _ := r.JSON["seats"].(map[string]any)
-			return m[seatKey(s0)] == "AVAILABLE" && m[seatKey(s1)] == "AVAILABLE", string(r.Body)
+			m := testenv.SeatStates(t, f.sess.ID)
+			return m[s0] == "AVAILABLE" && m[s1] == "AVAILABLE", fmt.Sprint(m)
 		})
 	})
 	t.Run("Again", func(t *testing.T) {
