@@ -109,7 +109,9 @@ func TestEdgeRefusesKnownTakenSeats(t *testing.T) {
 		}{{key, []int64{taken}}, {control, []int64{taken, free}}} {
 			r := other.Grab(t, s.ID, g.key, g.seats...)
 			r.WantError(t, 409, "seat_unavailable")
-			var named struct{ SeatIDs []int64 `json:"seat_ids"` }
+			var named struct {
+				SeatIDs []int64 `json:"seat_ids"`
+			}
 			if json.Unmarshal(r.Body, &named) != nil || len(named.SeatIDs) != 1 || named.SeatIDs[0] != taken {
 				t.Fatalf("409 of %v = %s, want it to name [%d]", g.seats, r.Body, taken)
 			}
