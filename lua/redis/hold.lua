@@ -80,18 +80,21 @@ local seq = redis.call("INCR", KEYS[12])
 local order_no = "B" .. sid .. "-" .. now .. "-" .. seq
 local prices = redis.call("HMGET", KEYS[3], unpack(ids))
 local tiers = redis.call("HMGET", KEYS[4], unpack(ids))
+-- The packed seat map (none for a session armed before there were any).
 local index = redis.call("HMGET", KEYS[15], unpack(ids))
 local packed = { "BITFIELD", KEYS[16] }
 local amount = 0
 for i = 1, n do
     redis.call("HSET", KEYS[2], ids[i], "L:" .. order_no)
-    local at = #packed
-    packed[at + 1], packed[at + 2], packed[at + 3], packed[at + 4] = "SET", "u2", "#" .. index[i], 1
+    if index[i] then
+        local at = #packed
+        packed[at + 1], packed[at + 2], packed[at + 3], packed[at + 4] = "SET", "u2", "#" .. index[i], 1
+    end
     redis.call("HINCRBY", KEYS[5], "avail:" .. tiers[i], -1)
     redis.call("HINCRBY", KEYS[5], "locked:" .. tiers[i], 1)
     amount = amount + tonumber(prices[i])
 end
-redis.call(unpack(packed))
+if #packed > 2 then redis.call(unpack(packed)) end
 if redis.call("HINCRBY", KEYS[5], "avail", -n) <= 0 then
     redis.call("SET", KEYS[6], "1")
 end

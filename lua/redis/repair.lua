@@ -20,11 +20,14 @@ local t = redis.call("TIME")
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 
 -- pack writes a seat's state ("A", "L:<order>", "S:<order>") into the
--- packed seat map, as 0, 1 or 2; a seat kept out of sale stays 3.
+-- packed seat map, as 0, 1 or 2; a seat kept out of sale stays 3. A
+-- session armed before there were packed maps has no index and no map.
 local function pack(seat, state)
+    local i = redis.call("HGET", KEYS[10], seat)
+    if not i then return end
     local c = ({ A = 0, L = 1, S = 2 })[state:sub(1, 1)]
     if redis.call("HEXISTS", KEYS[12], seat) == 1 then c = 3 end
-    redis.call("BITFIELD", KEYS[11], "SET", "u2", "#" .. redis.call("HGET", KEYS[10], seat), c)
+    redis.call("BITFIELD", KEYS[11], "SET", "u2", "#" .. i, c)
 end
 
 local function move(seat, to)
