@@ -21,7 +21,7 @@ const (
 	// set_state.lua; read by hold.lua and the edge (salestate.lua).
 	KeyMeta = "meta"
 	// KeySeats HASH: seat id → "A" | "L:<order_no>" | "S:<order_no>".
-	// Written by the seat scripts; read by the edge's seat map (seatmap.lua).
+	// Written by the seat scripts, each with KeyPacked in the same call.
 	KeySeats = "seats"
 	// KeyPrice HASH: seat id → price in cents.
 	KeyPrice = "price"
@@ -66,7 +66,8 @@ const (
 	KeyLeaseTimeouts = "lease:timeouts"
 	// KeyConflict HASH: seat id → Conflict JSON: seats whose MySQL order and
 	// sale Redis disagree. Written by workers/orders (FlagConflict), cleared
-	// by an admin; hold.lua treats these seats as taken.
+	// by an admin, both through conflict.lua; hold.lua treats these seats as
+	// taken.
 	KeyConflict = "conflict"
 	// KeyIndex HASH: seat id → the seat's index in the session's seat order
 	// (ascending seat id, as GET /api/sessions/{id} lists the seats). Armed;
