@@ -154,10 +154,7 @@ func TestReleasedSeatGrabbableThroughEdge(t *testing.T) {
 		t.Fatalf("release = %s, %v", out, err)
 	}
 	released := time.Now()
-	testenv.Eventually(t, testenv.Settle, "the edge's seat map showing the seat AVAILABLE", func() (bool, string) {
-		m := testenv.SeatStates(t, s.ID)
-		return m[seat] == "AVAILABLE", fmt.Sprint(m)
-	})
+	testenv.WaitAvailable(t, s.ID, seat)
 	if r := other.Grab(t, s.ID, "after", seat); r.Status != 201 {
 		t.Fatalf("grab of the released seat = %d %s, want 201", r.Status, r.Body)
 	}

@@ -79,3 +79,18 @@ func SeatStates(tb testing.TB, sid int64) map[int64]string {
 	}
 	return out
 }
+
+// WaitAvailable waits until the edge's seat map shows seats AVAILABLE: the
+// edge refuses seats its copy shows taken until that copy's next refresh.
+func WaitAvailable(tb testing.TB, sid int64, seats ...int64) {
+	tb.Helper()
+	Eventually(tb, Settle, fmt.Sprintf("the edge's seat map showing %v AVAILABLE", seats), func() (bool, string) {
+		m := SeatStates(tb, sid)
+		for _, s := range seats {
+			if m[s] != "AVAILABLE" {
+				return false, fmt.Sprint(m)
+			}
+		}
+		return true, ""
+	})
+}

@@ -163,6 +163,7 @@ func TestLateNotification(t *testing.T) {
 		})
 	})
 	t.Run("SeatSoldOnce", func(t *testing.T) {
+		testenv.WaitAvailable(t, f.sess.ID, s0)
 		other := f.grab(t, 1, s0)
 		pid, _ := f.pay(t, 1, other)
 		testenv.ConfirmPayment(t, pid)
@@ -277,10 +278,7 @@ func TestCancel(t *testing.T) {
 				t.Errorf("seat %d = %q, want A", s, got)
 			}
 		}
-		testenv.Eventually(t, testenv.Settle, "the seat map showing the seats AVAILABLE", func() (bool, string) {
-			m := testenv.SeatStates(t, f.sess.ID)
-			return m[s0] == "AVAILABLE" && m[s1] == "AVAILABLE", fmt.Sprint(m)
-		})
+		testenv.WaitAvailable(t, f.sess.ID, s0, s1)
 	})
 	t.Run("Again", func(t *testing.T) {
 		if r := f.as(0).Do(t, "POST", "/api/orders/"+no+"/cancel", nil, nil); r.Status != 200 || r.JSON["status"] != "CANCELLED" {
