@@ -110,7 +110,7 @@ func TestChurnLag(t *testing.T) {
 	db := testenv.DB(t)
 	testenv.WaitOrderRows(t, db, s.ID, all, 60*time.Second)
 	after := lagHistogram(t)
-	t.Logf("%d holds on %d seats, each released and grabbed again at once: hold → order row p50 ≤ %s s, p99 ≤ %s s (bucket bounds of boxoffice_orders_hold_lag_seconds)",
+	t.Logf("%d holds on %d seats, each released and grabbed again as soon as the edge shows it free: hold → order row p50 ≤ %s s, p99 ≤ %s s (bucket bounds of boxoffice_orders_hold_lag_seconds)",
 		len(all), seats, bucketQuantile(before, after, .5), bucketQuantile(before, after, .99))
 	if dead := ordersMetric(t, `boxoffice_orders_events_total{outcome="dead_lettered",type="hold.created"}`) - deadBefore; dead != 0 {
 		t.Errorf("%v hold.created events dead-lettered under churn", dead)
