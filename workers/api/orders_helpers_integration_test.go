@@ -84,4 +84,3 @@ func (f *payFixture) soldEvents(t *testing.T, no string) int {
 	}
 	return n
 }
-
