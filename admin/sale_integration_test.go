@@ -203,6 +203,7 @@ func TestSeatConflict(t *testing.T) {
 	}
 	c.Do(t, "DELETE", action(s.ID, clear), nil, nil).WantError(t, 404, "not_found")
 	c.Do(t, "DELETE", action(s.ID, "conflicts/x"), nil, nil).WantError(t, 400, "bad_request")
+	testenv.WaitAvailable(t, s.ID, seat)
 	if r := buyer.Grab(t, s.ID, "k-cleared", seat); r.Status != 201 {
 		t.Errorf("grab after clearing = %d %s", r.Status, r.Body)
 	}

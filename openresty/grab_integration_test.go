@@ -288,18 +288,22 @@ func TestSeatMap(t *testing.T) {
 	if r := testenv.Edge(t).As(buyers[0].Token).Grab(t, s.ID, "k", s.SeatIDs[0]); r.Status != 201 {
 		t.Fatalf("grab = %d %s", r.Status, r.Body)
 	}
-	var seats map[string]any
-	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
-		r := testenv.Edge(t).Do(t, "GET", fmt.Sprintf("/api/sale/sessions/%d/seats", s.ID), nil, nil)
-		if r.Status != 200 {
-			t.Fatalf("seats = %d %s", r.Status, r.Body)
-		}
-		if seats, _ = r.JSON["seats"].(map[string]any); seats[fmt.Sprint(s.SeatIDs[0])] == "LOCKED" {
-			break
-		}
-	}
-	if len(seats) != 4 || seats[fmt.Sprint(s.SeatIDs[0])] != "LOCKED" || seats[fmt.Sprint(s.SeatIDs[1])] != "AVAILABLE" {
+	var seats map[int64]string
+	testenv.Eventually(t, 3*time.Second, "the seat map showing the seat LOCKED", func() (bool, string) {
+		seats = testenv.SeatStates(t, s.ID)
+		return seats[s.SeatIDs[0]] == "LOCKED", fmt.Sprint(seats)
+	})
+	if len(seats) != 4 || seats[s.SeatIDs[1]] != "AVAILABLE" {
 		t.Errorf("seats = %v", seats)
+	}
+	path := fmt.Sprintf("/api/sale/sessions/%d/seats", s.ID)
+	r := testenv.Edge(t).Do(t, "GET", path, nil, nil)
+	etag := r.Header.Get("ETag")
+	if etag == "" || r.Header.Get("Cache-Control") != "no-cache" {
+		t.Fatalf("seat map headers = %v, want an ETag and no-cache", r.Header)
+	}
+	if r := testenv.Edge(t).Do(t, "GET", path, nil, http.Header{"If-None-Match": {etag}}); r.Status != 304 || len(r.Body) != 0 {
+		t.Errorf("If-None-Match of the current ETag = %d %q, want 304 without a body", r.Status, r.Body)
 	}
 	testenv.Edge(t).Do(t, "GET", "/api/sale/sessions/999999999999/seats", nil, nil).WantError(t, 404, "not_found")
 	testenv.Edge(t).Do(t, "POST", fmt.Sprintf("/api/sale/sessions/%d/seats", s.ID), nil, nil).WantError(t, 405, "method_not_allowed")

@@ -36,7 +36,7 @@ var Vars = []Var{
 	duration("BOXOFFICE_EDGE_REDIS_TIMEOUT", "200ms", "Edge timeout for connecting to and calling the sale Redis; past it a grab answers 503.", func(c *Config) *time.Duration { return &c.EdgeRedisTimeout }),
 	number("BOXOFFICE_EDGE_REDIS_POOL", "64", 1, 10_000, "Keepalive connections to the sale Redis per nginx worker.", func(c *Config) *int { return &c.EdgeRedisPool }),
 	duration("BOXOFFICE_EDGE_STATE_REFRESH", "500ms", "How often the edge refreshes each active session's sold-out flag, seat limit and Bloom filter from the sale Redis.", func(c *Config) *time.Duration { return &c.EdgeStateRefresh }),
-	duration("BOXOFFICE_EDGE_SEATS_TTL", "1s", "How long the edge serves a copy of a live seat map.", func(c *Config) *time.Duration { return &c.EdgeSeatsTTL }),
+	duration("BOXOFFICE_EDGE_SEATS_TTL", "1s", "How long the edge serves its copy of a live seat map, and refuses grabs of seats that copy shows taken without asking the sale Redis.", func(c *Config) *time.Duration { return &c.EdgeSeatsTTL }),
 	cidrs("BOXOFFICE_EDGE_REAL_IP_FROM", "", "CIDRs of load balancers in front of the edge whose X-Forwarded-For names the client (empty: the socket address is the client).", func(c *Config) *[]string { return &c.EdgeRealIPFrom }),
 	addr("BOXOFFICE_API_ADDR", "127.0.0.1:8081", "api daemon listen address (public and admin API).", func(c *Config) *string { return &c.APIAddr }),
 	addr("BOXOFFICE_NOTIFY_ADDR", "127.0.0.1:8082", "notify daemon listen address (SSE).", func(c *Config) *string { return &c.NotifyAddr }),

@@ -54,11 +54,11 @@ func Arm(ctx context.Context, rdb *goredis.Client, plan *boxoffice.ArmPlan, fp f
 	if err := build(ctx, rdb, k, plan, filter, version); err != nil {
 		return nil, unavailable(err)
 	}
-	keys := make([]string, 0, 2*len(Rebuilt)+1)
+	keys := make([]string, 0, 2*len(Rebuilt)+2)
 	for _, name := range Rebuilt {
 		keys = append(keys, k.Key(name))
 	}
-	keys = append(append(keys, staging...), k.Key("soldout"))
+	keys = append(append(keys, staging...), k.Key("soldout"), k.Key("conflict"))
 	avail, err := armSwitch.Run(ctx, rdb, keys).Int64()
 	if err != nil {
 		return nil, unavailable(err)
@@ -100,25 +100,40 @@ func build(ctx context.Context, rdb *goredis.Client, k Keys, plan *boxoffice.Arm
 			counts[kind+":"+s.Tier] += 0
 		}
 	}
+	ids := make([]int64, len(plan.Seats))
+	for i, s := range plan.Seats {
+		ids[i] = s.ID
+	}
+	order := SeatOrder(ids)
+	index := make(map[int64]int, len(order))
+	for i, id := range order {
+		index[id] = i
+	}
+	packed := make([]byte, (len(order)+3)/4)
 	pipe := rdb.Pipeline()
 	for start := 0; start < len(plan.Seats); start += batch {
-		var seats, price, tier []any
+		var seats, price, tier, idx []any
 		for _, s := range plan.Seats[start:min(start+batch, len(plan.Seats))] {
 			state := seatState(taken, s.ID)
 			counts[kindOf(state)+":"+s.Tier]++
 			if state == "A" {
 				counts["avail"]++
 			}
+			setPacked(packed, index[s.ID], PackedCode(state, false))
 			id := strconv.FormatInt(s.ID, 10)
 			seats, price, tier = append(seats, id, state), append(price, id, s.Price), append(tier, id, s.Tier)
+			idx = append(idx, id, index[s.ID])
 		}
 		pipe.HSet(ctx, k.Staging("seats"), seats...)
 		pipe.HSet(ctx, k.Staging("price"), price...)
 		pipe.HSet(ctx, k.Staging("tier"), tier...)
+		pipe.HSet(ctx, k.Staging("index"), idx...)
 		if _, err := pipe.Exec(ctx); err != nil {
 			return err
 		}
 	}
+	pipe.Set(ctx, k.Staging("packed"), packed, 0)
+	pipe.Set(ctx, k.Staging("order"), orderRuns(order), 0)
 	for start := 0; start < len(plan.Reserved); start += 10 * batch {
 		var members []any
 		for _, id := range plan.Reserved[start:min(start+10*batch, len(plan.Reserved))] {

@@ -9,6 +9,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"boxoffice/internal/boxoffice"
+	"boxoffice/lua"
 )
 
 // Kinds of conflict between MySQL and the sale Redis.
@@ -34,22 +35,30 @@ func FlagConflict(ctx context.Context, rdb *goredis.Client, sid int64, c Conflic
 	if len(seats) == 0 {
 		return nil
 	}
-	fields := make([]any, 0, 2*len(seats))
+	args := make([]any, 0, 1+2*len(seats))
+	args = append(args, "flag")
 	for _, s := range seats {
 		c.SeatID = s
 		v, _ := json.Marshal(c)
-		fields = append(fields, strconv.FormatInt(s, 10), v)
+		args = append(args, strconv.FormatInt(s, 10), v)
 	}
-	if err := rdb.HSet(ctx, KeysFor(sid).Key(KeyConflict), fields...).Err(); err != nil {
+	if err := conflictScript.Run(ctx, rdb, conflictKeys(sid), args...).Err(); err != nil {
 		return unavailable(err)
 	}
 	return nil
 }
 
+var conflictScript = lua.Script("conflict")
+
+// conflictKeys are the KEYS of conflict.lua.
+func conflictKeys(sid int64) []string {
+	return KeysFor(sid).keys(KeyConflict, KeySeats, KeyIndex, KeyPacked)
+}
+
 // ClearConflict puts a seat flagged by FlagConflict back on sale as it is
 // in the sale Redis; ENOTFOUND if it is not flagged.
 func ClearConflict(ctx context.Context, rdb *goredis.Client, sid, seat int64) error {
-	n, err := rdb.HDel(ctx, KeysFor(sid).Key(KeyConflict), strconv.FormatInt(seat, 10)).Result()
+	n, err := conflictScript.Run(ctx, rdb, conflictKeys(sid), "clear", seat).Int64()
 	if err != nil {
 		return unavailable(err)
 	}

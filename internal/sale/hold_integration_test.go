@@ -33,7 +33,8 @@ func grab(t *testing.T, rdb *goredis.Client, sid, uid int64, key string, seats .
 	k := sale.KeysFor(sid)
 	keys := []string{k.Key("meta"), k.Key("seats"), k.Key("price"), k.Key("tier"), k.Key("counts"),
 		k.Key("soldout"), k.Key("reserved"), k.Key("held"), k.Key("holds"), k.Key("expiry"),
-		k.Key("outbox"), k.Key("seq"), k.Key("conflict"), k.Key("eventseq"), k.Key(fmt.Sprintf("idem:%d:%s", uid, key))}
+		k.Key("outbox"), k.Key("seq"), k.Key("conflict"), k.Key("eventseq"), k.Key("index"), k.Key("packed"),
+		k.Idem(uid, key)}
 	sorted := append([]int64(nil), seats...)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i] < sorted[j] })
 	var canon []string

@@ -116,7 +116,8 @@ func Release(ctx context.Context, rdb *goredis.Client, orderNo string, o Release
 		due = "1"
 	}
 	return runOutcome(ctx, releaseScript, rdb,
-		k.keys("seats", "tier", "counts", "soldout", "held", "holds", "expiry", "outbox", "eventseq"),
+		k.keys("seats", "tier", "counts", "soldout", "held", "holds", "expiry", "outbox", "eventseq",
+			"index", "packed", "conflict"),
 		sid, orderNo, o.Reason, o.Owner, due)
 }
 
@@ -149,7 +150,8 @@ func Confirm(ctx context.Context, rdb *goredis.Client, orderNo, txnID string) (s
 		return "", err
 	}
 	k := KeysFor(sid)
-	return runOutcome(ctx, confirmScript, rdb, k.keys("seats", "tier", "counts", "holds", "expiry", "outbox", "eventseq"),
+	return runOutcome(ctx, confirmScript, rdb, k.keys("seats", "tier", "counts", "holds", "expiry", "outbox", "eventseq",
+		"index", "packed", "conflict"),
 		sid, orderNo, txnID)
 }
 

@@ -21,7 +21,7 @@ const (
 	// set_state.lua; read by hold.lua and the edge (salestate.lua).
 	KeyMeta = "meta"
 	// KeySeats HASH: seat id → "A" | "L:<order_no>" | "S:<order_no>".
-	// Written by the seat scripts; read by the edge's seat map (seatmap.lua).
+	// Written by the seat scripts, each with KeyPacked in the same call.
 	KeySeats = "seats"
 	// KeyPrice HASH: seat id → price in cents.
 	KeyPrice = "price"
@@ -66,14 +66,29 @@ const (
 	KeyLeaseTimeouts = "lease:timeouts"
 	// KeyConflict HASH: seat id → Conflict JSON: seats whose MySQL order and
 	// sale Redis disagree. Written by workers/orders (FlagConflict), cleared
-	// by an admin; hold.lua treats these seats as taken.
+	// by an admin, both through conflict.lua; hold.lua treats these seats as
+	// taken.
 	KeyConflict = "conflict"
+	// KeyIndex HASH: seat id → the seat's index in the session's seat order
+	// (ascending seat id, as GET /api/sessions/{id} lists the seats). Armed;
+	// read by the seat scripts to write KeyPacked.
+	KeyIndex = "index"
+	// KeyPacked STRING: the packed seat map, 2 bits per seat at its index
+	// (BITFIELD u2 #index): 0 AVAILABLE, 1 LOCKED, 2 SOLD, 3 kept out of
+	// sale (KeyConflict). Written in the same call as the seat's KeySeats
+	// entry by every script that changes it (arm_switch, hold, release,
+	// confirm, repair, conflict); read by the edge (seatmap.lua) with one GET.
+	KeyPacked = "packed"
+	// KeyOrder STRING: the session's seat order as JSON runs of consecutive
+	// ids, [[first id, count], ...]. Armed; read by the edge with KeyPacked.
+	KeyOrder = "order"
 )
 
 // Names are every key of a session but the idempotency records (Idem),
 // the grab counts (Grabs) and the staging keys (Staging).
 var Names = []string{KeyMeta, KeySeats, KeyPrice, KeyTier, KeyCounts, KeySoldOut, KeyReserved, KeyBloom,
-	KeyHeld, KeyArms, KeyHolds, KeyExpiry, KeyOutbox, KeySeq, KeyEventSeq, KeyLeaseTimeouts, KeyConflict}
+	KeyHeld, KeyArms, KeyHolds, KeyExpiry, KeyOutbox, KeySeq, KeyEventSeq, KeyLeaseTimeouts, KeyConflict,
+	KeyIndex, KeyPacked, KeyOrder}
 
 // Keys names the keys of one session.
 type Keys struct{ prefix string }
@@ -103,4 +118,5 @@ func (k Keys) Grabs(second int64) string {
 
 // Rebuilt are the keys an arm replaces; holds, the outbox and the
 // idempotency records are never touched by arming.
-var Rebuilt = []string{KeyMeta, KeySeats, KeyPrice, KeyTier, KeyCounts, KeyReserved, KeyBloom, KeyHeld}
+var Rebuilt = []string{KeyMeta, KeySeats, KeyPrice, KeyTier, KeyCounts, KeyReserved, KeyBloom, KeyHeld,
+	KeyIndex, KeyPacked, KeyOrder}

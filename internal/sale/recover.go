@@ -96,7 +96,8 @@ func rebuild(ctx context.Context, rdb *goredis.Client, plan *boxoffice.ArmPlan, 
 // held count and expiry. It adds what it did to rec.
 func Repair(ctx context.Context, rdb *goredis.Client, id int64, holds []boxoffice.Hold, rec *Recovered) error {
 	k := KeysFor(id)
-	keys := k.keys("seats", "tier", "counts", "held", "holds", "expiry", "outbox", "eventseq", "soldout")
+	keys := k.keys("seats", "tier", "counts", "held", "holds", "expiry", "outbox", "eventseq", "soldout",
+		"index", "packed", "conflict")
 	for start := 0; start < len(holds); start += batch / 4 {
 		args := []any{id}
 		for _, h := range holds[start:min(start+batch/4, len(holds))] {

@@ -1,11 +1,14 @@
 package testenv
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"boxoffice/internal/sale"
 )
 
 // OnSale creates a session from spec whose sale is open now, reserves it
@@ -45,4 +48,49 @@ func (c *Client) As(token string) *Client {
 	cp := *c
 	cp.Token = token
 	return &cp
+}
+
+// packedNames are the seat states of the packed seat map's codes.
+var packedNames = [4]string{"AVAILABLE", "LOCKED", "SOLD", "OUT"}
+
+// SeatStates reads the live seat map of session sid from the edge
+// (GET /api/sale/sessions/{sid}/seats) into seat id → AVAILABLE, LOCKED,
+// SOLD or OUT (kept out of sale). It fails the test unless it is a 200.
+func SeatStates(tb testing.TB, sid int64) map[int64]string {
+	tb.Helper()
+	r := Edge(tb).Do(tb, "GET", fmt.Sprintf("/api/sale/sessions/%d/seats", sid), nil, nil)
+	if r.Status != 200 {
+		tb.Fatalf("seats of session %d = %d %s", sid, r.Status, r.Body)
+	}
+	var m struct {
+		Order  [][2]int64 `json:"order"`
+		States []byte     `json:"states"` // base64
+	}
+	if err := json.Unmarshal(r.Body, &m); err != nil {
+		tb.Fatalf("seats of session %d: %v in %s", sid, err, r.Body)
+	}
+	out := map[int64]string{}
+	i := 0
+	for _, run := range m.Order {
+		for id := run[0]; id < run[0]+run[1]; id++ {
+			out[id] = packedNames[sale.PackedAt(m.States, i)]
+			i++
+		}
+	}
+	return out
+}
+
+// WaitAvailable waits until the edge's seat map shows seats AVAILABLE: the
+// edge refuses seats its copy shows taken until that copy's next refresh.
+func WaitAvailable(tb testing.TB, sid int64, seats ...int64) {
+	tb.Helper()
+	Eventually(tb, Settle, fmt.Sprintf("the edge's seat map showing %v AVAILABLE", seats), func() (bool, string) {
+		m := SeatStates(tb, sid)
+		for _, s := range seats {
+			if m[s] != "AVAILABLE" {
+				return false, fmt.Sprint(m)
+			}
+		}
+		return true, ""
+	})
 }

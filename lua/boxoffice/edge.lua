@@ -42,7 +42,7 @@ function _M.init(settings)
     _M.seatmap = assert(seatmap.new("boxoffice_seats", sale, cfg.seats_ttl))
     _M.grabcounts = assert(grabcounts.new("boxoffice_grab_counts", sale))
     grab.init(sale, state, cfg.jwt_keys, read(settings.lua_dir .. "/redis/hold.lua"),
-        limit.new(ngx.shared.boxoffice_limits, cfg.rate_ip, cfg.burst_ip))
+        limit.new(ngx.shared.boxoffice_limits, cfg.rate_ip, cfg.burst_ip), _M.seatmap)
 end
 
 -- init_worker starts the sale state refresh and the grab counts' flush

@@ -2,8 +2,8 @@
 -- is decided by boxoffice.grab_decision. rewrite() counts the request
 -- against its client IP's limit first (bad requests too), then checks the
 -- request and the JWT and exposes the buyer as $grab_uid for limit_req
--- (per buyer); content()
--- checks the sold-out flag and the Bloom filter, then runs
+-- (per buyer); content() checks the sold-out flag, the Bloom filter and the
+-- edge's copy of the seat map (seats all known taken: 409), then runs
 -- lua/redis/hold.lua: one Redis round trip. The keys this edge answered
 -- 201 (or could not tell: a 503) are kept in the lua_shared_dict
 -- boxoffice_grab_keys, least recently used out first, so their retries
@@ -22,19 +22,20 @@ local unpack = unpack
 local _M = { _VERSION = "0.1" }
 
 -- deps are set once by init: the sale Redis connector, the sale state, the
--- JWT verifier, the hold script with its SHA1 (hex), the answered keys and
--- the per-IP limit.
+-- JWT verifier, the hold script with its SHA1 (hex), the answered keys,
+-- the per-IP limit and the seat maps (boxoffice.seatmap).
 local deps
 
 local ANSWERED_TTL = 86400 -- as long as the script keeps its record (seconds)
 
 -- init sets what grabs use; call it from init_by_lua. sale is a
 -- boxoffice.redis connector, state a boxoffice.salestate, jwt_keys kid →
--- secret, script the source of hold.lua, ip_limit a boxoffice.limit.
-function _M.init(sale, state, jwt_keys, script, ip_limit)
+-- secret, script the source of hold.lua, ip_limit a boxoffice.limit, seats
+-- a boxoffice.seatmap.
+function _M.init(sale, state, jwt_keys, script, ip_limit, seats)
     deps = { sale = sale, state = state, verifier = assert(jwt.new(jwt_keys)),
         script = script, sha = to_hex(ngx.sha1_bin(script)), answered = assert(ngx.shared.boxoffice_grab_keys),
-        ip_limit = ip_limit }
+        ip_limit = ip_limit, seats = seats }
 end
 
 local function answer(o)
@@ -95,9 +96,10 @@ function _M.content()
     state:seen(g.sid)
     local sold_out = state:sold_out(g.sid)
     local answered_key = g.sid .. ":" .. g.uid .. ":" .. g.key
+    local answered = deps.answered:get(answered_key)
     -- Once sold out, the filter need not be read.
-    local o = decision.state(sold_out, sold_out or state:eligible(g.sid, g.uid),
-        sold_out and deps.answered:get(answered_key), state:recovering(g.sid))
+    local o = decision.state(sold_out, sold_out or state:eligible(g.sid, g.uid), answered, state:recovering(g.sid))
+        or decision.taken(g.ids, deps.seats:codes(g.sid, g.ids), answered)
     if o then
         return answer(o)
     end

@@ -95,6 +95,28 @@ function _M.state(sold_out, eligible, answered, recovering)
     return nil
 end
 
+-- taken refuses a grab whose seats are all taken in the edge's copy of
+-- the packed seat map: ids are the seat ids (strings), codes their codes
+-- (0 AVAILABLE, else taken; nil for a seat the copy lacks), or nil without
+-- a fresh copy. A key this edge answered may be a retry of a grab that
+-- succeeded, so it goes to the script to be replayed; so does any grab with
+-- a seat that looks free or is unknown: the script is the only judge. It
+-- returns the 409 the script would give, or nil.
+function _M.taken(ids, codes, answered)
+    if answered or not codes then
+        return nil
+    end
+    local seats = {}
+    for i, id in ipairs(ids) do
+        local c = codes[i]
+        if not c or c == 0 then
+            return nil
+        end
+        seats[i] = tonumber(id)
+    end
+    return refuse(409, "seat_unavailable", nil, { seat_ids = seats })
+end
+
 -- script turns the hold script's reply {status, code, payload JSON} into
 -- the outcome; nil (the sale Redis failed or was too slow) is a 503.
 function _M.script(res)

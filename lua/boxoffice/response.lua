@@ -23,12 +23,12 @@ function _M.error_body(code, message, fields)
     return cjson.encode(body)
 end
 
--- send sends status and body (text; content_type is application/json
--- unless given), then ends the request.
-function _M.send(status, body, content_type)
+-- send sends status and body (text; content_type is application/json and
+-- cache_control no-store unless given), then ends the request.
+function _M.send(status, body, content_type, cache_control)
     ngx.status = status
     ngx.header["Content-Type"] = content_type or "application/json"
-    ngx.header["Cache-Control"] = "no-store"
+    ngx.header["Cache-Control"] = cache_control or "no-store"
     ngx.print(body)
     return ngx.exit(status)
 end

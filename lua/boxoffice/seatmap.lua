@@ -1,23 +1,33 @@
--- GET /api/sale/sessions/{sid}/seats: live seat states (id → AVAILABLE,
--- LOCKED or SOLD), micro-cached in a lua_shared_dict for a second or so
--- (BOXOFFICE_EDGE_SEATS_TTL). One request per node refreshes an expired
--- copy; the others serve the copy that just expired rather than queue on
--- Redis.
+-- The edge's copy of each session's packed seat map: what
+-- GET /api/sale/sessions/{sid}/seats answers, and what lets a grab of seats
+-- known to be taken be refused without Redis. The sale scripts keep the
+-- map ({s:N}:packed, 2 bits a seat at its index in the seat order
+-- {s:N}:order); one MGET per node per refresh (BOXOFFICE_EDGE_SEATS_TTL)
+-- reads both into a lua_shared_dict. One request per node reads Redis,
+-- the first read too: the others serve the copy that just expired or, when
+-- there is none yet, wait for it.
+local bit = require "bit"
 local cjson = require "cjson.safe"
 local keys = require "boxoffice.keys"
 local response = require "boxoffice.response"
 
 local ngx = ngx
 local setmetatable = setmetatable
-local tostring = tostring
-local byte = string.byte
+local tostring, tonumber, type = tostring, tonumber, type
+local byte, find, sub = string.byte, string.find, string.sub
+local band, rshift = bit.band, bit.rshift
+local floor = math.floor
 
 local _M = { _VERSION = "0.1" }
 local mt = { __index = _M }
 
-local STALE = 10 -- seconds an expired copy may stand in during a refresh
-local NAMES = { [65] = "AVAILABLE", [76] = "LOCKED", [83] = "SOLD" }
-local NONE = "" -- the copy of a session the sale Redis does not have
+local STALE = 10   -- seconds an expired copy may stand in during a refresh
+local WAIT = 1     -- seconds a request waits for another's first read
+local POLL = 0.005 -- seconds between looks while waiting
+local NONE = ""    -- the copy of a session the sale Redis does not have
+
+-- Codes of the packed map (internal/sale/packed.go).
+_M.AVAILABLE, _M.LOCKED, _M.SOLD, _M.OUT = 0, 1, 2, 3
 
 -- new returns seat maps read from sale (a boxoffice.redis connector) and
 -- kept ttl seconds in the lua_shared_dict dict_name, or nil and an error.
@@ -26,84 +36,193 @@ function _M.new(dict_name, sale, ttl)
     if not dict then
         return nil, "no lua_shared_dict " .. tostring(dict_name)
     end
-    return setmetatable({ dict = dict, sale = sale, ttl = ttl }, mt)
+    -- views is each worker's decoded copy for grabs: sid → { etag, packed,
+    -- runs }, so a grab does not copy the map out of shared memory.
+    return setmetatable({ dict = dict, sale = sale, ttl = ttl, views = {} }, mt)
 end
 
 local function iso_now()
     local now = ngx.now()
-    return os.date("!%Y-%m-%dT%H:%M:%S", math.floor(now)) .. string.format(".%03dZ", math.floor(now * 1000) % 1000)
+    return os.date("!%Y-%m-%dT%H:%M:%S", floor(now)) .. string.format(".%03dZ", floor(now * 1000) % 1000)
 end
 
--- fetch reads the seat map from the sale Redis: its JSON, NONE, or nil and
+-- fetch reads the packed map and the seat order: both, NONE, or nil and
 -- the error.
 local function fetch(sale, sid)
     local red, err = sale:connect()
     if not red then
         return nil, err
     end
-    local flat
-    flat, err = red:hgetall(keys.key(sid, "seats"))
-    if not flat then
+    local res
+    res, err = red:mget(keys.key(sid, "packed"), keys.key(sid, "order"))
+    if not res then
         red:close()
         return nil, err
     end
     sale:release(red)
-    if #flat == 0 then
+    if type(res[1]) ~= "string" or type(res[2]) ~= "string" then
         return NONE
     end
-    local seats = {}
-    for i = 1, #flat, 2 do
-        seats[flat[i]] = NAMES[byte(flat[i + 1], 1)] or "UNKNOWN"
-    end
-    return cjson.encode({ session_id = tonumber(sid), seats = seats, at = iso_now() })
+    return res[1], res[2]
 end
 
-local function found(json)
-    if json == NONE then
-        return nil, "not_found"
+-- load reads session sid from Redis into the dict and gives back the lock
+-- its caller took.
+function _M:load(sid)
+    local d = self.dict
+    local packed, order = fetch(self.sale, sid)
+    if not packed then
+        ngx.log(ngx.ERR, "seat map of session ", sid, ": ", order)
+    elseif packed == NONE then
+        d:set("map:" .. sid, NONE, STALE)
+        d:delete("etag:" .. sid)
+        d:set("fresh:" .. sid, true, self.ttl)
+    else
+        local etag = 'W/"' .. ngx.md5(order .. packed) .. '"'
+        local body = '{"session_id":' .. sid .. ',"at":"' .. iso_now() .. '","bits":2,"order":' .. order ..
+            ',"states":"' .. ngx.encode_base64(packed) .. '"}\n'
+        d:set("packed:" .. sid, packed, STALE)
+        d:set("order:" .. sid, order, STALE)
+        d:set("map:" .. sid, etag .. "\n" .. body, STALE)
+        d:set("etag:" .. sid, etag, STALE)
+        d:set("fresh:" .. sid, true, self.ttl)
     end
-    return json
+    d:delete("lock:" .. sid)
 end
 
--- get returns session sid's seat map as JSON, or nil and "not_found" or
--- "unavailable" (the sale Redis failed and no copy is left).
+-- get returns session sid's seat map (JSON) and its ETag, or nil and
+-- "not_found" or "unavailable" (the sale Redis failed and no copy is left).
 function _M:get(sid)
     local d = self.dict
-    local fresh = d:get("fresh:" .. sid)
-    if fresh then
-        return found(fresh)
-    end
-    local stale = d:get("stale:" .. sid)
-    if stale and not d:add("lock:" .. sid, true, self.ttl) then
-        return found(stale)
-    end
-    local json, err = fetch(self.sale, sid)
-    d:delete("lock:" .. sid)
-    if not json then
-        ngx.log(ngx.ERR, "seat map of session ", sid, ": ", err)
-        if stale then
-            return found(stale)
+    if not d:get("fresh:" .. sid) then
+        if d:add("lock:" .. sid, true, WAIT) then
+            self:load(sid)
+        else
+            local deadline = ngx.now() + WAIT
+            while not d:get("map:" .. sid) and d:get("lock:" .. sid) and ngx.now() < deadline do
+                ngx.sleep(POLL)
+            end
         end
+    end
+    local m = d:get("map:" .. sid)
+    if not m then
         return nil, "unavailable"
     end
-    d:set("fresh:" .. sid, json, self.ttl)
-    d:set("stale:" .. sid, json, STALE)
-    return found(json)
+    if m == NONE then
+        return nil, "not_found"
+    end
+    local nl = find(m, "\n", 1, true)
+    return sub(m, nl + 1), sub(m, 1, nl - 1)
+end
+
+-- decode_order reads the seat order's JSON runs [[first id, count], ...]
+-- into { first, count, offset } lists, or nil.
+function _M.decode_order(json)
+    local runs = cjson.decode(json)
+    if type(runs) ~= "table" then
+        return nil
+    end
+    local out, at = { first = {}, count = {}, offset = {} }, 0
+    for i, r in ipairs(runs) do
+        out.first[i], out.count[i], out.offset[i] = r[1], r[2], at
+        at = at + r[2]
+    end
+    return out
+end
+
+-- index_of returns seat id's index in the seat order (runs from
+-- decode_order), or nil if the session has no such seat.
+function _M.index_of(runs, id)
+    local first = runs.first
+    local lo, hi = 1, #first
+    while lo <= hi do
+        local mid = floor((lo + hi) / 2)
+        if first[mid] <= id then
+            lo = mid + 1
+        else
+            hi = mid - 1
+        end
+    end
+    if hi < 1 or id >= first[hi] + runs.count[hi] then
+        return nil
+    end
+    return runs.offset[hi] + id - first[hi]
+end
+
+-- code_at returns the code of the seat at index i of a packed map: four
+-- seats a byte, the first in the high bits (BITFIELD u2 #i).
+function _M.code_at(packed, i)
+    local b = byte(packed, rshift(i, 2) + 1)
+    return b and band(rshift(b, 6 - 2 * band(i, 3)), 3)
+end
+
+-- view returns this worker's copy of session sid's map if the node's copy
+-- is fresh (at most ttl old); otherwise nil, and a refresh starts in the
+-- background unless one is running.
+function _M:view(sid)
+    local d = self.dict
+    if not d:get("fresh:" .. sid) then
+        if d:add("lock:" .. sid, true, WAIT) then
+            local ok, err = ngx.timer.at(0, function() self:load(sid) end)
+            if not ok then
+                d:delete("lock:" .. sid)
+                ngx.log(ngx.ERR, "seat map refresh of session ", sid, ": ", err)
+            end
+        end
+        return nil
+    end
+    local etag = d:get("etag:" .. sid)
+    if not etag then
+        return nil
+    end
+    local v = self.views[sid]
+    if not v or v.etag ~= etag then
+        local runs = _M.decode_order(d:get("order:" .. sid) or "")
+        local packed = d:get("packed:" .. sid)
+        if not runs or not packed then
+            return nil
+        end
+        v = { etag = etag, packed = packed, runs = runs }
+        self.views[sid] = v
+    end
+    return v
+end
+
+-- codes returns the packed code of each seat of ids (strings) from a fresh
+-- copy (nil for a seat the session lacks), or nil without a fresh copy.
+function _M:codes(sid, ids)
+    local v = self:view(sid)
+    if not v then
+        return nil
+    end
+    local out = {}
+    for i, id in ipairs(ids) do
+        local at = _M.index_of(v.runs, tonumber(id))
+        out[i] = at and _M.code_at(v.packed, at)
+    end
+    return out
 end
 
 -- serve answers the request for $grab_sid's seat map from maps (a seat
--- map store made by new).
+-- map store made by new): 200 with its ETag, or 304 to a matching
+-- If-None-Match.
 function _M.serve(maps)
     local method = ngx.req.get_method()
     if method ~= "GET" and method ~= "HEAD" then
         ngx.header["Allow"] = "GET, HEAD"
         return response.error(405, "method_not_allowed", "use GET")
     end
-    local json, err = maps:get(ngx.var.grab_sid)
-    if json then
-        return response.send(200, json)
+    local body, etag = maps:get(ngx.var.grab_sid)
+    if body then
+        ngx.header["ETag"] = etag
+        if ngx.var.http_if_none_match == etag then
+            ngx.header["Cache-Control"] = "no-cache"
+            ngx.status = 304
+            return ngx.exit(304)
+        end
+        return response.send(200, body, nil, "no-cache")
     end
-    if err == "not_found" then
+    if etag == "not_found" then
         return response.error(404, "not_found", "no session on sale with this id")
     end
     return response.error(503, "unavailable", "seat states are unavailable; try again shortly", { retry_after = 1 })

@@ -4,7 +4,9 @@
 -- ({s:N}:meta, bloom and soldout, read by the edge's salestate.lua). No
 -- event.
 -- KEYS: the live keys meta, seats, price, tier, counts, reserved, bloom,
---       held, then their staging keys in the same order, then soldout.
+--       held, index, packed, order, then their staging keys in the same
+--       order, then soldout, then conflict (seats kept out of sale, packed
+--       as 3).
 -- Returns the number of AVAILABLE seats, or -1 (nothing touched) when the
 -- live session is past ARMED (ON_SALE or CLOSED): a live sale is never
 -- re-armed.
@@ -13,9 +15,18 @@
 -- so holds that MySQL has not seen yet are never forgotten. The staging
 -- build, made from MySQL, decides only for seats the live state lacks.
 -- One call, so readers see either the old state or the new one.
-local n = 8
-local SEATS, TIER, COUNTS, HELD = 2, 4, 5, 8
+local n = 11
+local SEATS, TIER, COUNTS, HELD, INDEX, PACKED = 2, 4, 5, 8, 9, 10
 local kind = { A = "avail", L = "locked", S = "sold" }
+local code = { A = 0, L = 1, S = 2 }
+
+-- pack writes a seat's code into the staging packed seat map.
+local function pack(seat, c)
+    local i = redis.call("HGET", KEYS[n + INDEX], seat)
+    if i then
+        redis.call("BITFIELD", KEYS[n + PACKED], "SET", "u2", "#" .. i, c)
+    end
+end
 
 local live_state = redis.call("HGET", KEYS[1], "state")
 if live_state and live_state ~= "ARMED" then
@@ -36,7 +47,11 @@ for i = 1, #live, 2 do
             if to == "avail" then redis.call("HINCRBY", KEYS[n + COUNTS], "avail", 1) end
         end
         redis.call("HSET", KEYS[n + SEATS], seat, state)
+        pack(seat, code[state:sub(1, 1)])
     end
+end
+for _, seat in ipairs(redis.call("HKEYS", KEYS[2 * n + 2])) do
+    pack(seat, 3)
 end
 if #live > 0 then
     redis.call("DEL", KEYS[n + HELD]) -- live counts stay

@@ -8,7 +8,8 @@
 -- KEYS (keys.hold in lua/boxoffice/keys.lua): 1 meta, 2 seats, 3 price,
 --       4 tier, 5 counts, 6 soldout, 7 reserved, 8 held, 9 holds, 10 expiry,
 --       11 outbox, 12 seq, 13 conflict (seats kept out of sale), 14 eventseq,
---       15 the idempotency record of this buyer and key.
+--       15 index, 16 packed (the packed seat map, written with the seats),
+--       17 the idempotency record of this buyer and key.
 -- ARGV: 1 session id, 2 user id, 3 canonical body (sorted seat ids, comma
 --       separated), then the seat ids.
 -- Returns {status, code, payload}: payload is JSON, the body's fields.
@@ -28,7 +29,7 @@ if meta[6] then
 end
 -- A repeated key replays its first answer even once the sale has closed:
 -- the buyer holds those seats.
-local replay = redis.call("GET", KEYS[15])
+local replay = redis.call("GET", KEYS[17])
 if replay then
     local first = cjson.decode(replay)
     if first.body ~= body then
@@ -79,13 +80,21 @@ local seq = redis.call("INCR", KEYS[12])
 local order_no = "B" .. sid .. "-" .. now .. "-" .. seq
 local prices = redis.call("HMGET", KEYS[3], unpack(ids))
 local tiers = redis.call("HMGET", KEYS[4], unpack(ids))
+-- The packed seat map (none for a session armed before there were any).
+local index = redis.call("HMGET", KEYS[15], unpack(ids))
+local packed = { "BITFIELD", KEYS[16] }
 local amount = 0
 for i = 1, n do
     redis.call("HSET", KEYS[2], ids[i], "L:" .. order_no)
+    if index[i] then
+        local at = #packed
+        packed[at + 1], packed[at + 2], packed[at + 3], packed[at + 4] = "SET", "u2", "#" .. index[i], 1
+    end
     redis.call("HINCRBY", KEYS[5], "avail:" .. tiers[i], -1)
     redis.call("HINCRBY", KEYS[5], "locked:" .. tiers[i], 1)
     amount = amount + tonumber(prices[i])
 end
+if #packed > 2 then redis.call(unpack(packed)) end
 if redis.call("HINCRBY", KEYS[5], "avail", -n) <= 0 then
     redis.call("SET", KEYS[6], "1")
 end
@@ -104,5 +113,5 @@ local numeric = {}
 for i = 1, n do numeric[i] = tonumber(ids[i]) end
 local answer = cjson.encode({ order_no = order_no, session_id = tonumber(sid), seat_ids = numeric,
     amount_cents = amount, expires_at = expires })
-redis.call("SET", KEYS[15], cjson.encode({ body = body, answer = answer }), "PX", 86400000)
+redis.call("SET", KEYS[17], cjson.encode({ body = body, answer = answer }), "PX", 86400000)
 return { 201, "created", answer }

@@ -6,12 +6,24 @@
 -- RELEASED, and XADDs hold.released to {s:N}:outbox, read by workers/relay
 -- (stream.go), with the next {s:N}:eventseq.
 -- KEYS: 1 seats, 2 tier, 3 counts, 4 soldout, 5 held, 6 holds, 7 expiry,
---       8 outbox, 9 eventseq.
+--       8 outbox, 9 eventseq, 10 index, 11 packed, 12 conflict.
 -- ARGV: 1 session id, 2 order number, 3 reason, 4 the owner's user id or
 --       "0" for any, 5 "1" to release only a hold that is due (its expiry,
 --       or its payment deadline while PAYING).
 -- Returns {outcome}: released, released_already, sold, unknown, not_owner
 -- or not_due.
+
+-- pack writes a seat's state ("A", "L:<order>", "S:<order>") into the
+-- packed seat map, as 0, 1 or 2; a seat kept out of sale stays 3. A
+-- session armed before there were packed maps has no index and no map.
+local function pack(seat, state)
+    local i = redis.call("HGET", KEYS[10], seat)
+    if not i then return end
+    local c = ({ A = 0, L = 1, S = 2 })[state:sub(1, 1)]
+    if redis.call("HEXISTS", KEYS[12], seat) == 1 then c = 3 end
+    redis.call("BITFIELD", KEYS[11], "SET", "u2", "#" .. i, c)
+end
+
 local sid, order_no, reason = ARGV[1], ARGV[2], ARGV[3]
 local raw = redis.call("HGET", KEYS[6], order_no)
 if not raw then
@@ -43,6 +55,7 @@ for seat in string.gmatch(h.seats, "[^,]+") do
     if redis.call("HGET", KEYS[1], seat) == "L:" .. order_no then
         local tier = redis.call("HGET", KEYS[2], seat)
         redis.call("HSET", KEYS[1], seat, "A")
+        pack(seat, "A")
         redis.call("HINCRBY", KEYS[3], "avail:" .. tier, 1)
         redis.call("HINCRBY", KEYS[3], "locked:" .. tier, -1)
         back = back + 1

@@ -8,7 +8,8 @@
 -- released, with a hold.released event (reason "recovered") so MySQL
 -- learns it; a seat another order bought meanwhile is reported, not taken.
 -- KEYS: 1 seats, 2 tier, 3 counts, 4 held, 5 holds, 6 expiry, 7 outbox,
---       8 eventseq, 9 soldout (set again from the counters).
+--       8 eventseq, 9 soldout (set again from the counters), 10 index,
+--       11 packed, 12 conflict.
 -- ARGV: 1 session id, then per hold: order number, hold JSON (EncodeHold).
 -- Returns {repaired, displaced, conflicts}: holds changed, newer holds
 -- released, and "order:seat" a sold seat kept from MySQL's order.
@@ -18,6 +19,17 @@ local repaired, displaced, conflicts = 0, 0, {}
 local t = redis.call("TIME")
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 
+-- pack writes a seat's state ("A", "L:<order>", "S:<order>") into the
+-- packed seat map, as 0, 1 or 2; a seat kept out of sale stays 3. A
+-- session armed before there were packed maps has no index and no map.
+local function pack(seat, state)
+    local i = redis.call("HGET", KEYS[10], seat)
+    if not i then return end
+    local c = ({ A = 0, L = 1, S = 2 })[state:sub(1, 1)]
+    if redis.call("HEXISTS", KEYS[12], seat) == 1 then c = 3 end
+    redis.call("BITFIELD", KEYS[11], "SET", "u2", "#" .. i, c)
+end
+
 local function move(seat, to)
     local from = redis.call("HGET", KEYS[1], seat)
     if not from then return end
@@ -25,6 +37,7 @@ local function move(seat, to)
     local kind = { A = "avail", L = "locked", S = "sold" }
     local a, b = kind[from:sub(1, 1)], kind[to:sub(1, 1)]
     redis.call("HSET", KEYS[1], seat, to)
+    pack(seat, to)
     if a ~= b then
         redis.call("HINCRBY", KEYS[3], a .. ":" .. tier, -1)
         redis.call("HINCRBY", KEYS[3], b .. ":" .. tier, 1)

@@ -88,6 +88,14 @@ function _M.sale(store, opts)
         local v = store[k]
         return reply("get", type(v) == "string" and v or _M.NULL)
     end
+    function red.mget(_, ...)
+        local out = {}
+        for i, k in ipairs({ ... }) do
+            local v = store[k]
+            out[i] = type(v) == "string" and v or _M.NULL
+        end
+        return reply("mget", out)
+    end
     function red.hmget(_, k, ...)
         local h, out = store[k] or {}, {}
         for i, f in ipairs({ ... }) do out[i] = h[f] or _M.NULL end
@@ -119,6 +127,30 @@ function _M.sale(store, opts)
     return conn
 end
 
+-- hash is a 32-bit FNV-1a of s: ngx.md5 stands in for a digest.
+function _M.hash(s)
+    local h = 2166136261
+    for i = 1, #s do
+        h = bit.band(bit.bxor(h, s:byte(i)) * 16777619, 0xffffffff)
+    end
+    return h % 4294967296
+end
+
+-- base64 is ngx.encode_base64 (with padding).
+function _M.base64(s)
+    local abc = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    local out = {}
+    for i = 1, #s, 3 do
+        local a, b, c = s:byte(i, i + 2)
+        local n = a * 65536 + (b or 0) * 256 + (c or 0)
+        for j = 0, 3 do
+            local at = math.floor(n / 64 ^ (3 - j)) % 64
+            out[#out + 1] = (j < 2 or (j == 2 and b) or (j == 3 and c)) and abc:sub(at + 1, at + 1) or "="
+        end
+    end
+    return table.concat(out)
+end
+
 -- ngx installs a fake ngx with the dicts named in dicts and returns what
 -- it records: log lines and the response (headers, body, exit); the
 -- status is ngx.status. rec.method is the request's method (GET).
@@ -140,7 +172,11 @@ function _M.ngx(dicts)
     ngx.req = { get_method = function() return rec.method or "GET" end }
     ngx.timer = { -- luacheck: ignore 122
         every = function(every, fn) rec.every, rec.timer = every, fn; return true end,
+        at = function(_, fn) rec.timers = (rec.timers or 0) + 1; fn(false); return true end,
     }
+    ngx.sleep = function(s) rec.slept = (rec.slept or 0) + s end
+    ngx.md5 = function(s) return string.format("%08x%d", _M.hash(s), #s) end
+    ngx.encode_base64 = _M.base64
     return rec
 end
 

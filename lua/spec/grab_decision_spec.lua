@@ -123,6 +123,34 @@ describe("boxoffice.grab_decision", function()
         end)
     end)
 
+    describe("taken", function()
+        it("refuses seats all known taken with the script's 409, naming them", function()
+            local o = decision.taken({ "12", "3" }, { 1, 2 }, false)
+            refused(o, 409, "seat_unavailable", "taken")
+            assert.are.same({ seat_ids = { 12, 3 } }, o.fields)
+        end)
+
+        it("counts a seat kept out of sale as taken", function()
+            refused(decision.taken({ "5" }, { 3 }, false), 409, "seat_unavailable", "taken")
+        end)
+
+        it("leaves a grab with one seat that looks free to the script", function()
+            assert.is_nil(decision.taken({ "12", "3" }, { 1, 0 }, false))
+        end)
+
+        it("leaves a seat the copy does not know to the script", function()
+            assert.is_nil(decision.taken({ "12", "3" }, { 1 }, false))
+        end)
+
+        it("leaves everything to the script without a fresh copy", function()
+            assert.is_nil(decision.taken({ "12" }, nil, false))
+        end)
+
+        it("lets a key this edge answered reach the script, to be replayed", function()
+            assert.is_nil(decision.taken({ "12", "3" }, { 1, 1 }, true))
+        end)
+    end)
+
     describe("script", function()
         it("answers 201 created with the hold, its expiry in RFC 3339", function()
             local o = script(201, "created", { order_no = "B7-1800000000000-1", session_id = 7, seat_ids = { 3, 12 },

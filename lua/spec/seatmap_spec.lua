@@ -1,6 +1,18 @@
 local cjson = require "cjson"
 local fakes = require "spec.fakes"
 
+-- packed is a packed seat map of the given codes (four a byte, the first in
+-- the high bits), as the sale scripts write it.
+local function packed(codes)
+    local out = {}
+    for i = 1, #codes, 4 do
+        local b = 0
+        for j = 0, 3 do b = b * 4 + (codes[i + j] or 0) end
+        out[#out + 1] = string.char(b)
+    end
+    return table.concat(out)
+end
+
 describe("boxoffice.seatmap", function()
     local seatmap, dict, rec, store
 
@@ -9,7 +21,8 @@ describe("boxoffice.seatmap", function()
         rec = fakes.ngx({ boxoffice_seats = dict })
         for _, name in ipairs({ "boxoffice.seatmap", "boxoffice.response" }) do package.loaded[name] = nil end
         seatmap = require "boxoffice.seatmap"
-        store = { ["{s:7}:seats"] = { ["1"] = "A", ["2"] = "L:B7-1-1", ["3"] = "S:B7-1-2" } }
+        -- seats 10, 11, 12 and 20, 21: available, locked, sold, kept out, available
+        store = { ["{s:7}:packed"] = packed({ 0, 1, 2, 3, 0 }), ["{s:7}:order"] = "[[10,3],[20,2]]" }
     end)
 
     local function maps(opts)
@@ -17,22 +30,27 @@ describe("boxoffice.seatmap", function()
         return assert(seatmap.new("boxoffice_seats", sale, 1)), sale
     end
 
-    it("reads the seat states from {s:N}:seats", function()
-        local json = assert(maps():get("7"))
+    it("answers the packed map in base64 with the seat order, read with one MGET", function()
+        local m, sale = maps()
+        local json, etag = m:get("7")
         local v = cjson.decode(json)
-        assert.are.same({ ["1"] = "AVAILABLE", ["2"] = "LOCKED", ["3"] = "SOLD" }, v.seats)
-        assert.are.equal(7, v.session_id)
+        assert.are.same({ 7, 2, { { 10, 3 }, { 20, 2 } } }, { v.session_id, v.bits, v.order })
+        assert.are.equal(fakes.base64(store["{s:7}:packed"]), v.states)
         assert.are.equal("2027-01-15T08:00:00.250Z", v.at)
+        assert.matches('^W/".+"$', etag)
+        assert.are.same({ "mget" }, sale.commands)
     end)
 
     it("serves its copy without Redis until the copy expires", function()
         local m, sale = maps()
-        local first = m:get("7")
-        store["{s:7}:seats"]["1"] = "S:B7-1-3"
+        local first, etag = m:get("7")
+        store["{s:7}:packed"] = packed({ 1, 1, 2, 3, 0 })
         assert.are.equal(first, m:get("7"))
         assert.are.equal(1, sale.connects)
         dict.data["fresh:7"] = nil -- expired
-        assert.matches('"1":"SOLD"', m:get("7"))
+        local second, etag2 = m:get("7")
+        assert.are_not.equal(first, second)
+        assert.are_not.equal(etag, etag2, "another map, another ETag")
         assert.are.equal(2, sale.connects)
     end)
 
@@ -45,11 +63,26 @@ describe("boxoffice.seatmap", function()
         assert.are.equal(1, sale.connects)
     end)
 
+    it("makes the first read of a session wait for the request already reading it", function()
+        local m, sale = maps()
+        dict.data["lock:7"] = true
+        ngx.sleep = function() -- luacheck: ignore 122 (the other request finishes meanwhile)
+            m:load("7")
+        end
+        assert.is_string(m:get("7"))
+        assert.are.equal(1, sale.connects)
+    end)
+
+    it("answers unavailable when the first read it waited for failed", function()
+        local m = maps()
+        dict.data["lock:7"] = true
+        ngx.sleep = function() dict.data["lock:7"] = nil end -- luacheck: ignore 122
+        assert.are.same({ nil, "unavailable" }, { m:get("7") })
+    end)
+
     it("answers not_found for a session Redis does not have, and remembers it", function()
         local m, sale = maps()
-        local json, err = m:get("8")
-        assert.is_nil(json)
-        assert.are.equal("not_found", err)
+        assert.are.same({ nil, "not_found" }, { m:get("8") })
         assert.are.same({ nil, "not_found" }, { m:get("8") })
         assert.are.equal(1, sale.connects)
     end)
@@ -68,14 +101,73 @@ describe("boxoffice.seatmap", function()
         assert.are.same({ nil, "unavailable" }, { maps({ down = true }):get("7") })
     end)
 
+    describe("codes", function()
+        it("reads each seat's code by its index in the seat order; nil for a seat the session lacks", function()
+            local m = maps()
+            m:get("7")
+            assert.are.same({ 0, 1, 2, 3, 0 }, m:codes("7", { "10", "11", "12", "20", "21" }))
+            local c = m:codes("7", { "9", "13", "19", "22", "11" })
+            assert.are.same({ nil, nil, nil, nil, 1 }, { c[1], c[2], c[3], c[4], c[5] })
+        end)
+
+        it("has none without a fresh copy, and refreshes it in the background", function()
+            local m, sale = maps()
+            assert.is_nil(m:codes("7", { "11" }))
+            assert.are.equal(1, rec.timers)
+            assert.are.equal(1, sale.connects)
+            assert.are.same({ 1 }, m:codes("7", { "11" }))
+            assert.is_nil(dict.data["lock:7"])
+        end)
+
+        it("starts no refresh while one is running", function()
+            local m = maps()
+            dict.data["lock:7"] = true
+            assert.is_nil(m:codes("7", { "11" }))
+            assert.is_nil(rec.timers)
+        end)
+
+        it("follows a new copy", function()
+            local m = maps()
+            m:get("7")
+            assert.are.same({ 1 }, m:codes("7", { "11" }))
+            store["{s:7}:packed"] = packed({ 0, 0, 2, 3, 0 })
+            dict.data["fresh:7"] = nil
+            m:get("7")
+            assert.are.same({ 0 }, m:codes("7", { "11" }))
+        end)
+    end)
+
+    describe("index_of", function()
+        it("finds ids across runs, and nothing in the gaps", function()
+            local runs = seatmap.decode_order("[[1,2],[5,1],[100,1000]]")
+            local got = {}
+            for _, id in ipairs({ 0, 1, 2, 3, 5, 6, 99, 100, 1099, 1100 }) do
+                got[#got + 1] = seatmap.index_of(runs, id) or -1
+            end
+            assert.are.same({ -1, 0, 1, -1, 2, -1, -1, 3, 1002, -1 }, got)
+        end)
+    end)
+
     describe("serve", function()
-        it("answers 200 with the seat map", function()
+        it("answers 200 with the seat map and its ETag, revalidated by the browser", function()
             ngx.var.grab_sid = "7"
             seatmap.serve(maps())
             assert.are.equal(200, ngx.status)
             assert.are.equal("application/json", rec.header["Content-Type"])
-            assert.are.equal("no-store", rec.header["Cache-Control"])
+            assert.are.equal("no-cache", rec.header["Cache-Control"])
+            assert.matches('^W/"', rec.header["ETag"])
             assert.are.equal(7, cjson.decode(rec.body).session_id)
+        end)
+
+        it("answers 304 without a body to a matching If-None-Match", function()
+            local m = maps()
+            local _, etag = m:get("7")
+            ngx.var.grab_sid, ngx.var.http_if_none_match = "7", etag
+            seatmap.serve(m)
+            assert.are.equal(304, ngx.status)
+            assert.are.equal(304, rec.exit)
+            assert.is_nil(rec.body)
+            assert.are.equal(etag, rec.header["ETag"])
         end)
 
         it("answers 404 not_found for an unknown session", function()

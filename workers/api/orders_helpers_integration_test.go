@@ -4,7 +4,6 @@ package api_test
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"strconv"
 	"testing"
@@ -85,5 +84,3 @@ func (f *payFixture) soldEvents(t *testing.T, no string) int {
 	}
 	return n
 }
-
-func seatKey(id int64) string { return fmt.Sprint(id) }

@@ -163,6 +163,7 @@ func TestLateNotification(t *testing.T) {
 		})
 	})
 	t.Run("SeatSoldOnce", func(t *testing.T) {
+		testenv.WaitAvailable(t, f.sess.ID, s0)
 		other := f.grab(t, 1, s0)
 		pid, _ := f.pay(t, 1, other)
 		testenv.ConfirmPayment(t, pid)
@@ -277,11 +278,7 @@ func TestCancel(t *testing.T) {
 				t.Errorf("seat %d = %q, want A", s, got)
 			}
 		}
-		testenv.Eventually(t, testenv.Settle, "the seat map showing the seats AVAILABLE", func() (bool, string) {
-			r := f.edge.Do(t, "GET", fmt.Sprintf("/api/sale/sessions/%d/seats", f.sess.ID), nil, nil)
-			m, _ := r.JSON["seats"].(map[string]any)
-			return m[seatKey(s0)] == "AVAILABLE" && m[seatKey(s1)] == "AVAILABLE", string(r.Body)
-		})
+		testenv.WaitAvailable(t, f.sess.ID, s0, s1)
 	})
 	t.Run("Again", func(t *testing.T) {
 		if r := f.as(0).Do(t, "POST", "/api/orders/"+no+"/cancel", nil, nil); r.Status != 200 || r.JSON["status"] != "CANCELLED" {
