@@ -74,6 +74,35 @@ func Hold(tb testing.TB, rdb *goredis.Client, no string) *boxoffice.Hold {
 	return h
 }
 
+// Expire ends hold no's hold time now, as if it had passed: a LOCKED hold
+// becomes due (its record and its place in the session's expiry queue), a
+// PAYING one stays until its payment deadline. Tests give holds a long
+// hold time and call it, so nothing expires before they mean it to, however
+// slow the machine. Nothing else may change the hold meanwhile.
+func Expire(tb testing.TB, rdb *goredis.Client, no string) {
+	tb.Helper()
+	ctx := context.Background()
+	h := Hold(tb, rdb, no)
+	if h.State != boxoffice.HoldLocked && h.State != boxoffice.HoldPaying {
+		tb.Fatalf("expire hold %s: it is %s, want LOCKED or PAYING", no, h.State)
+	}
+	h.ExpiresAt = time.Now().Add(-time.Second).UnixMilli()
+	raw, err := sale.EncodeHold(*h)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	k := sale.KeysFor(h.SessionID)
+	if _, err := rdb.TxPipelined(ctx, func(p goredis.Pipeliner) error {
+		p.HSet(ctx, k.Key("holds"), no, raw)
+		if h.State == boxoffice.HoldLocked {
+			p.ZAddXX(ctx, k.Key("expiry"), goredis.Z{Score: float64(h.ExpiresAt), Member: no})
+		}
+		return nil
+	}); err != nil {
+		tb.Fatalf("expire hold %s: %v", no, err)
+	}
+}
+
 // Payments reads the payment rows of order no.
 func Payments(tb testing.TB, db *sqlx.DB, no string) []boxoffice.Payment {
 	tb.Helper()
