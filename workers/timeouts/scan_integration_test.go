@@ -86,13 +86,14 @@ func TestPayingPastDeadline(t *testing.T) {
 	ctx := context.Background()
 	cfg := testenv.Config(t)
 	gw := payments.NewGateway(cfg.PaygwURL, cfg.PaySecret, 5*time.Second)
-	// paying grabs a seat for buyer i and marks it PAYING for one second;
-	// pay makes a payment at the gateway whose notification goes nowhere,
-	// so only the timeouts daemon's question can settle it.
+	// paying grabs a seat for buyer i and marks it PAYING, until the test
+	// ends the payment deadline (testenv.ExpirePayment); pay makes a
+	// payment at the gateway whose notification goes nowhere, so only the
+	// timeouts daemon's question can settle it.
 	paying := func(t *testing.T, i int) (string, *boxoffice.Hold) {
 		t.Helper()
 		no := f.grab(t, i, f.sess.SeatIDs[i])
-		out, h, err := sale.MarkPaying(ctx, f.rdb, no, f.buyers[i].ID, time.Second)
+		out, h, err := sale.MarkPaying(ctx, f.rdb, no, f.buyers[i].ID, time.Hour)
 		if err != nil || out != "paying" {
 			t.Fatalf("mark paying = %s, %v", out, err)
 		}
@@ -115,6 +116,7 @@ func TestPayingPastDeadline(t *testing.T) {
 			t.Fatalf("confirm at the gateway: %v %v", resp, err)
 		}
 		resp.Body.Close()
+		testenv.ExpirePayment(t, f.rdb, no)
 		h = f.waitHold(t, no, boxoffice.HoldSold)
 		if got := f.seats(t)[fmt.Sprint(f.sess.SeatIDs[0])]; got != "S:"+no {
 			t.Errorf("seat = %s, want S:%s", got, no)
@@ -130,6 +132,7 @@ func TestPayingPastDeadline(t *testing.T) {
 	t.Run("Pending", func(t *testing.T) {
 		no, h := paying(t, 1)
 		p := pay(t, no, h.Amount)
+		testenv.ExpirePayment(t, f.rdb, no)
 		h = f.waitHold(t, no, boxoffice.HoldReleased)
 		// The gateway payment was cancelled with the hold: it cannot be paid.
 		testenv.Paygw(t).Do(t, "POST", "/api/payments/"+p.ID+"/confirm", nil, nil).WantError(t, 409, "conflict")
@@ -144,6 +147,7 @@ func TestPayingPastDeadline(t *testing.T) {
 	})
 	t.Run("NoPayment", func(t *testing.T) {
 		no, _ := paying(t, 2)
+		testenv.ExpirePayment(t, f.rdb, no)
 		f.waitHold(t, no, boxoffice.HoldReleased)
 		f.waitStatus(t, no, "TIMEOUT_CANCELLED")
 	})
