@@ -102,8 +102,10 @@ test-up: build
 test-env:
 	@for kv in $(TEST_ENV); do echo "export $$kv"; done
 
+# Packages run one at a time (-p 1): they share the one test stack, and
+# some stop or pause a part of it.
 test-run:
-	@export $(TEST_ENV); $(GO) test -race -count=1 -tags integration $(if $(RUN),-run '$(RUN)') $(or $(PKG),./...)
+	@export $(TEST_ENV); $(GO) test -race -count=1 -tags integration -p 1 $(if $(RUN),-run '$(RUN)') $(or $(PKG),./...)
 
 # bench-soldout times grabs of a sold-out session through the edge.
 bench-soldout: test-up

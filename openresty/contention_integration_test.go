@@ -18,7 +18,8 @@ import (
 
 // 2,000 reserved buyers fire at once at a 200-seat session, most of them
 // wanting the same two hot seats: exactly the right holds, no seat locked
-// twice, one outbox event per hold, counters that match the seats.
+// twice, one outbox event per hold, counters that match the seats. A buyer
+// answered 503 (the edge shedding load) tries again with the same key.
 func TestContention(t *testing.T) {
 	const buyers, seats = 2000, 200
 	s, bs := testenv.OnSale(t, testenv.SessionSpec{Seats: seats, Limit: 4}, buyers)
@@ -47,7 +48,9 @@ func TestContention(t *testing.T) {
 			defer wg.Done()
 			c := *edge
 			for i := range next {
-				r := c.As(bs[i].Token).Do(t, "POST", holds(s.ID), body(wants[i]), withKey(ip(i), fmt.Sprint("c", i)))
+				r := testenv.RetryBusy(func() *testenv.Response {
+					return c.As(bs[i].Token).Do(t, "POST", holds(s.ID), body(wants[i]), withKey(ip(i), fmt.Sprint("c", i)))
+				})
 				statuses[i] = r.Status
 				if r.Status == 201 {
 					orders[i], _ = r.JSON["order_no"].(string)

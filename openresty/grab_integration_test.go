@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -188,56 +190,70 @@ func TestGrabRateLimited(t *testing.T) {
 	cfg := testenv.Config(t)
 	t.Run("PerUser", func(t *testing.T) {
 		c := testenv.Edge(t).As(buyers[0].Token)
-		var sent []*testenv.Response
-		for i := 0; i < cfg.EdgeBurstUser+5; i++ {
-			sent = append(sent, c.Do(t, "POST", holds(s.ID), []byte(`{"seat_ids":[999999999]}`), withKey(ip(1000+i), fmt.Sprint("u", i))))
-		}
-		r := firstLimited(t, sent)
+		r := untilLimited(t, func(i int) *testenv.Response {
+			return c.Do(t, "POST", holds(s.ID), []byte(`{"seat_ids":[999999999]}`), withKey(ip(1000+i), fmt.Sprint("u", i)))
+		})
 		if r.Header.Get("Retry-After") == "" {
 			t.Error("429 without Retry-After")
 		}
 	})
 	t.Run("PerIP", func(t *testing.T) {
-		// More than the burst plus what the rate refills while they are sent.
-		n := cfg.EdgeBurstIP + 100
-		var sent []*testenv.Response
-		tokens := testenv.NewBuyers(t, testenv.DB(t), n)
-		for i := 0; i < n; i++ {
-			sent = append(sent, testenv.Edge(t).As(tokens[i].Token).Do(t, "POST", holds(s.ID), []byte(`{"seat_ids":[999999999]}`),
-				withKey(ip(77), fmt.Sprint("i", i))))
-		}
-		firstLimited(t, sent)
+		// Buyers enough that none of them meets the per-buyer limit first.
+		tokens := testenv.NewBuyers(t, testenv.DB(t), cfg.EdgeBurstIP+100)
+		untilLimited(t, func(i int) *testenv.Response {
+			return testenv.Edge(t).As(tokens[i%len(tokens)].Token).Do(t, "POST", holds(s.ID), []byte(`{"seat_ids":[999999999]}`),
+				withKey(ip(77), fmt.Sprint("i", i)))
+		})
 	})
 	t.Run("PerIPBadTokens", func(t *testing.T) {
 		// Refused tokens count against the IP's limit too.
-		n := cfg.EdgeBurstIP + 100
-		var sent []*testenv.Response
 		bad := testenv.Edge(t).As("not-a-token")
-		for i := 0; i < n; i++ {
+		untilLimited(t, func(i int) *testenv.Response {
 			r := bad.Do(t, "POST", holds(s.ID), []byte(`{"seat_ids":[999999999]}`), withKey(ip(78), fmt.Sprint("b", i)))
 			if r.Status != 401 && r.Status != 429 {
-				t.Fatalf("bad token = %d %s, want 401 or 429", r.Status, r.Body)
+				t.Errorf("bad token = %d %s, want 401 or 429", r.Status, r.Body)
 			}
-			sent = append(sent, r)
-		}
-		firstLimited(t, sent)
+			return r
+		})
 	})
 }
 
-// firstLimited returns the first 429 among answers sent past a limit,
-// checking its error shape; it fails the test if none was limited. (The
-// last answer alone proves nothing: the rate may have just refilled.)
-func firstLimited(t *testing.T, answers []*testenv.Response) *testenv.Response {
+// untilLimited sends requests (send(i) sends the i-th) from a few clients
+// at once until one is rate limited, and returns that 429 after checking
+// its error shape. It fails the test if none is limited within
+// testenv.Settle. Whether one request is limited depends on how fast the
+// others went, so it looks for the first, never at one request.
+func untilLimited(t *testing.T, send func(i int) *testenv.Response) *testenv.Response {
 	t.Helper()
-	for _, r := range answers {
-		if r.Status == 429 {
-			r.WantError(t, 429, "rate_limited")
-			return r
-		}
+	var (
+		next    atomic.Int64
+		limited = make(chan *testenv.Response, 1)
+		wg      sync.WaitGroup
+	)
+	deadline := time.Now().Add(testenv.Settle)
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for len(limited) == 0 && time.Now().Before(deadline) && !t.Failed() {
+				if r := send(int(next.Add(1))); r.Status == 429 {
+					select {
+					case limited <- r:
+					default:
+					}
+				}
+			}
+		}()
 	}
-	t.Fatalf("none of %d requests was rate limited; the last got %d %s", len(answers),
-		answers[len(answers)-1].Status, answers[len(answers)-1].Body)
-	return nil
+	wg.Wait()
+	select {
+	case r := <-limited:
+		r.WantError(t, 429, "rate_limited")
+		return r
+	default:
+		t.Fatalf("none of %d requests was rate limited within %s", next.Load(), testenv.Settle)
+		return nil
+	}
 }
 
 func TestGrabSoldOut(t *testing.T) {
@@ -246,13 +262,7 @@ func TestGrabSoldOut(t *testing.T) {
 		t.Fatalf("grab = %d %s", r.Status, r.Body)
 	}
 	c := testenv.Edge(t).As(buyers[1].Token)
-	var r *testenv.Response
-	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		if r = c.Grab(t, s.ID, "late", s.SeatIDs[0]); r.Status == 410 {
-			break
-		}
-	}
-	r.WantError(t, 410, "sold_out")
+	waitStatus(t, func() *testenv.Response { return c.Grab(t, s.ID, "late", s.SeatIDs[0]) }, 410).WantError(t, 410, "sold_out")
 }
 
 // The sale Redis stopped: grabs answer 503 quickly and work again once it
@@ -289,7 +299,7 @@ func TestSeatMap(t *testing.T) {
 		t.Fatalf("grab = %d %s", r.Status, r.Body)
 	}
 	var seats map[int64]string
-	testenv.Eventually(t, 3*time.Second, "the seat map showing the seat LOCKED", func() (bool, string) {
+	testenv.Eventually(t, testenv.Settle, "the seat map showing the seat LOCKED", func() (bool, string) {
 		seats = testenv.SeatStates(t, s.ID)
 		return seats[s.SeatIDs[0]] == "LOCKED", fmt.Sprint(seats)
 	})

@@ -121,7 +121,7 @@ func TestCacheRedisRecovery(t *testing.T) {
 		t.Errorf("during the outage: title %q, want %q from MySQL", got, newTitle)
 	}
 	proxy.cut(false)
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(testenv.Settle)
 	for regMetric(t, reg, "boxoffice_catalog_cache_hits_total", "show") == 0 && time.Now().Before(deadline) {
 		if got := title(t); got != newTitle {
 			t.Fatalf("after the outage: title %q, want %q (the missed invalidation applied)", got, newTitle)

@@ -38,12 +38,11 @@ func start(t *testing.T, d *daemon.Daemon) (cancel func(), done <-chan error) {
 	ctx, cancelFn := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
 	go func() { errc <- d.Serve(ctx) }()
-	for i := 0; i < 100; i++ {
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
 		if c, err := net.Dial("tcp", d.Addr); err == nil {
 			c.Close()
 			break
 		}
-		time.Sleep(10 * time.Millisecond)
 	}
 	t.Cleanup(cancelFn)
 	return cancelFn, errc

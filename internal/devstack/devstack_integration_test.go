@@ -78,13 +78,13 @@ func TestReadyzFollowsSaleRedis(t *testing.T) {
 	}
 }
 
-// waitFor polls url for up to five seconds until ok holds, and returns the
-// last answer.
+// waitFor polls url for up to testenv.Settle until ok holds, and returns
+// the last answer.
 func waitFor(t *testing.T, url string, ok func(int, map[string]any) bool) (int, map[string]any) {
 	t.Helper()
 	var code int
 	var body map[string]any
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+	for deadline := time.Now().Add(testenv.Settle); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		if code, body = testenv.GetJSON(t, url); ok(code, body) {
 			break
 		}

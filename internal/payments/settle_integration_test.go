@@ -28,7 +28,7 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	s, b := testenv.OnSale(t, testenv.SessionSpec{Seats: 8, HoldSeconds: 30}, 1)
+	s, b := testenv.OnSale(t, testenv.SessionSpec{Seats: 8}, 1)
 	rdb := redis.NewSale(testenv.Config(t))
 	t.Cleanup(func() { rdb.Close() })
 	return &fixture{sess: s, buyer: b[0], rdb: rdb, db: testenv.DB(t)}

@@ -9,6 +9,7 @@ import (
 
 	"boxoffice/internal/boxoffice"
 	"boxoffice/internal/sale"
+	"boxoffice/internal/testenv"
 )
 
 func TestReleaseConfirmPay(t *testing.T) {
@@ -16,8 +17,7 @@ func TestReleaseConfirmPay(t *testing.T) {
 	rdb := client(t)
 	p := plan(t, rdb, 6, nil, []int64{1, 2})
 	p.Session.SaleOpensAt = time.Now().Add(-time.Minute)
-	p.Session.HoldSeconds = 1
-	onSale(t, rdb, p)
+	onSale(t, rdb, p) // holds last 10 minutes; testenv.Expire ends one
 	sid := p.Session.ID
 	k := sale.KeysFor(sid)
 	orderOf := func(uid int64, key string, seats ...int64) string {
@@ -62,7 +62,7 @@ func TestReleaseConfirmPay(t *testing.T) {
 		if out, _ := sale.Release(ctx, rdb, no, sale.ReleaseOpts{Reason: "timeout", OnlyIfDue: true}); out != sale.NotDue {
 			t.Errorf("early timeout = %s", out)
 		}
-		time.Sleep(1100 * time.Millisecond)
+		testenv.Expire(t, rdb, no)
 		if out, _ := sale.Release(ctx, rdb, no, sale.ReleaseOpts{Reason: "timeout", OnlyIfDue: true}); out != sale.Released {
 			t.Errorf("due timeout = %s", out)
 		}
@@ -76,7 +76,7 @@ func TestReleaseConfirmPay(t *testing.T) {
 		if out, _, _ := sale.MarkPaying(ctx, rdb, no, 1, time.Minute); out != sale.NotOwner {
 			t.Errorf("pay by another buyer = %s", out)
 		}
-		time.Sleep(1100 * time.Millisecond) // past the hold's expiry, not the payment deadline
+		testenv.Expire(t, rdb, no) // past the hold's expiry, not the payment deadline
 		if out, _ := sale.Release(ctx, rdb, no, sale.ReleaseOpts{Reason: "timeout", OnlyIfDue: true}); out != sale.NotDue {
 			t.Errorf("timeout of a paying hold before its deadline = %s", out)
 		}
@@ -97,7 +97,7 @@ func TestReleaseConfirmPay(t *testing.T) {
 	})
 	t.Run("PayExpired", func(t *testing.T) {
 		no := orderOf(2, "d", 6)
-		time.Sleep(1100 * time.Millisecond)
+		testenv.Expire(t, rdb, no)
 		if out, _, _ := sale.MarkPaying(ctx, rdb, no, 2, time.Minute); out != "expired" {
 			t.Errorf("pay after expiry = %s", out)
 		}

@@ -19,8 +19,8 @@ import (
 
 // GrabEach has buyer i grab seats[i] through the edge, from workers
 // goroutines that pause between two grabs, each buyer from its own client
-// address (so per-IP limits do not interfere); a 503 is tried again, as a
-// buyer would. It returns the order numbers of the holds made and fails
+// address (so per-IP limits do not interfere); a 503 is tried again
+// (RetryBusy). It returns the order numbers of the holds made and fails
 // the test on any other answer but 201.
 func GrabEach(tb testing.TB, sid int64, buyers []Buyer, seats []int64, workers int, pause time.Duration) []string {
 	tb.Helper()
@@ -37,11 +37,9 @@ func GrabEach(tb testing.TB, sid int64, buyers []Buyer, seats []int64, workers i
 				ip := http.Header{"X-Forwarded-For": {fmt.Sprintf("172.%d.%d.%d", block, i>>8&255, i&255)},
 					"Idempotency-Key": {fmt.Sprint("each-", i)}}
 				body := []byte(fmt.Sprintf(`{"seat_ids":[%d]}`, seats[i]))
-				r := c.As(buyers[i].Token).Do(tb, "POST", fmt.Sprintf("/api/sale/sessions/%d/holds", sid), body, ip)
-				for try := 0; r.Status == http.StatusServiceUnavailable && try < 20; try++ {
-					time.Sleep(50 * time.Millisecond) // the edge sheds load: a buyer tries again
-					r = c.As(buyers[i].Token).Do(tb, "POST", fmt.Sprintf("/api/sale/sessions/%d/holds", sid), body, ip)
-				}
+				r := RetryBusy(func() *Response {
+					return c.As(buyers[i].Token).Do(tb, "POST", fmt.Sprintf("/api/sale/sessions/%d/holds", sid), body, ip)
+				})
 				if r.Status != http.StatusCreated {
 					tb.Errorf("grab %d by buyer %d = %d %s", seats[i], buyers[i].ID, r.Status, r.Body)
 					continue
@@ -71,19 +69,15 @@ func WaitRelayed(tb testing.TB, sid int64) {
 	tb.Helper()
 	rdb := redis.NewSale(Config(tb))
 	defer rdb.Close()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		groups, _ := rdb.XInfoGroups(context.Background(), sale.KeysFor(sid).Key("outbox")).Result()
+	Eventually(tb, Settle, fmt.Sprintf("a relay reading the outbox of session %d", sid), func() (bool, string) {
+		groups, err := rdb.XInfoGroups(context.Background(), sale.KeysFor(sid).Key("outbox")).Result()
 		for _, g := range groups {
 			if g.Name == "relay" {
-				return
+				return true, ""
 			}
 		}
-		if time.Now().After(deadline) {
-			tb.Fatalf("no relay reads the outbox of session %d after 10 s", sid)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return false, fmt.Sprintf("groups %v (%v)", groups, err)
+	})
 }
 
 // HoldOrderNos returns the order numbers of every hold of session sid in

@@ -94,3 +94,16 @@ func WaitAvailable(tb testing.TB, sid int64, seats ...int64) {
 		return true, ""
 	})
 }
+
+// RetryBusy sends a request again, as a buyer would, while the edge answers
+// 503 (it sheds load when the sale Redis is slow, as on a busy machine), for
+// up to Settle; it returns the last answer. A grab tried again keeps its
+// Idempotency-Key, so it never makes a second hold.
+func RetryBusy(do func() *Response) *Response {
+	r := do()
+	for deadline := time.Now().Add(Settle); r.Status == http.StatusServiceUnavailable && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+		r = do()
+	}
+	return r
+}

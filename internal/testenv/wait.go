@@ -74,6 +74,50 @@ func Hold(tb testing.TB, rdb *goredis.Client, no string) *boxoffice.Hold {
 	return h
 }
 
+// Expire ends hold no's hold time now, as if it had passed: a LOCKED hold
+// becomes due, a PAYING one stays until its payment deadline. Tests give
+// holds a long hold time and call it, so nothing expires before they mean
+// it to, however slow the machine.
+func Expire(tb testing.TB, rdb *goredis.Client, no string) {
+	tb.Helper()
+	rewriteHold(tb, rdb, no, boxoffice.HoldLocked, boxoffice.HoldPaying, func(h *boxoffice.Hold, past int64) { h.ExpiresAt = past })
+}
+
+// ExpirePayment ends the PAYING hold no's payment deadline now: it is due.
+func ExpirePayment(tb testing.TB, rdb *goredis.Client, no string) {
+	tb.Helper()
+	rewriteHold(tb, rdb, no, boxoffice.HoldPaying, boxoffice.HoldPaying, func(h *boxoffice.Hold, past int64) { h.PayDeadline = past })
+}
+
+// rewriteHold applies change to hold no's record, which must be in state a
+// or b, and moves its expiry queue entry, if it has one, to when the hold
+// is now due. Nothing else may change the hold meanwhile.
+func rewriteHold(tb testing.TB, rdb *goredis.Client, no, a, b string, change func(h *boxoffice.Hold, past int64)) {
+	tb.Helper()
+	ctx := context.Background()
+	h := Hold(tb, rdb, no)
+	if h.State != a && h.State != b {
+		tb.Fatalf("hold %s is %s, want %s or %s", no, h.State, a, b)
+	}
+	change(h, time.Now().Add(-time.Second).UnixMilli())
+	raw, err := sale.EncodeHold(*h)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	due := h.ExpiresAt
+	if h.State == boxoffice.HoldPaying {
+		due = h.PayDeadline
+	}
+	k := sale.KeysFor(h.SessionID)
+	if _, err := rdb.TxPipelined(ctx, func(p goredis.Pipeliner) error {
+		p.HSet(ctx, k.Key("holds"), no, raw)
+		p.ZAddXX(ctx, k.Key("expiry"), goredis.Z{Score: float64(due), Member: no})
+		return nil
+	}); err != nil {
+		tb.Fatalf("rewrite hold %s: %v", no, err)
+	}
+}
+
 // Payments reads the payment rows of order no.
 func Payments(tb testing.TB, db *sqlx.DB, no string) []boxoffice.Payment {
 	tb.Helper()

@@ -28,7 +28,7 @@ type payFixture struct {
 
 func newPayFixture(t *testing.T, seats, buyers int) *payFixture {
 	t.Helper()
-	s, b := testenv.OnSale(t, testenv.SessionSpec{Seats: seats, HoldSeconds: 30}, buyers)
+	s, b := testenv.OnSale(t, testenv.SessionSpec{Seats: seats}, buyers)
 	rdb := redis.NewSale(testenv.Config(t))
 	t.Cleanup(func() { rdb.Close() })
 	return &payFixture{sess: s, buyers: b, edge: testenv.Edge(t), rdb: rdb, db: testenv.DB(t)}

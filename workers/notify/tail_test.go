@@ -94,11 +94,20 @@ func TestTailFollowsRecreatedLog(t *testing.T) {
 	if !writeUntilSeen(t, addr, "before-", 100, seen) {
 		t.Fatal("the tail never handed over a message")
 	}
-	writeUntilSeen(t, addr, "filler-", 30, make(chan string)) // push the offsets up
+	// Push the offsets up, well past the writes the new log then gets.
+	fillers := make([]kafkago.Message, 300)
+	for i := range fillers {
+		fillers[i] = kafkago.Message{Key: []byte(strconv.Itoa(i)), Value: []byte("filler-" + strconv.Itoa(i))}
+	}
+	w := kafka.NewWriter([]string{addr}, "t", nil)
+	if err := w.WriteMessages(context.Background(), fillers...); err != nil {
+		t.Fatalf("write fillers: %v", err)
+	}
+	w.Close()
 	first.Close()
 	second := startBroker(t, port)
 	defer second.Close()
-	if !writeUntilSeen(t, addr, "after-", 15, seen) {
-		t.Fatal("no message from the recreated log within 15 writes: the tail waits at its old offsets")
+	if !writeUntilSeen(t, addr, "after-", 150, seen) {
+		t.Fatal("no message from the recreated log within 150 writes (half the old log): the tail waits at its old offsets")
 	}
 }

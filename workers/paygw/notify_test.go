@@ -121,9 +121,10 @@ func TestNotifierShutdown(t *testing.T) {
 		}
 	})
 	t.Run("FinishesInFlight", func(t *testing.T) {
-		release := make(chan struct{})
+		arrived, release := make(chan struct{}, 1), make(chan struct{})
 		var got atomic.Int32
 		slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			arrived <- struct{}{}
 			<-release
 			got.Add(1)
 			_, _ = w.Write([]byte(`{"status":"success"}`))
@@ -134,7 +135,11 @@ func TestNotifierShutdown(t *testing.T) {
 		done := make(chan error)
 		go func() { done <- n.Run(ctx) }()
 		n.Send(slow.URL, []byte(`{}`), 1, 0)
-		time.Sleep(50 * time.Millisecond) // let the attempt reach the merchant
+		select {
+		case <-arrived: // the attempt reached the merchant
+		case <-time.After(20 * time.Second):
+			t.Fatal("the attempt never reached the merchant")
+		}
 		cancel()
 		select {
 		case <-done:

@@ -150,7 +150,10 @@ func TestKill9(t *testing.T) {
 		grabbed = testenv.GrabEach(t, s.ID, buyers, s.SeatIDs, 10, 80*time.Millisecond)
 	}()
 
-	time.Sleep(500 * time.Millisecond)
+	testenv.Eventually(t, testenv.Settle, "the grabs flowing", func() (bool, string) {
+		n := len(testenv.HoldOrderNos(t, s.ID))
+		return n >= 10, fmt.Sprintf("%d holds", n)
+	})
 	start := time.Now()
 	old, now := kill9(t, "relay")
 	t.Logf("relay killed (pid %d) and started again (pid %d) in %v; it left %d entries pending",
@@ -332,7 +335,7 @@ func TestRefusesUntilDurable(t *testing.T) {
 func waitReady(t *testing.T, addr string, status int, want string) {
 	t.Helper()
 	var got string
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+	for deadline := time.Now().Add(testenv.Settle); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		resp, err := http.Get("http://" + addr + "/readyz")
 		if err != nil {
 			continue

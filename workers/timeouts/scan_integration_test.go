@@ -23,7 +23,7 @@ import (
 // where they need one.
 
 func TestTimeout(t *testing.T) {
-	f := newFixture(t, testenv.SessionSpec{Seats: 3, HoldSeconds: 2}, 2)
+	f := newFixture(t, testenv.SessionSpec{Seats: 3}, 2)
 	ctx := context.Background()
 	k := sale.KeysFor(f.sess.ID)
 	no := f.grab(t, 0, f.sess.SeatIDs...) // the whole session
@@ -34,6 +34,7 @@ func TestTimeout(t *testing.T) {
 		}
 	})
 	t.Run("Released", func(t *testing.T) {
+		testenv.Expire(t, f.rdb, no)
 		h := f.waitHold(t, no, boxoffice.HoldReleased)
 		if h.Reason != "timeout" {
 			t.Errorf("reason = %q, want timeout", h.Reason)
@@ -55,7 +56,7 @@ func TestTimeout(t *testing.T) {
 		}
 	})
 	t.Run("GrabAgain", func(t *testing.T) {
-		testenv.Eventually(t, 5*time.Second, "the seat grabbable again", func() (bool, string) {
+		testenv.Eventually(t, testenv.Settle, "the seat grabbable again", func() (bool, string) {
 			r := f.tryGrab(t, 1, f.sess.SeatIDs[0])
 			return r.Status == http.StatusCreated, fmt.Sprintf("grab after the timeout = %d %s", r.Status, r.Body)
 		})
@@ -85,13 +86,14 @@ func TestPayingPastDeadline(t *testing.T) {
 	ctx := context.Background()
 	cfg := testenv.Config(t)
 	gw := payments.NewGateway(cfg.PaygwURL, cfg.PaySecret, 5*time.Second)
-	// paying grabs a seat for buyer i and marks it PAYING for one second;
-	// pay makes a payment at the gateway whose notification goes nowhere,
-	// so only the timeouts daemon's question can settle it.
+	// paying grabs a seat for buyer i and marks it PAYING, until the test
+	// ends the payment deadline (testenv.ExpirePayment); pay makes a
+	// payment at the gateway whose notification goes nowhere, so only the
+	// timeouts daemon's question can settle it.
 	paying := func(t *testing.T, i int) (string, *boxoffice.Hold) {
 		t.Helper()
 		no := f.grab(t, i, f.sess.SeatIDs[i])
-		out, h, err := sale.MarkPaying(ctx, f.rdb, no, f.buyers[i].ID, time.Second)
+		out, h, err := sale.MarkPaying(ctx, f.rdb, no, f.buyers[i].ID, time.Hour)
 		if err != nil || out != "paying" {
 			t.Fatalf("mark paying = %s, %v", out, err)
 		}
@@ -114,6 +116,7 @@ func TestPayingPastDeadline(t *testing.T) {
 			t.Fatalf("confirm at the gateway: %v %v", resp, err)
 		}
 		resp.Body.Close()
+		testenv.ExpirePayment(t, f.rdb, no)
 		h = f.waitHold(t, no, boxoffice.HoldSold)
 		if got := f.seats(t)[fmt.Sprint(f.sess.SeatIDs[0])]; got != "S:"+no {
 			t.Errorf("seat = %s, want S:%s", got, no)
@@ -129,6 +132,7 @@ func TestPayingPastDeadline(t *testing.T) {
 	t.Run("Pending", func(t *testing.T) {
 		no, h := paying(t, 1)
 		p := pay(t, no, h.Amount)
+		testenv.ExpirePayment(t, f.rdb, no)
 		h = f.waitHold(t, no, boxoffice.HoldReleased)
 		// The gateway payment was cancelled with the hold: it cannot be paid.
 		testenv.Paygw(t).Do(t, "POST", "/api/payments/"+p.ID+"/confirm", nil, nil).WantError(t, 409, "conflict")
@@ -143,6 +147,7 @@ func TestPayingPastDeadline(t *testing.T) {
 	})
 	t.Run("NoPayment", func(t *testing.T) {
 		no, _ := paying(t, 2)
+		testenv.ExpirePayment(t, f.rdb, no)
 		f.waitHold(t, no, boxoffice.HoldReleased)
 		f.waitStatus(t, no, "TIMEOUT_CANCELLED")
 	})

@@ -16,7 +16,7 @@ import (
 // (BOXOFFICE_SWEEP_INTERVAL in the Makefile).
 
 func TestSweep(t *testing.T) {
-	f := newFixture(t, testenv.SessionSpec{Seats: 6, HoldSeconds: 2}, 2)
+	f := newFixture(t, testenv.SessionSpec{Seats: 6}, 2)
 	ctx := context.Background()
 	seat := f.sess.SeatIDs
 
@@ -52,12 +52,16 @@ func TestSweep(t *testing.T) {
 	})
 	t.Run("LostExpiryEntry", func(t *testing.T) {
 		// The hold is in the sale Redis but its expiry entry is gone: only
-		// the sweep can find it.
+		// the sweep can find it, once it is overdue (in both stores).
 		no := f.grab(t, 1, seat[4])
 		if err := f.rdb.ZRem(ctx, sale.KeysFor(f.sess.ID).Key("expiry"), no).Err(); err != nil {
 			t.Fatal(err)
 		}
 		f.waitStatus(t, no, "LOCKED")
+		testenv.Expire(t, f.rdb, no)
+		if _, err := f.db.Exec(`UPDATE orders SET expire_at = ? WHERE order_no = ?`, time.Now().Add(-10*time.Second), no); err != nil {
+			t.Fatal(err)
+		}
 		if h := f.waitHold(t, no, boxoffice.HoldReleased); h.Reason != "timeout" {
 			t.Errorf("reason = %q, want timeout", h.Reason)
 		}
