@@ -112,14 +112,15 @@ func TestEdgeMetrics(t *testing.T) {
 	}
 }
 
-// Each grab writes one structured access-log line with its outcome.
+// Each grab writes one structured access-log line with its outcome (the
+// log is buffered for up to a second).
 func TestGrabAccessLog(t *testing.T) {
 	s, buyers := testenv.OnSale(t, testenv.SessionSpec{Seats: 2}, 1)
 	key := "log-" + testenv.Unique()
 	testenv.Edge(t).As(buyers[0].Token).Grab(t, s.ID, key, s.SeatIDs[0])
 	path := filepath.Join(testenv.Config(t).RunDir, "nginx", "logs", "grab.log")
 	var line string
-	for deadline := time.Now().Add(3 * time.Second); line == "" && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+	for deadline := time.Now().Add(10 * time.Second); line == "" && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		b, _ := os.ReadFile(path)
 		for _, l := range strings.Split(string(b), "\n") {
 			if strings.Contains(l, `"key":"`+key+`"`) {

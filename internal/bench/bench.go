@@ -37,6 +37,7 @@ type Options struct {
 	Duration time.Duration // most time per mix and target
 	Mixes    []string
 	EdgeURL  string        // base URL of the edge
+	RunDir   string        // the stack's run folder, whose pid files name the parts to profile
 	RowsWait time.Duration // how long to wait for order rows after a load
 	Progress io.Writer
 }
@@ -81,6 +82,16 @@ type TargetReport struct {
 	GeneratorCPU float64             `json:"generator_cpu_share"`
 	Invariants   []invariants.Result `json:"invariants"`
 	HoldToRow    *invariants.Lag     `json:"hold_to_row,omitempty"`
+	Profile      Profile             `json:"profile"`
+}
+
+// runner runs the mixes of one run.
+type runner struct {
+	d               Deps
+	o               Options
+	f               *fixture
+	conventionalURL string
+	pids            map[string]int // the parts of the stack to profile
 }
 
 // Run creates the bench's buyers, seats and sessions and runs every mix.
@@ -94,14 +105,15 @@ func Run(ctx context.Context, d Deps, o Options) (*Report, error) {
 		return nil, err
 	}
 	defer dropScratch(context.Background(), d.DB, f.tag)
-	conventionalURL, stop, err := startConventional(ctx, f.tag)
-	if err != nil {
+	r := &runner{d: d, o: o, f: f, pids: stackPIDs(o.RunDir)}
+	var stop func()
+	if r.conventionalURL, r.pids[TargetConventional], stop, err = startConventional(ctx, f.tag); err != nil {
 		return nil, err
 	}
 	defer stop()
 	rep := &Report{Seats: o.Seats, Buyers: o.Buyers, Conns: o.Conns, Duration: o.Duration.String(), CPUs: runtime.NumCPU()}
 	for _, mix := range o.Mixes {
-		m, err := runMix(ctx, d, o, f, mix, conventionalURL)
+		m, err := r.runMix(ctx, mix)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", mix, err)
 		}
@@ -112,10 +124,10 @@ func Run(ctx context.Context, d Deps, o Options) (*Report, error) {
 
 // runMix runs one mix against the limit, the edge and the conventional
 // design, each on a session (or scratch table) of its own.
-func runMix(ctx context.Context, d Deps, o Options, f *fixture, mix, conventionalURL string) (*MixReport, error) {
+func (r *runner) runMix(ctx context.Context, mix string) (*MixReport, error) {
 	m := &MixReport{Mix: mix}
 	for _, name := range []string{TargetLimit, TargetEdge, TargetConventional} {
-		tr, err := runTarget(ctx, d, o, f, mix, name, conventionalURL)
+		tr, err := r.runTarget(ctx, mix, name)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
@@ -131,7 +143,8 @@ func runMix(ctx context.Context, d Deps, o Options, f *fixture, mix, conventiona
 	return m, nil
 }
 
-func runTarget(ctx context.Context, d Deps, o Options, f *fixture, mix, name, conventionalURL string) (*TargetReport, error) {
+func (r *runner) runTarget(ctx context.Context, mix, name string) (*TargetReport, error) {
+	d, o, f := r.d, r.o, r.f
 	fmt.Fprintf(o.Progress, "%s against %s: setting up\n", mix, name)
 	l := &load{mix: mix, seats: f.seats, buyers: f.buyers, conns: o.Conns, duration: o.Duration,
 		progress: o.Progress, label: mix + " against " + name}
@@ -140,10 +153,13 @@ func runTarget(ctx context.Context, d Deps, o Options, f *fixture, mix, name, co
 		if err := resetScratch(ctx, d.DB, f.tag, f.seats, mix == MixSoldOut); err != nil {
 			return nil, err
 		}
-		h := newHTTP(conventionalURL+"/holds", o.Conns)
+		h := newHTTP(r.conventionalURL+"/holds", o.Conns)
 		defer h.close()
+		if err := h.warm(r.conventionalURL+"/healthz", o.Conns); err != nil {
+			return nil, err
+		}
 		l.t = h
-		tr.fill(l.run(ctx))
+		tr.fill(r.measure(ctx, l, &tr.Profile))
 		tr.Invariants = []invariants.Result{conventionalHeld(ctx, d.DB, f.tag, tr.Outcomes["201"])}
 		return tr, nil
 	}
@@ -171,9 +187,12 @@ func runTarget(ctx context.Context, d Deps, o Options, f *fixture, mix, name, co
 				return nil, err
 			}
 		}
+		if err := edge.warm(o.EdgeURL+"/healthz", o.Conns); err != nil {
+			return nil, err
+		}
 		l.t = edge
 	}
-	m := l.run(ctx)
+	m := r.measure(ctx, l, &tr.Profile)
 	tr.fill(m)
 	fmt.Fprintf(o.Progress, "%s against %s: checking the invariants\n", mix, name)
 	rows, lag := invariants.OrderRows(ctx, d.DB, sid, m.Orders, o.RowsWait)
@@ -181,6 +200,14 @@ func runTarget(ctx context.Context, d Deps, o Options, f *fixture, mix, name, co
 		invariants.CountersMatchSeats(ctx, d.Sale, sid), rows}
 	tr.HoldToRow = &lag
 	return tr, nil
+}
+
+// measure runs the load and profiles the stack meanwhile.
+func (r *runner) measure(ctx context.Context, l *load, p *Profile) Measured {
+	before := snapshot(ctx, r.d.Sale, r.pids)
+	m := l.run(ctx)
+	*p = before.since(ctx, r.d.Sale, r.pids)
+	return m
 }
 
 func (tr *TargetReport) fill(m Measured) {

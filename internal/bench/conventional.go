@@ -171,22 +171,22 @@ func ServeConventional(ctx context.Context, db *sqlx.DB, keys *auth.Keys, addr, 
 }
 
 // startConventional starts this binary serving the conventional handler on
-// a free port and returns its base URL and a stop function.
-func startConventional(ctx context.Context, tag string) (string, func(), error) {
+// a free port and returns its base URL, its pid and a stop function.
+func startConventional(ctx context.Context, tag string) (string, int, func(), error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return "", nil, err
+		return "", 0, nil, err
 	}
 	addr := l.Addr().String()
 	l.Close()
 	exe, err := os.Executable()
 	if err != nil {
-		return "", nil, err
+		return "", 0, nil, err
 	}
 	cmd := exec.Command(exe, "bench", "--serve-conventional", addr, "--table", tag)
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
-		return "", nil, err
+		return "", 0, nil, err
 	}
 	stop := func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
@@ -198,11 +198,11 @@ func startConventional(ctx context.Context, tag string) (string, func(), error) 
 		resp, err := http.Get(base + "/healthz")
 		if err == nil {
 			resp.Body.Close()
-			return base, stop, nil
+			return base, cmd.Process.Pid, stop, nil
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
 			stop()
-			return "", nil, fmt.Errorf("the conventional handler did not start on %s: %w", addr, err)
+			return "", 0, nil, fmt.Errorf("the conventional handler did not start on %s: %w", addr, err)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"slices"
@@ -34,12 +35,31 @@ func (r *Report) WriteTables(w io.Writer) {
 				}
 				fmt.Fprintf(w, "  %-6s %s: %s\n", verdict, c.Name, c.Detail)
 			}
+			fmt.Fprintf(w, "  profile: CPU %s", shares(t.Profile.CPU))
+			if p := t.Profile; p.EvalshaCalls > 0 {
+				fmt.Fprintf(w, "; EVALSHA %d calls, %d failed, %.0f µs each in Redis", p.EvalshaCalls, p.EvalshaFailed, p.EvalshaUsPerCall)
+			}
+			fmt.Fprintln(w)
 			if t.HoldToRow != nil {
 				fmt.Fprintf(w, "  hold → order row: p50 %s, p99 %s, max %s\n", t.HoldToRow.P50.Round(time.Millisecond),
 					t.HoldToRow.P99.Round(time.Millisecond), t.HoldToRow.Max.Round(time.Millisecond))
 			}
 		}
 	}
+}
+
+// shares lists the parts' CPU shares, largest first.
+func shares(m map[string]float64) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b string) int { return cmp.Compare(m[b], m[a]) })
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s %.0f%%", k, 100*m[k])
+	}
+	return strings.Join(parts, ", ")
 }
 
 // outcomes lists the statuses and their counts, statuses in order.

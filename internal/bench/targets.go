@@ -168,6 +168,30 @@ func newHTTP(url string, conns int) *httpTarget {
 
 func (t *httpTarget) close() { t.client.CloseIdleConnections() }
 
+// warm opens the target's connections before the load, conns requests of
+// healthURL at once, so that connecting (a burst of new connections may
+// wait for the server's accept queue) is not counted as grabbing.
+func (t *httpTarget) warm(healthURL string, conns int) error {
+	errs := make(chan error, conns)
+	for range conns {
+		go func() {
+			resp, err := t.client.Get(healthURL)
+			if err == nil {
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+			errs <- err
+		}()
+	}
+	var first error
+	for range conns {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
 func (t *httpTarget) grab(g grab) reply {
 	body := []byte(`{"seat_ids":` + idList(g.seats) + `}`)
 	req, err := http.NewRequest(http.MethodPost, t.url, bytes.NewReader(body))

@@ -75,7 +75,7 @@ func benchCmd(cfg *config.Config, args []string) error {
 		}
 		rdb := redis.NewSale(cfg)
 		defer rdb.Close()
-		f.opts.EdgeURL = "http://" + cfg.EdgeAddr
+		f.opts.EdgeURL, f.opts.RunDir = "http://"+cfg.EdgeAddr, cfg.RunDir
 		f.opts.Progress = os.Stderr
 		rep, err := bench.Run(ctx, bench.Deps{DB: db, Sale: rdb, Keys: keys, BloomFP: cfg.BloomFP}, f.opts)
 		if err != nil {

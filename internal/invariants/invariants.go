@@ -139,25 +139,17 @@ type Lag struct {
 func OrderRows(ctx context.Context, db *sqlx.DB, sid int64, orderNos []string, wait time.Duration) (Result, Lag) {
 	const name = "every 201 has its order row"
 	deadline := time.Now().Add(wait)
-	var rows []struct {
-		OrderNo string `db:"order_no"`
-		Lag     int64  `db:"lag_us"`
-	}
+	var lags map[string]int64
 	for {
-		rows = rows[:0]
-		err := db.SelectContext(ctx, &rows, `SELECT order_no, TIMESTAMPDIFF(MICROSECOND, created_at, updated_at) AS lag_us
-			FROM orders WHERE session_id = ?`, sid)
-		if err != nil {
+		var err error
+		if lags, err = rowLags(ctx, db, sid); err != nil {
 			return Result{Name: name, Detail: err.Error()}, Lag{}
 		}
-		if len(rows) >= len(orderNos) || time.Now().After(deadline) || ctx.Err() != nil {
+		missing := slices.ContainsFunc(orderNos, func(no string) bool { _, ok := lags[no]; return !ok })
+		if !missing || time.Now().After(deadline) || ctx.Err() != nil {
 			break
 		}
 		time.Sleep(200 * time.Millisecond)
-	}
-	lags := map[string]int64{}
-	for _, r := range rows {
-		lags[r.OrderNo] = r.Lag
 	}
 	var problems []string
 	var got []time.Duration
@@ -171,6 +163,23 @@ func OrderRows(ctx context.Context, db *sqlx.DB, sid int64, orderNos []string, w
 	}
 	slices.Sort(got)
 	return verdict(name, problems, fmt.Sprintf("%d rows", len(got))), lagOf(got)
+}
+
+// rowLags returns the hold → row lag (µs) of session sid's order rows.
+func rowLags(ctx context.Context, db *sqlx.DB, sid int64) (map[string]int64, error) {
+	var rows []struct {
+		OrderNo string `db:"order_no"`
+		Lag     int64  `db:"lag_us"`
+	}
+	if err := db.SelectContext(ctx, &rows, `SELECT order_no, TIMESTAMPDIFF(MICROSECOND, created_at, updated_at) AS lag_us
+		FROM orders WHERE session_id = ?`, sid); err != nil {
+		return nil, err
+	}
+	lags := make(map[string]int64, len(rows))
+	for _, r := range rows {
+		lags[r.OrderNo] = r.Lag
+	}
+	return lags, nil
 }
 
 func lagOf(sorted []time.Duration) Lag {
