@@ -12,29 +12,26 @@ APT_PACKAGES := nginx libnginx-mod-http-lua \
 	redis-server redis-tools mariadb-server mariadb-client curl ca-certificates \
 	chromium fonts-dejavu-core nodejs
 
-# The test stack: its own run folder and ports, so tests never touch the dev stack.
-TEST_ENV := BOXOFFICE_RUN_DIR=$(CURDIR)/.run/test BOXOFFICE_PUBLIC_URL=http://127.0.0.1:18080 \
-	BOXOFFICE_EDGE_ADDR=127.0.0.1:18080 BOXOFFICE_API_ADDR=127.0.0.1:18081 \
-	BOXOFFICE_NOTIFY_ADDR=127.0.0.1:18082 BOXOFFICE_PAYGW_ADDR=127.0.0.1:18083 \
-	BOXOFFICE_RELAY_ADDR=127.0.0.1:18084 BOXOFFICE_ORDERS_ADDR=127.0.0.1:18085 \
-	BOXOFFICE_TIMEOUTS_ADDR=127.0.0.1:18086 BOXOFFICE_DEVKAFKA_ADDR=127.0.0.1:18087 \
-	BOXOFFICE_SALE_REDIS_ADDR=127.0.0.1:16390 BOXOFFICE_CACHE_REDIS_ADDR=127.0.0.1:16391 \
-	BOXOFFICE_MYSQL_ADDR=127.0.0.1:13307 BOXOFFICE_KAFKA_BROKERS=127.0.0.1:29092 \
-	BOXOFFICE_EDGE_WORKERS=2 BOXOFFICE_EDGE_REAL_IP_FROM=127.0.0.1/32 \
-	BOXOFFICE_PAYGW_URL=http://127.0.0.1:18083 BOXOFFICE_RECONCILE_GRACE=3s \
-	BOXOFFICE_RECONCILE_INTERVAL=1s BOXOFFICE_SWEEP_INTERVAL=2s BOXOFFICE_PAYGW_RETRY_BASE=100ms
+# stack_env is the settings of a stack in .run/$(1) on the dev ports + $(2).
+port = 127.0.0.1:$(shell echo $$(($(1) + $(2))))
+stack_env = BOXOFFICE_RUN_DIR=$(CURDIR)/.run/$(1) BOXOFFICE_PUBLIC_URL=http://$(call port,8080,$(2)) \
+	BOXOFFICE_EDGE_ADDR=$(call port,8080,$(2)) BOXOFFICE_API_ADDR=$(call port,8081,$(2)) \
+	BOXOFFICE_NOTIFY_ADDR=$(call port,8082,$(2)) BOXOFFICE_PAYGW_ADDR=$(call port,8083,$(2)) \
+	BOXOFFICE_RELAY_ADDR=$(call port,8084,$(2)) BOXOFFICE_ORDERS_ADDR=$(call port,8085,$(2)) \
+	BOXOFFICE_TIMEOUTS_ADDR=$(call port,8086,$(2)) BOXOFFICE_DEVKAFKA_ADDR=$(call port,8087,$(2)) \
+	BOXOFFICE_SALE_REDIS_ADDR=$(call port,6390,$(2)) BOXOFFICE_CACHE_REDIS_ADDR=$(call port,6391,$(2)) \
+	BOXOFFICE_MYSQL_ADDR=$(call port,3307,$(2)) BOXOFFICE_KAFKA_BROKERS=$(call port,19092,$(2)) \
+	BOXOFFICE_PAYGW_URL=http://$(call port,8083,$(2))
 
-# The bench stack: its own run folder and ports (the dev ports + 20000). Its
-# edge trusts X-Forwarded-For from 127.0.0.1, so the per-IP limit sees each
-# bench buyer as a client of its own.
-BENCH_ENV := BOXOFFICE_RUN_DIR=$(CURDIR)/.run/bench BOXOFFICE_PUBLIC_URL=http://127.0.0.1:28080 \
-	BOXOFFICE_EDGE_ADDR=127.0.0.1:28080 BOXOFFICE_API_ADDR=127.0.0.1:28081 \
-	BOXOFFICE_NOTIFY_ADDR=127.0.0.1:28082 BOXOFFICE_PAYGW_ADDR=127.0.0.1:28083 \
-	BOXOFFICE_RELAY_ADDR=127.0.0.1:28084 BOXOFFICE_ORDERS_ADDR=127.0.0.1:28085 \
-	BOXOFFICE_TIMEOUTS_ADDR=127.0.0.1:28086 BOXOFFICE_DEVKAFKA_ADDR=127.0.0.1:28087 \
-	BOXOFFICE_SALE_REDIS_ADDR=127.0.0.1:26390 BOXOFFICE_CACHE_REDIS_ADDR=127.0.0.1:26391 \
-	BOXOFFICE_MYSQL_ADDR=127.0.0.1:23307 BOXOFFICE_KAFKA_BROKERS=127.0.0.1:39092 \
-	BOXOFFICE_PAYGW_URL=http://127.0.0.1:28083 BOXOFFICE_EDGE_REAL_IP_FROM=127.0.0.1/32
+# The test stack: its own run folder and ports, so tests never touch the dev stack.
+TEST_ENV := $(call stack_env,test,10000) BOXOFFICE_EDGE_WORKERS=2 BOXOFFICE_EDGE_REAL_IP_FROM=127.0.0.1/32 \
+	BOXOFFICE_RECONCILE_GRACE=3s BOXOFFICE_RECONCILE_INTERVAL=1s BOXOFFICE_SWEEP_INTERVAL=2s \
+	BOXOFFICE_PAYGW_RETRY_BASE=100ms
+
+# The bench stack: its own run folder and ports. Its edge trusts
+# X-Forwarded-For from 127.0.0.1, so the per-IP limit sees each bench buyer
+# as a client of its own.
+BENCH_ENV := $(call stack_env,bench,20000) BOXOFFICE_EDGE_REAL_IP_FROM=127.0.0.1/32
 # BENCH_ARGS are boxoffice bench's flags: make bench BENCH_ARGS="--seats 1000 --duration 2s"
 BENCH_ARGS ?=
 
