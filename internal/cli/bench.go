@@ -20,13 +20,24 @@ import (
 
 const benchArgs = "[--seats N] [--buyers N] [--conns N] [--duration D] [--mixes rush,distinct,sold-out] [--json]"
 
-const benchAbout = "measure grabs: the same mixes (rush, distinct, sold-out) against the limit (hold.lua " +
-	"called directly in the sale Redis, pipelined), the edge (the whole grab path through nginx) and a " +
-	"conventional design (a conditional UPDATE in a MySQL transaction behind a plain Go handler, on scratch " +
-	"tables it drops after), then check the sale's invariants. It creates its own seats, buyers (tokens " +
-	"signed with BOXOFFICE_JWT_SECRET) and sessions on the running stack, prints a progress line on stderr " +
-	"and a table per mix (--json: the same as JSON), and exits 1 if an invariant failed. " +
-	"Defaults: 50000 seats, 200000 buyers, 1000 connections, at most 10s per mix and target"
+const benchAbout = "measure grabs per second and latency of the edge beside the limit and a conventional design, then check the sale's invariants"
+
+// benchMore is what --help adds to benchAbout.
+const benchMore = `Each mix (rush, distinct, sold-out) runs against the limit (hold.lua called
+directly in the sale Redis, pipelined), the edge (the whole grab path through
+nginx) and a conventional design (a conditional UPDATE in a MySQL transaction
+behind a plain Go handler, on scratch tables the bench drops after). The bench
+creates its own seats, buyers (tokens signed with BOXOFFICE_JWT_SECRET) and
+sessions on the running stack, prints a progress line on stderr and a table per
+mix on stdout (--json: the same as JSON), and exits 1 if an invariant failed.
+
+  --seats N        seats of each session (default 50000)
+  --buyers N       buyers who reserved each session (default 200000)
+  --conns N        buyers grabbing at once, HTTP connections (default 1000)
+  --duration D     most time per mix and target (default 10s)
+  --mixes LIST     the mixes to run (default rush,distinct,sold-out)
+  --rows-wait D    how long to wait for the order rows of the 201s (default 1m)
+  --json           print the report as JSON`
 
 type benchFlags struct {
 	opts  bench.Options

@@ -101,9 +101,15 @@ func (c command) exit(stderr io.Writer, err error) int {
 	}
 }
 
+// moreHelp is what --help says of a command beyond its about.
+var moreHelp = map[string]string{"bench": benchMore}
+
 // help prints the command's usage.
 func (c command) help(w io.Writer) {
 	fmt.Fprintf(w, "usage: boxoffice %s\n\n%s.\n", strings.TrimSpace(c.name+" "+c.args), c.about)
+	if more := moreHelp[c.name]; more != "" {
+		fmt.Fprintf(w, "\n%s\n", more)
+	}
 	fmt.Fprintln(w, "\nSettings come from BOXOFFICE_* environment variables; see 'boxoffice config env'.")
 }
 
