@@ -40,6 +40,7 @@ type Options struct {
 	RunDir   string        // the stack's run folder, whose pid files name the parts to profile
 	RowsWait time.Duration // how long to wait for order rows after a load
 	Progress io.Writer
+	Mixed    func(*Report, MixReport) // called with each mix as it ends
 }
 
 // Deps are the stack's parts the bench talks to.
@@ -118,6 +119,9 @@ func Run(ctx context.Context, d Deps, o Options) (*Report, error) {
 			return nil, fmt.Errorf("%s: %w", mix, err)
 		}
 		rep.Mixes = append(rep.Mixes, *m)
+		if o.Mixed != nil {
+			o.Mixed(rep, *m)
+		}
 	}
 	return rep, nil
 }
@@ -238,7 +242,10 @@ func sellOut(ctx context.Context, d Deps, o Options, f *fixture, limit *limitTar
 		wg.Go(func() {
 			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
 				seats := f.seats[i*seatLimit : min((i+1)*seatLimit, len(f.seats))]
-				replies[i] = limit.grab(grab{buyer: &f.buyers[i], key: "sellout", seats: seats})
+				// A grab that got no answer is asked again with its key.
+				for try := 0; try < 5 && replies[i].status == 0; try++ {
+					replies[i] = limit.grab(grab{buyer: &f.buyers[i], key: "sellout", seats: seats})
+				}
 			}
 		})
 	}

@@ -11,11 +11,11 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	goredis "github.com/redis/go-redis/v9"
 
 	"boxoffice/internal/auth"
 	"boxoffice/internal/bench"
 	"boxoffice/internal/config"
-	"boxoffice/internal/redis"
 )
 
 const benchArgs = "[--seats N] [--buyers N] [--conns N] [--duration D] [--mixes rush,distinct,sold-out] [--json]"
@@ -84,10 +84,15 @@ func benchCmd(cfg *config.Config, args []string) error {
 		if f.serve != "" {
 			return bench.ServeConventional(ctx, db, keys, f.serve, f.table)
 		}
-		rdb := redis.NewSale(cfg)
+		// Patient, unlike the daemons' client: a loaded Redis is what it measures.
+		rdb := goredis.NewClient(&goredis.Options{Addr: cfg.SaleRedisAddr, Password: cfg.SaleRedisPassword,
+			ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, PoolTimeout: 30 * time.Second})
 		defer rdb.Close()
 		f.opts.EdgeURL, f.opts.RunDir = "http://"+cfg.EdgeAddr, cfg.RunDir
 		f.opts.Progress = os.Stderr
+		if !f.json {
+			f.opts.Mixed = func(rep *bench.Report, m bench.MixReport) { rep.WriteTable(os.Stdout, m) }
+		}
 		rep, err := bench.Run(ctx, bench.Deps{DB: db, Sale: rdb, Keys: keys, BloomFP: cfg.BloomFP}, f.opts)
 		if err != nil {
 			return err
@@ -98,8 +103,6 @@ func benchCmd(cfg *config.Config, args []string) error {
 			if err := enc.Encode(rep); err != nil {
 				return err
 			}
-		} else {
-			rep.WriteTables(os.Stdout)
 		}
 		if failed := rep.Failed(); len(failed) > 0 {
 			return fmt.Errorf("invariants failed:\n  %s", strings.Join(failed, "\n  "))
