@@ -34,7 +34,7 @@ var Vars = []Var{
 	rate("BOXOFFICE_EDGE_RATE_USER", "5r/s", "Grab requests allowed per buyer (by JWT subject).", func(c *Config) *string { return &c.EdgeRateUser }),
 	number("BOXOFFICE_EDGE_BURST_USER", "10", 0, 1_000_000, "Burst of grab requests allowed per buyer above the rate.", func(c *Config) *int { return &c.EdgeBurstUser }),
 	duration("BOXOFFICE_EDGE_REDIS_TIMEOUT", "200ms", "Edge timeout for connecting to and calling the sale Redis; past it a grab answers 503.", func(c *Config) *time.Duration { return &c.EdgeRedisTimeout }),
-	number("BOXOFFICE_EDGE_REDIS_POOL", "64", 1, 10_000, "Connections to the sale Redis per nginx worker, kept alive between requests.", func(c *Config) *int { return &c.EdgeRedisPool }),
+	number("BOXOFFICE_EDGE_REDIS_POOL", "256", 1, 10_000, "Connections to the sale Redis per nginx worker, kept alive between requests.", func(c *Config) *int { return &c.EdgeRedisPool }),
 	number("BOXOFFICE_EDGE_REDIS_BACKLOG", "1024", 0, 100_000, "Requests per nginx worker that wait for one of its BOXOFFICE_EDGE_REDIS_POOL connections when all are busy (within BOXOFFICE_EDGE_REDIS_TIMEOUT, else 503); past it they fail at once. 0: open extra connections, closed after use.", func(c *Config) *int { return &c.EdgeRedisBacklog }),
 	duration("BOXOFFICE_EDGE_STATE_REFRESH", "500ms", "How often the edge refreshes each active session's sold-out flag, seat limit and Bloom filter from the sale Redis.", func(c *Config) *time.Duration { return &c.EdgeStateRefresh }),
 	duration("BOXOFFICE_EDGE_SEATS_TTL", "1s", "How long the edge serves a copy of a live seat map.", func(c *Config) *time.Duration { return &c.EdgeSeatsTTL }),
