@@ -13,25 +13,48 @@ APT_PACKAGES := nginx libnginx-mod-http-lua \
 	redis-server redis-tools mariadb-server mariadb-client curl ca-certificates \
 	chromium fonts-dejavu-core fonts-wqy-microhei nodejs systemd
 
-# The test stack: its own run folder and ports, so tests never touch the dev stack.
-TEST_ENV := BOXOFFICE_RUN_DIR=$(CURDIR)/.run/test BOXOFFICE_PUBLIC_URL=http://127.0.0.1:18080 \
-	BOXOFFICE_EDGE_ADDR=127.0.0.1:18080 BOXOFFICE_API_ADDR=127.0.0.1:18081 \
-	BOXOFFICE_NOTIFY_ADDR=127.0.0.1:18082 BOXOFFICE_PAYGW_ADDR=127.0.0.1:18083 \
-	BOXOFFICE_RELAY_ADDR=127.0.0.1:18084 BOXOFFICE_ORDERS_ADDR=127.0.0.1:18085 \
-	BOXOFFICE_TIMEOUTS_ADDR=127.0.0.1:18086 BOXOFFICE_DEVKAFKA_ADDR=127.0.0.1:18087 \
-	BOXOFFICE_SALE_REDIS_ADDR=127.0.0.1:16390 BOXOFFICE_CACHE_REDIS_ADDR=127.0.0.1:16391 \
-	BOXOFFICE_MYSQL_ADDR=127.0.0.1:13307 BOXOFFICE_KAFKA_BROKERS=127.0.0.1:29092 \
-	BOXOFFICE_EDGE_WORKERS=2 BOXOFFICE_EDGE_REAL_IP_FROM=127.0.0.1/32 \
-	BOXOFFICE_PAYGW_URL=http://127.0.0.1:18083 BOXOFFICE_RECONCILE_GRACE=3s \
-	BOXOFFICE_RECONCILE_INTERVAL=1s BOXOFFICE_SWEEP_INTERVAL=2s BOXOFFICE_PAYGW_RETRY_BASE=100ms
+# stack_env is the settings of a stack in .run/$(1) on the dev ports + $(2).
+port = 127.0.0.1:$(shell echo $$(($(1) + $(2))))
+stack_env = BOXOFFICE_RUN_DIR=$(CURDIR)/.run/$(1) BOXOFFICE_PUBLIC_URL=http://$(call port,8080,$(2)) \
+	BOXOFFICE_EDGE_ADDR=$(call port,8080,$(2)) BOXOFFICE_API_ADDR=$(call port,8081,$(2)) \
+	BOXOFFICE_NOTIFY_ADDR=$(call port,8082,$(2)) BOXOFFICE_PAYGW_ADDR=$(call port,8083,$(2)) \
+	BOXOFFICE_RELAY_ADDR=$(call port,8084,$(2)) BOXOFFICE_ORDERS_ADDR=$(call port,8085,$(2)) \
+	BOXOFFICE_TIMEOUTS_ADDR=$(call port,8086,$(2)) BOXOFFICE_DEVKAFKA_ADDR=$(call port,8087,$(2)) \
+	BOXOFFICE_SALE_REDIS_ADDR=$(call port,6390,$(2)) BOXOFFICE_CACHE_REDIS_ADDR=$(call port,6391,$(2)) \
+	BOXOFFICE_MYSQL_ADDR=$(call port,3307,$(2)) BOXOFFICE_KAFKA_BROKERS=$(call port,19092,$(2)) \
+	BOXOFFICE_PAYGW_URL=http://$(call port,8083,$(2))
 
-.PHONY: help deps build install up down status test vet unit lua js integration test-up test-env test-run bench-arm bench-soldout bench-hold clean
+# The test stack: its own run folder and ports, so tests never touch the dev stack.
+TEST_ENV := $(call stack_env,test,10000) BOXOFFICE_EDGE_WORKERS=2 BOXOFFICE_EDGE_REAL_IP_FROM=127.0.0.1/32 \
+	BOXOFFICE_RECONCILE_GRACE=3s BOXOFFICE_RECONCILE_INTERVAL=1s BOXOFFICE_SWEEP_INTERVAL=2s \
+	BOXOFFICE_PAYGW_RETRY_BASE=100ms
+
+# The bench stack: its own run folder and ports. Its edge trusts
+# X-Forwarded-For from 127.0.0.1, so the per-IP limit sees each bench buyer
+# as a client of its own.
+BENCH_ENV := $(call stack_env,bench,20000) BOXOFFICE_EDGE_REAL_IP_FROM=127.0.0.1/32
+# BENCH_ARGS are boxoffice bench's flags: make bench BENCH_ARGS="--seats 1000 --duration 2s"
+BENCH_ARGS ?=
+
+# with_stack runs $(2) with the stack of settings $(1) up: it starts the
+# stack unless it runs, and then stops it again after.
+define with_stack
+	@export $(1); mkdir -p $$BOXOFFICE_RUN_DIR; \
+	if $(BIN) dev status | grep -q stopped; then started=1; else started=0; fi; \
+	echo "starting the stack in $$BOXOFFICE_RUN_DIR (log: $$BOXOFFICE_RUN_DIR/up.log)"; \
+	$(BIN) dev up > $$BOXOFFICE_RUN_DIR/up.log 2>&1 || { cat $$BOXOFFICE_RUN_DIR/up.log; [ $$started = 0 ] || $(BIN) dev down; exit 1; }; \
+	status=0; $(2) || status=$$?; \
+	[ $$started = 0 ] || $(BIN) dev down >/dev/null; exit $$status
+endef
+
+.PHONY: help deps build install up down status test vet unit lua js integration test-up test-env test-run bench bench-arm bench-soldout bench-hold clean
 
 help:
 	@echo "make up      install what is missing, start the stack with demo data"
 	@echo "make down    stop everything 'make up' started"
 	@echo "make status  show what runs"
 	@echo "make test    vet, unit, Lua, JavaScript and integration tests"
+	@echo "make bench   grabs per second: the edge against the limit and a conventional design"
 
 # deps installs missing Debian packages without starting their system services.
 deps:
@@ -61,6 +84,7 @@ down:
 	@[ -x $(BIN) ] || $(GO) build -o $(BIN) .
 	@$(BIN) dev down
 	@$(TEST_ENV) $(BIN) dev down
+	@$(BENCH_ENV) $(BIN) dev down
 
 status:
 	@[ -x $(BIN) ] || $(GO) build -o $(BIN) .
@@ -86,12 +110,7 @@ js:
 
 # integration starts the test stack unless it runs, and stops it after if it started it.
 integration: build
-	@export $(TEST_ENV); mkdir -p .run/test; \
-	if $(BIN) dev status | grep -q stopped; then started=1; else started=0; fi; \
-	echo "starting the test stack (log: .run/test/up.log)"; \
-	$(BIN) dev up > .run/test/up.log 2>&1 || { cat .run/test/up.log; [ $$started = 0 ] || $(BIN) dev down; exit 1; }; \
-	status=0; $(GO) test -race -count=1 -tags integration -p 1 ./... || status=$$?; \
-	[ $$started = 0 ] || $(BIN) dev down >/dev/null; exit $$status
+	$(call with_stack,$(TEST_ENV),$(GO) test -race -count=1 -tags integration -p 1 ./...)
 
 # test-up starts (or refreshes) the test stack; test-run runs Go tests against it:
 #   make test-run PKG=./admin/... RUN=TestVenues
@@ -106,6 +125,11 @@ test-env:
 # some stop or pause a part of it.
 test-run:
 	@export $(TEST_ENV); $(GO) test -race -count=1 -tags integration -p 1 $(if $(RUN),-run '$(RUN)') $(or $(PKG),./...)
+
+# bench runs boxoffice bench on a stack of its own (BENCH_ENV), started for
+# it unless it runs, and stopped after.
+bench: build
+	$(call with_stack,$(BENCH_ENV),$(BIN) bench $(BENCH_ARGS))
 
 # bench-soldout times grabs of a sold-out session through the edge.
 bench-soldout: test-up

@@ -109,7 +109,8 @@ func TestEdgeMetrics(t *testing.T) {
 	}
 }
 
-// Each grab writes one structured access-log line with its outcome.
+// Each grab writes one structured access-log line with its outcome (the
+// log is buffered for up to a second).
 func TestGrabAccessLog(t *testing.T) {
 	s, buyers := testenv.OnSale(t, testenv.SessionSpec{Seats: 2}, 1)
 	key := "log-" + testenv.Unique()

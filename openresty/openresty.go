@@ -124,6 +124,7 @@ type Params struct {
 	SaleRedisPort  string
 	RedisTimeoutMS int64
 	RedisPool      int
+	RedisBacklog   int
 	StateRefresh   float64 // seconds between sale state refreshes
 	SeatsTTL       float64 // seconds a seat map copy is current
 	RateIPPerSec   float64 // the grab limit per client IP, counted in Lua before anything else
@@ -151,7 +152,7 @@ func ParamsFor(cfg *config.Config) (Params, error) {
 	}
 	p := Params{Env: Env, Workers: cfg.EdgeWorkers, EdgeAddr: cfg.EdgeAddr, APIAddr: cfg.APIAddr, NotifyAddr: cfg.NotifyAddr, LuaDir: lua,
 		CacheRedisHost: host, CacheRedisPort: port, SaleRedisHost: saleHost, SaleRedisPort: salePort,
-		RedisTimeoutMS: cfg.EdgeRedisTimeout.Milliseconds(), RedisPool: cfg.EdgeRedisPool,
+		RedisTimeoutMS: cfg.EdgeRedisTimeout.Milliseconds(), RedisPool: cfg.EdgeRedisPool, RedisBacklog: cfg.EdgeRedisBacklog,
 		StateRefresh: cfg.EdgeStateRefresh.Seconds(), SeatsTTL: cfg.EdgeSeatsTTL.Seconds(),
 		RateIPPerSec: perSecond(cfg.EdgeRateIP), BurstIP: cfg.EdgeBurstIP, RateUser: cfg.EdgeRateUser, BurstUser: cfg.EdgeBurstUser,
 		RealIPFrom: cfg.EdgeRealIPFrom}

@@ -4,6 +4,8 @@ package openresty_test
 
 import (
 	"context"
+	"crypto/sha1"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -40,6 +42,44 @@ func TestGrabRunsScriptBySHA(t *testing.T) {
 	if calls2-calls < grabs {
 		t.Errorf("EVALSHA called %d times in %d grabs, want at least one per grab", calls2-calls, grabs)
 	}
+}
+
+// A sale Redis that lost its scripts (SCRIPT FLUSH, a restart) costs the
+// first grab one NOSCRIPT and an EVAL, which loads the script again: that
+// grab succeeds and the next one runs by SHA. The daemons reload their
+// scripts the same way, so flushing here does not disturb other tests.
+func TestGrabAfterScriptFlush(t *testing.T) {
+	s, buyers := testenv.OnSale(t, testenv.SessionSpec{Seats: 2}, 2)
+	rdb := redis.NewSale(testenv.Config(t))
+	defer rdb.Close()
+	if err := rdb.ScriptFlush(context.Background()).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if r := testenv.Edge(t).As(buyers[0].Token).Grab(t, s.ID, "flushed", s.SeatIDs[0]); r.Status != 201 {
+		t.Fatalf("first grab after SCRIPT FLUSH = %d %s, want 201", r.Status, r.Body)
+	}
+	calls, failed := evalshaStats(t, rdb)
+	if r := testenv.Edge(t).As(buyers[1].Token).Grab(t, s.ID, "next", s.SeatIDs[1]); r.Status != 201 {
+		t.Fatalf("second grab = %d %s, want 201", r.Status, r.Body)
+	}
+	calls2, failed2 := evalshaStats(t, rdb)
+	if calls2 == calls {
+		t.Errorf("the grab after the reload ran no EVALSHA")
+	}
+	if exists, err := rdb.ScriptExists(context.Background(), holdSHA(t)).Result(); err != nil || !exists[0] {
+		t.Errorf("hold.lua is not in the sale Redis after the first grab: %v %v", exists, err)
+	}
+	t.Logf("after the reload: EVALSHA calls +%d, failed +%d (the daemons reload theirs too)", calls2-calls, failed2-failed)
+}
+
+// holdSHA is the SHA1 of lua/redis/hold.lua, as the edge computes it.
+func holdSHA(t *testing.T) string {
+	t.Helper()
+	src, err := os.ReadFile(filepath.Join(testenv.Root(), "lua", "redis", "hold.lua"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("%x", sha1.Sum(src))
 }
 
 // loadScripts loads every sale script into the sale Redis.

@@ -43,6 +43,7 @@ func commands() []command {
 		{"recover-sale", "--session N", "bring session N's sale Redis state back to MySQL's word after the sale Redis lost it, wholly or in part (refused while orders has lag)", recoverSaleCmd},
 		{"config", "check [ENVFILE...] | env | nginx [-o FILE] | app DIR | panel DIR", "validate the settings (of the environment, or only of the env files named), print them with their defaults, render the edge's nginx.conf, or build the buyer app or the admin panel it serves into DIR", nil},
 		{"edge", "[-p DIR]", "render the edge's nginx.conf, buyer app and admin panel into the nginx prefix DIR (default $BOXOFFICE_RUN_DIR/nginx) and run nginx there in the foreground, for a service manager", edgeCmd},
+		{"bench", benchArgs, benchAbout, benchCmd},
 		{"dev", "up | down | status | stop PART...", "the local stack: start, stop or show it, or stop some of its parts", devCmd},
 	}
 }
@@ -101,9 +102,15 @@ func (c command) exit(stderr io.Writer, err error) int {
 	}
 }
 
+// moreHelp is what --help says of a command beyond its about.
+var moreHelp = map[string]string{"bench": benchMore}
+
 // help prints the command's usage.
 func (c command) help(w io.Writer) {
 	fmt.Fprintf(w, "usage: boxoffice %s\n\n%s.\n", strings.TrimSpace(c.name+" "+c.args), c.about)
+	if more := moreHelp[c.name]; more != "" {
+		fmt.Fprintf(w, "\n%s\n", more)
+	}
 	fmt.Fprintln(w, "\nSettings come from BOXOFFICE_* environment variables; see 'boxoffice config env'.")
 }
 

@@ -32,6 +32,7 @@ type Config struct {
 	EdgeBurstUser    int
 	EdgeRedisTimeout time.Duration
 	EdgeRedisPool    int
+	EdgeRedisBacklog int
 	EdgeStateRefresh time.Duration
 	EdgeSeatsTTL     time.Duration
 	EdgeRealIPFrom   []string

@@ -30,11 +30,7 @@ type answer struct {
 // grab runs the hold script the way the edge does.
 func grab(t *testing.T, rdb *goredis.Client, sid, uid int64, key string, seats ...int64) answer {
 	t.Helper()
-	k := sale.KeysFor(sid)
-	keys := []string{k.Key("meta"), k.Key("seats"), k.Key("price"), k.Key("tier"), k.Key("counts"),
-		k.Key("soldout"), k.Key("reserved"), k.Key("held"), k.Key("holds"), k.Key("expiry"),
-		k.Key("outbox"), k.Key("seq"), k.Key("conflict"), k.Key("eventseq"), k.Key("index"), k.Key("packed"),
-		k.Idem(uid, key)}
+	keys := sale.KeysFor(sid).Hold(uid, key)
 	sorted := append([]int64(nil), seats...)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i] < sorted[j] })
 	var canon []string

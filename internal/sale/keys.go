@@ -120,3 +120,17 @@ func (k Keys) Grabs(second int64) string {
 // idempotency records are never touched by arming.
 var Rebuilt = []string{KeyMeta, KeySeats, KeyPrice, KeyTier, KeyCounts, KeyReserved, KeyBloom, KeyHeld,
 	KeyIndex, KeyPacked, KeyOrder}
+
+// holdKeys are the keys of lua/redis/hold.lua in its KEYS order, before
+// the idempotency record (keys.hold in lua/boxoffice/keys.lua).
+var holdKeys = []string{KeyMeta, KeySeats, KeyPrice, KeyTier, KeyCounts, KeySoldOut, KeyReserved, KeyHeld,
+	KeyHolds, KeyExpiry, KeyOutbox, KeySeq, KeyConflict, KeyEventSeq, KeyIndex, KeyPacked}
+
+// Hold returns the KEYS of hold.lua for a grab by userID with Idempotency-Key key.
+func (k Keys) Hold(userID int64, key string) []string {
+	out := make([]string, 0, len(holdKeys)+1)
+	for _, name := range holdKeys {
+		out = append(out, k.Key(name))
+	}
+	return append(out, k.Idem(userID, key))
+}

@@ -1,8 +1,13 @@
 -- JWT verification at the edge, the same rules as Go's internal/auth:
 -- HS256 only, the key chosen by kid, exp required, 30 s of leeway on exp,
 -- nbf and iat, iss "boxoffice". The signature is compared in constant time.
+-- A verifier keeps the claims of the tokens it accepted in an LRU cache
+-- (per nginx worker), keyed by the raw token, so a buyer's retries with the
+-- same token skip the HMAC and the JSON; a cached token is still refused
+-- once past its exp (and the leeway).
 local cjson = require "cjson.safe"
 local hmac = require "openssl.hmac"
+local lrucache = require("boxoffice.resty").require("lrucache")
 local b64 = require "boxoffice.b64"
 
 local bit = require "bit"
@@ -16,13 +21,19 @@ local mt = { __index = _M }
 local LEEWAY = 30
 local ISSUER = "boxoffice"
 local INT64_MAX = "9223372036854775807"
+local CACHE_SIZE = 10000 -- tokens per worker: a few MB
 
--- new returns a verifier for keys, a table of kid → secret.
-function _M.new(keys)
+-- new returns a verifier for keys, a table of kid → secret, that caches
+-- up to cache_size accepted tokens (default 10,000).
+function _M.new(keys, cache_size)
     if type(keys) ~= "table" or next(keys) == nil then
         return nil, "no JWT keys"
     end
-    return setmetatable({ keys = keys }, mt)
+    local cache, err = lrucache.new(cache_size or CACHE_SIZE)
+    if not cache then
+        return nil, "token cache: " .. tostring(err)
+    end
+    return setmetatable({ keys = keys, cache = cache }, mt)
 end
 
 local function equal(a, b)
@@ -54,11 +65,25 @@ local function decode_json(part)
     return v
 end
 
--- verify returns the claims of a valid token, or nil and the reason.
+-- verify returns the claims of a valid token, or nil and the reason. The
+-- claims may come from the cache: the caller must not change them.
 function _M.verify(self, token, now)
     if type(token) ~= "string" or #token > 4096 then
         return nil, "token malformed"
     end
+    local cached = self.cache:get(token)
+    if cached and now <= cached.exp + LEEWAY then
+        return cached
+    end
+    local claims, err = self:check(token, now)
+    if claims then
+        self.cache:set(token, claims)
+    end
+    return claims, err
+end
+
+-- check verifies a token without the cache.
+function _M.check(self, token, now)
     local h, p, s = split(token)
     local header = h and decode_json(h)
     if not header then

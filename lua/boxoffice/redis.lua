@@ -15,7 +15,11 @@ local IDLE = 60000 -- ms a pooled connection may stay idle
 
 -- new returns a connector, or nil and what is wrong with opts: host, port,
 -- password (nil or "" for none), timeout (ms for connect, send and read
--- each) and pool_size (keepalive connections per worker).
+-- each), pool_size (connections per worker, kept alive between requests)
+-- and backlog (nil or 0 for none): with a backlog, a connect while all
+-- pool_size connections are busy waits for one (at most timeout ms),
+-- backlog such connects at most, so a worker never holds more than
+-- pool_size connections; without, it opens one more, closed after use.
 function _M.new(opts)
     if type(opts) ~= "table" or type(opts.host) ~= "string" or opts.host == "" then
         return nil, "host is required"
@@ -28,8 +32,12 @@ function _M.new(opts)
     if password == "" then
         password = nil
     end
+    local backlog = opts.backlog
+    if backlog == 0 then
+        backlog = nil
+    end
     return setmetatable({ host = opts.host, port = port, password = password,
-        timeout = opts.timeout, pool_size = opts.pool_size }, mt)
+        timeout = opts.timeout, pool_size = opts.pool_size, backlog = backlog }, mt)
 end
 
 -- connect returns a connected client, or nil and the error.
@@ -42,7 +50,7 @@ function _M:connect()
     -- lua-resty-redis; set_timeouts only in OpenResty's newer ones.
     red:set_timeout(self.timeout)
     local ok
-    ok, err = red:connect(self.host, self.port, { pool_size = self.pool_size })
+    ok, err = red:connect(self.host, self.port, { pool_size = self.pool_size, backlog = self.backlog })
     if not ok then
         return nil, "connect: " .. tostring(err)
     end

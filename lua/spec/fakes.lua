@@ -42,7 +42,7 @@ function _M.client(script)
     function client.new() return setmetatable({}, client) end
     function client.set_timeout(_, ms) calls.timeout = ms end
     function client.connect(_, host, port, opts)
-        calls.connect, calls.pool_size = { host, port }, opts and opts.pool_size
+        calls.connect, calls.pool_size, calls.backlog = { host, port }, opts and opts.pool_size, opts and opts.backlog
         if script.connect_err then return nil, script.connect_err end
         return true
     end

@@ -1,3 +1,6 @@
+-- resty.lrucache reads ngx.now when it loads.
+_G.ngx = _G.ngx or {}
+ngx.now = ngx.now or os.time -- luacheck: ignore 122
 local cjson = require "cjson"
 local hmac = require "openssl.hmac"
 local jwt = require "boxoffice.jwt"
@@ -102,6 +105,58 @@ describe("boxoffice.jwt", function()
             assert.is_string(err)
         end)
     end
+
+    describe("cache", function()
+        -- A verifier whose keys the test can take away: what it still
+        -- accepts then comes from its cache.
+        local function verifier(size)
+            local keys = { k1 = SECRET }
+            return assert(jwt.new(keys, size)), keys
+        end
+
+        it("answers a token's retries from the cache", function()
+            local c, keys = verifier()
+            local t = token(header, claims())
+            local first = assert(c:verify(t, NOW))
+            keys.k1 = nil
+            assert.are.equal(first, c:verify(t, NOW + 60))
+            local other = token(header, claims({ sub = "43" }))
+            local none, err = c:verify(other, NOW)
+            assert.is_nil(none)
+            assert.are.equal("token key id unknown", err)
+        end)
+
+        it("never answers from the cache past exp and the leeway", function()
+            local c = verifier()
+            local t = token(header, claims({ exp = NOW + 10 }))
+            assert.is_table(c:verify(t, NOW))
+            assert.is_table(c:verify(t, NOW + 40))
+            local none, err = c:verify(t, NOW + 41)
+            assert.is_nil(none)
+            assert.are.equal("token expired", err)
+        end)
+
+        it("keeps only the tokens it accepted", function()
+            local c, keys = verifier()
+            local t = token(header, claims({ iss = "other" }))
+            assert.is_nil(c:verify(t, NOW))
+            keys.k1 = nil
+            assert.is_nil(c:verify(t, NOW))
+        end)
+
+        it("holds at most its size, the least recently used out first", function()
+            local c, keys = verifier(2)
+            local t1, t2, t3 = token(header, claims({ sub = "1" })), token(header, claims({ sub = "2" })),
+                token(header, claims({ sub = "3" }))
+            for _, t in ipairs({ t1, t2, t3 }) do
+                assert.is_table(c:verify(t, NOW))
+            end
+            keys.k1 = nil
+            assert.is_nil(c:verify(t1, NOW))
+            assert.is_table(c:verify(t2, NOW))
+            assert.is_table(c:verify(t3, NOW))
+        end)
+    end)
 
     it("needs keys", function()
         assert.is_nil(jwt.new({}))

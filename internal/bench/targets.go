@@ -1,0 +1,219 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"boxoffice/internal/sale"
+	"boxoffice/lua"
+)
+
+// grab is one hold request: a buyer, its Idempotency-Key and the seats.
+type grab struct {
+	buyer *buyer
+	key   string
+	seats []int64
+}
+
+// reply is a target's answer: the HTTP status (or the script's), 0 when
+// nothing came back, and the order number of a 201.
+type reply struct {
+	status  int
+	orderNo string
+}
+
+// target answers grabs; the same mix runs against each.
+type target interface {
+	grab(g grab) reply
+}
+
+// limitTarget calls hold.lua directly in the sale Redis: the requests of all
+// the mix's buyers are batched into pipelines, pipes of them at a time.
+type limitTarget struct {
+	rdb   *goredis.Client
+	keys  sale.Keys
+	sid   string
+	sha   string
+	calls chan *call
+}
+
+type call struct {
+	g    grab
+	done chan reply
+}
+
+const (
+	pipes     = 8   // pipelines in flight at once
+	pipeBatch = 256 // most calls in one pipeline
+)
+
+var holdScript = lua.Script("hold")
+
+// newLimit loads hold.lua and starts the pipelines; stop them with close.
+func newLimit(ctx context.Context, rdb *goredis.Client, sid int64) (*limitTarget, error) {
+	sha, err := holdScript.Load(ctx, rdb).Result()
+	if err != nil {
+		return nil, err
+	}
+	t := &limitTarget{rdb: rdb, keys: sale.KeysFor(sid), sid: strconv.FormatInt(sid, 10), sha: sha,
+		calls: make(chan *call, pipes*pipeBatch)}
+	for range pipes {
+		go t.pipeline()
+	}
+	return t, nil
+}
+
+func (t *limitTarget) close() { close(t.calls) }
+
+func (t *limitTarget) grab(g grab) reply {
+	c := &call{g: g, done: make(chan reply, 1)}
+	t.calls <- c
+	return <-c.done
+}
+
+// pipeline sends what is waiting, up to pipeBatch calls, in one round trip.
+func (t *limitTarget) pipeline() {
+	ctx := context.Background()
+	batch := make([]*call, 0, pipeBatch)
+	for first := range t.calls {
+		batch = append(batch[:0], first)
+	drain:
+		for len(batch) < pipeBatch {
+			select {
+			case c, ok := <-t.calls:
+				if !ok {
+					break drain
+				}
+				batch = append(batch, c)
+			default:
+				break drain
+			}
+		}
+		pipe := t.rdb.Pipeline()
+		cmds := make([]*goredis.Cmd, len(batch))
+		for i, c := range batch {
+			cmds[i] = pipe.EvalSha(ctx, t.sha, t.keys.Hold(c.g.buyer.id, c.g.key), t.args(c.g)...)
+		}
+		_, _ = pipe.Exec(ctx)
+		for i, c := range batch {
+			c.done <- scriptReply(cmds[i])
+		}
+	}
+}
+
+// args are hold.lua's ARGV: session, buyer, the sorted seat ids, the seats.
+func (t *limitTarget) args(g grab) []any {
+	sorted := slices.Clone(g.seats)
+	slices.Sort(sorted)
+	canon := make([]string, len(sorted))
+	for i, s := range sorted {
+		canon[i] = strconv.FormatInt(s, 10)
+	}
+	args := []any{t.sid, g.buyer.id, strings.Join(canon, ",")}
+	for _, s := range g.seats {
+		args = append(args, s)
+	}
+	return args
+}
+
+func scriptReply(cmd *goredis.Cmd) reply {
+	res, err := cmd.Slice()
+	if err != nil || len(res) != 3 {
+		return reply{}
+	}
+	status, _ := res[0].(int64)
+	r := reply{status: int(status)}
+	if r.status == http.StatusCreated {
+		payload, _ := res[2].(string)
+		r.orderNo = orderNo([]byte(payload))
+	}
+	return r
+}
+
+func orderNo(body []byte) string {
+	var v struct {
+		OrderNo string `json:"order_no"`
+	}
+	_ = json.Unmarshal(body, &v)
+	return v.OrderNo
+}
+
+// httpTarget posts grabs to url over keep-alive connections, conns of them.
+type httpTarget struct {
+	client *http.Client
+	url    string
+}
+
+func newHTTP(url string, conns int) *httpTarget {
+	tr := &http.Transport{
+		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:        conns,
+		MaxIdleConnsPerHost: conns,
+		MaxConnsPerHost:     conns,
+		IdleConnTimeout:     time.Minute,
+		DisableCompression:  true,
+	}
+	return &httpTarget{client: &http.Client{Transport: tr, Timeout: 30 * time.Second}, url: url}
+}
+
+func (t *httpTarget) close() { t.client.CloseIdleConnections() }
+
+// warm opens the target's connections before the load, conns requests of
+// healthURL at once, so that connecting (a burst of new connections may
+// wait for the server's accept queue) is not counted as grabbing.
+func (t *httpTarget) warm(healthURL string, conns int) error {
+	errs := make(chan error, conns)
+	for range conns {
+		go func() {
+			resp, err := t.client.Get(healthURL)
+			if err == nil {
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+			errs <- err
+		}()
+	}
+	var first error
+	for range conns {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+func (t *httpTarget) grab(g grab) reply {
+	body := []byte(`{"seat_ids":` + idList(g.seats) + `}`)
+	req, err := http.NewRequest(http.MethodPost, t.url, bytes.NewReader(body))
+	if err != nil {
+		return reply{}
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", g.buyer.auth)
+	req.Header.Set("Idempotency-Key", g.key)
+	req.Header.Set("X-Forwarded-For", g.buyer.ip)
+	resp, err := t.client.Do(req)
+	if err != nil {
+		return reply{}
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return reply{}
+	}
+	r := reply{status: resp.StatusCode}
+	if r.status == http.StatusCreated {
+		r.orderNo = orderNo(raw)
+	}
+	return r
+}
