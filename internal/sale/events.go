@@ -8,6 +8,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"boxoffice/internal/boxoffice"
+	"boxoffice/lua"
 )
 
 // EventFromStream decodes an outbox stream entry written by the scripts.
@@ -74,44 +75,38 @@ func ActiveSessions(ctx context.Context, rdb *goredis.Client) ([]int64, error) {
 }
 
 // Retire drops session id from Sessions once nothing of its sale can still
-// move and MySQL has all of it: it is CLOSED, no hold waits in its expiry
-// queue, its outbox is drained and its change sequence is at most applied,
-// the one MySQL had applied when read before this call. The caller must
-// also have checked that MySQL has every hold's final state (the
-// reconciler does). It reports whether it retired it.
+// move and MySQL has all of it (retire.lua): it is CLOSED, no hold waits in
+// its expiry queue, its outbox is drained and its change sequence is at
+// most applied, the one MySQL had applied when read before this call. The
+// caller must also have checked that MySQL has every hold's final state
+// (the reconciler does). It reports whether it retired it.
 //
-// After that no script writes the session. Its hold and idempotency
-// records, all in MySQL by then, are trimmed in batches, and meta gets
-// "trimmed" (the change sequence then), so a repair never takes the
-// missing records for lost ones. What a grab reads first (meta) stays: it
-// answers 403 sale_not_open; a late payment finds no hold and is flagged
-// for refund.
+// After that no script writes the session. It is marked trimmed (meta, the
+// change sequence then), so a repair never takes its missing records for
+// lost ones, and its hold and idempotency records, all in MySQL, are
+// deleted in batches; then it leaves Sessions. All of it works in a full
+// sale Redis. What a grab reads first (meta) stays: it answers 403
+// sale_not_open; a late payment finds no hold and is flagged for refund.
 func Retire(ctx context.Context, rdb *goredis.Client, id, applied int64) (bool, error) {
 	k := KeysFor(id)
-	pipe := rdb.Pipeline()
-	state := pipe.HGet(ctx, k.Key("meta"), "state")
-	due := pipe.ZCard(ctx, k.Key("expiry"))
-	queued := pipe.XLen(ctx, k.Key("outbox"))
-	seq := pipe.Get(ctx, k.Key("eventseq"))
-	if _, err := pipe.Exec(ctx); err != nil && err != goredis.Nil {
+	ok, err := retireScript.Run(ctx, rdb, k.keys("meta", "expiry", "outbox", "eventseq"), applied).Int()
+	if err != nil {
 		return false, unavailable(err)
 	}
-	have, _ := seq.Int64()
-	if state.Val() != boxoffice.SessionClosed || due.Val() != 0 || queued.Val() != 0 || have > applied {
+	if ok == 0 {
 		return false, nil
 	}
 	// Trimmed first: a failure leaves the session watched, to retire again.
 	if err := trim(ctx, rdb, k); err != nil {
 		return false, err
 	}
-	tx := rdb.TxPipeline()
-	tx.HSet(ctx, k.Key("meta"), MetaTrimmed, have)
-	tx.SRem(ctx, Sessions, id)
-	if _, err := tx.Exec(ctx); err != nil {
+	if err := rdb.SRem(ctx, Sessions, id).Err(); err != nil {
 		return false, unavailable(err)
 	}
 	return true, nil
 }
+
+var retireScript = lua.Script("retire")
 
 // MetaTrimmed is the field of a session's meta that says its hold and
 // idempotency records were trimmed (Retire), at which change sequence.

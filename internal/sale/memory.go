@@ -55,6 +55,13 @@ func (m Memory) Ratio() float64 {
 // Full reports whether the memory in use is at or past FullAt of maxmemory.
 func (m Memory) Full() bool { return m.Max > 0 && m.Ratio() >= FullAt }
 
+const noEviction = "noeviction"
+
+// Unsafe reports whether the sale Redis is set up so that it could grow
+// without bound (no maxmemory) or evict sale state (a policy other than
+// noeviction).
+func (m Memory) Unsafe() bool { return m.Max == 0 || m.Policy != noEviction }
+
 // Alarms says, for a person, what is wrong with the sale Redis's memory:
 // nearly full, or set up so that it could evict sale state or grow
 // without bound.
@@ -67,7 +74,7 @@ func (m Memory) Alarms() []string {
 	if m.Max == 0 {
 		out = append(out, "the sale Redis has no maxmemory: it can grow until the machine runs out of memory")
 	}
-	if m.Policy != "noeviction" {
+	if m.Policy != noEviction {
 		out = append(out, fmt.Sprintf("the sale Redis's maxmemory-policy is %q, not noeviction: it may evict sale state", m.Policy))
 	}
 	return out
