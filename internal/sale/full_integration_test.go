@@ -31,14 +31,8 @@ func wantFull(t *testing.T, what string, err error) {
 func TestFullRedis(t *testing.T) {
 	ctx := context.Background()
 	rdb := testenv.PrivateRedis(t, 4<<20)
-	p := plan(t, rdb, 4, nil, []int64{1})
-	onSale(t, rdb, p)
+	p, no := oneHold(t, rdb)
 	sid, k := p.Session.ID, sale.KeysFor(p.Session.ID)
-	a := grab(t, rdb, sid, 1, "k1", 1)
-	if a.Status != 201 {
-		t.Fatalf("grab = %+v", a)
-	}
-	no := a.Payload["order_no"].(string)
 	testenv.FillRedis(t, rdb)
 
 	_, err := sale.Release(ctx, rdb, no, sale.ReleaseOpts{Reason: boxoffice.ReasonCancelled})

@@ -43,6 +43,19 @@ func onSale(t *testing.T, rdb *goredis.Client, p *boxoffice.ArmPlan) {
 	})
 }
 
+// oneHold puts a session of 4 seats on sale in rdb with buyer 1 holding
+// seat 1; it returns the plan and the hold's order number.
+func oneHold(t *testing.T, rdb *goredis.Client) (*boxoffice.ArmPlan, string) {
+	t.Helper()
+	p := plan(t, rdb, 4, nil, []int64{1})
+	onSale(t, rdb, p)
+	a := grab(t, rdb, p.Session.ID, 1, "k1", 1)
+	if a.Status != 201 {
+		t.Fatalf("grab = %+v", a)
+	}
+	return p, a.Payload["order_no"].(string)
+}
+
 func TestHoldScript(t *testing.T) {
 	ctx := context.Background()
 	rdb := client(t)

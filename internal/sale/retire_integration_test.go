@@ -45,14 +45,8 @@ func (b *biggest) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.
 func TestRetire(t *testing.T) {
 	ctx := context.Background()
 	rdb := client(t)
-	p := plan(t, rdb, 4, nil, []int64{1})
-	onSale(t, rdb, p)
+	p, no := oneHold(t, rdb)
 	sid, k := p.Session.ID, sale.KeysFor(p.Session.ID)
-	a := grab(t, rdb, sid, 1, "k1", 1)
-	if a.Status != 201 {
-		t.Fatalf("grab = %+v", a)
-	}
-	no := a.Payload["order_no"].(string)
 	if out, err := sale.Release(ctx, rdb, no, sale.ReleaseOpts{Reason: boxoffice.ReasonCancelled}); out != sale.Released {
 		t.Fatalf("release = %s %v", out, err)
 	}
