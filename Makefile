@@ -5,12 +5,13 @@ SHELL := /bin/bash
 BIN := bin/boxoffice
 GO  ?= go
 
-# Debian packages the stack and the tests need.
+# Debian packages the stack and the tests need (fonts-wqy-microhei: Chinese
+# text in the browser tests and screenshots).
 APT_PACKAGES := nginx libnginx-mod-http-lua \
 	lua-resty-core lua-resty-lrucache lua-nginx-redis lua-nginx-string \
 	lua-cjson lua-luaossl luajit2 lua-busted lua-check \
 	redis-server redis-tools mariadb-server mariadb-client curl ca-certificates \
-	chromium fonts-dejavu-core nodejs
+	chromium fonts-dejavu-core fonts-wqy-microhei nodejs systemd
 
 # The test stack: its own run folder and ports, so tests never touch the dev stack.
 TEST_ENV := BOXOFFICE_RUN_DIR=$(CURDIR)/.run/test BOXOFFICE_PUBLIC_URL=http://127.0.0.1:18080 \
@@ -24,7 +25,7 @@ TEST_ENV := BOXOFFICE_RUN_DIR=$(CURDIR)/.run/test BOXOFFICE_PUBLIC_URL=http://12
 	BOXOFFICE_PAYGW_URL=http://127.0.0.1:18083 BOXOFFICE_RECONCILE_GRACE=3s \
 	BOXOFFICE_RECONCILE_INTERVAL=1s BOXOFFICE_SWEEP_INTERVAL=2s BOXOFFICE_PAYGW_RETRY_BASE=100ms
 
-.PHONY: help deps build up down status test vet unit lua js integration test-up test-env test-run bench-arm bench-soldout bench-hold clean
+.PHONY: help deps build install up down status test vet unit lua js integration test-up test-env test-run bench-arm bench-soldout bench-hold clean
 
 help:
 	@echo "make up      install what is missing, start the stack with demo data"
@@ -47,6 +48,11 @@ deps:
 
 build:
 	$(GO) build -o $(BIN) .
+
+# install puts the binary, the edge's files, the systemd units and the env
+# files in place (PREFIX, SYSCONFDIR, UNITDIR, DESTDIR: see docker/install.sh).
+install: build
+	@docker/install.sh
 
 up: deps build
 	@$(BIN) dev up
