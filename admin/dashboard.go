@@ -119,5 +119,10 @@ func (a *API) readDashboard(ctx context.Context, id int64, now time.Time) (*dash
 	if refunds > 0 {
 		d.Alarms = append(d.Alarms, fmt.Sprintf("%d orders are flagged for refund", refunds))
 	}
+	mem, err := sale.ReadMemory(ctx, a.Sale)
+	if err != nil {
+		return nil, err
+	}
+	d.Alarms = append(d.Alarms, mem.Alarms()...)
 	return d, nil
 }

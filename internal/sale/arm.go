@@ -51,24 +51,29 @@ func Arm(ctx context.Context, rdb *goredis.Client, plan *boxoffice.ArmPlan, fp f
 		return nil, unavailable(err)
 	}
 	filter := bloomfilter.Build(plan.Reserved, fp)
-	if err := build(ctx, rdb, k, plan, filter, version); err != nil {
-		return nil, unavailable(err)
+	avail, err := buildAndSwitch(ctx, rdb, k, staging, plan, filter, version)
+	if err != nil || avail < 0 {
+		rdb.Del(ctx, staging...) // frees what was built, even in a full Redis
 	}
-	keys := make([]string, 0, 2*len(Rebuilt)+2)
-	for _, name := range Rebuilt {
-		keys = append(keys, k.Key(name))
-	}
-	keys = append(append(keys, staging...), k.Key("soldout"), k.Key("conflict"))
-	avail, err := armSwitch.Run(ctx, rdb, keys).Int64()
 	if err != nil {
 		return nil, unavailable(err)
 	}
 	if avail < 0 { // it went live while the staging keys were built
-		rdb.Del(ctx, staging...)
 		return nil, CheckArmable(ctx, rdb, plan.Session.ID)
 	}
 	return &Armed{Version: version, Seats: len(plan.Seats), Available: avail, Reserved: len(plan.Reserved),
 		BloomM: filter.M, BloomK: filter.K, Took: time.Since(began)}, nil
+}
+
+// buildAndSwitch builds the staging keys and switches them in; -1 when the
+// session went live meanwhile.
+func buildAndSwitch(ctx context.Context, rdb *goredis.Client, k Keys, staging []string, plan *boxoffice.ArmPlan,
+	f *bloomfilter.Filter, version int64) (int64, error) {
+	if err := build(ctx, rdb, k, plan, f, version); err != nil {
+		return 0, err
+	}
+	keys := append(k.keys(Rebuilt...), staging...)
+	return armSwitch.Run(ctx, rdb, append(keys, k.Key("soldout"), k.Key("conflict"))).Int64()
 }
 
 // CheckArmable fails with ECONFLICT if the sale Redis has session id past
@@ -198,6 +203,12 @@ func kindOf(state string) string {
 	return "avail"
 }
 
+// unavailable is err of the sale Redis as EUNAVAILABLE; a sale Redis that
+// is full (refusing writes: maxmemory under noeviction) says so, without
+// the script's error text.
 func unavailable(err error) error {
+	if oom(err) {
+		return boxoffice.Errorf(boxoffice.EUNAVAILABLE, "the sale Redis is full and refuses changes; try again shortly")
+	}
 	return &boxoffice.Error{Code: boxoffice.EUNAVAILABLE, Message: fmt.Sprintf("sale Redis unavailable: %v", err)}
 }

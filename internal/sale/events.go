@@ -8,6 +8,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"boxoffice/internal/boxoffice"
+	"boxoffice/lua"
 )
 
 // EventFromStream decodes an outbox stream entry written by the scripts.
@@ -74,22 +75,25 @@ func ActiveSessions(ctx context.Context, rdb *goredis.Client) ([]int64, error) {
 }
 
 // Retire drops session id from Sessions once nothing of its sale can still
-// move: it is CLOSED, no hold waits in its expiry queue and its outbox is
-// drained. The caller must first have checked that MySQL has every hold's
-// final state (the reconciler does). It reports whether it retired it.
-// After that no script writes the session's outbox. Its hold and
-// idempotency records, all in MySQL by then, are trimmed: a late payment
-// finds no hold and is flagged for refund.
-func Retire(ctx context.Context, rdb *goredis.Client, id int64) (bool, error) {
+// move and MySQL has all of it (retire.lua): it is CLOSED, no hold waits in
+// its expiry queue, its outbox is drained and its change sequence is at
+// most applied, the one MySQL had applied when read before this call. The
+// caller must also have checked that MySQL has every hold's final state
+// (the reconciler does). It reports whether it retired it.
+//
+// After that no script writes the session. It is marked trimmed (meta, the
+// change sequence then), so a repair never takes its missing records for
+// lost ones, and its hold and idempotency records, all in MySQL, are
+// deleted in batches; then it leaves Sessions. All of it works in a full
+// sale Redis. What a grab reads first (meta) stays: it answers 403
+// sale_not_open; a late payment finds no hold and is flagged for refund.
+func Retire(ctx context.Context, rdb *goredis.Client, id, applied int64) (bool, error) {
 	k := KeysFor(id)
-	pipe := rdb.Pipeline()
-	state := pipe.HGet(ctx, k.Key("meta"), "state")
-	due := pipe.ZCard(ctx, k.Key("expiry"))
-	queued := pipe.XLen(ctx, k.Key("outbox"))
-	if _, err := pipe.Exec(ctx); err != nil && err != goredis.Nil {
+	ok, err := retireScript.Run(ctx, rdb, k.keys("meta", "expiry", "outbox", "eventseq"), applied).Int()
+	if err != nil {
 		return false, unavailable(err)
 	}
-	if state.Val() != boxoffice.SessionClosed || due.Val() != 0 || queued.Val() != 0 {
+	if ok == 0 {
 		return false, nil
 	}
 	// Trimmed first: a failure leaves the session watched, to retire again.
@@ -102,28 +106,54 @@ func Retire(ctx context.Context, rdb *goredis.Client, id int64) (bool, error) {
 	return true, nil
 }
 
-// trim deletes a retired session's hold records and idempotency records.
+var retireScript = lua.Script("retire")
+
+// MetaTrimmed is the field of a session's meta that says its hold and
+// idempotency records were trimmed (Retire), at which change sequence.
+const MetaTrimmed = "trimmed"
+
+// trimBatch is how many records one command of a trim deletes.
+const trimBatch = 500
+
+// trim deletes a retired session's hold records and idempotency records,
+// trimBatch at a time, so Redis never blocks on one big delete.
 func trim(ctx context.Context, rdb *goredis.Client, k Keys) error {
-	if err := rdb.Unlink(ctx, k.Key("holds")).Err(); err != nil {
-		return unavailable(err)
+	holds := rdb.HScan(ctx, k.Key("holds"), 0, "", trimBatch).Iterator()
+	err := inBatches(ctx, holds, 2, func(fields []string) error { return rdb.HDel(ctx, k.Key("holds"), fields...).Err() })
+	if err != nil {
+		return err
 	}
-	iter := rdb.Scan(ctx, 0, k.Key("idem:")+"*", 1000).Iterator()
+	idem := rdb.Scan(ctx, 0, k.Key("idem:")+"*", trimBatch).Iterator()
+	return inBatches(ctx, idem, 1, func(keys []string) error { return rdb.Unlink(ctx, keys...).Err() })
+}
+
+// inBatches deletes what it iterates with del, trimBatch at a time: every
+// step-th item (an HSCAN yields field, value, field, value, ...).
+func inBatches(ctx context.Context, it *goredis.ScanIterator, step int, del func([]string) error) error {
 	var batch []string
-	for iter.Next(ctx) {
-		if batch = append(batch, iter.Val()); len(batch) == 1000 {
-			if err := rdb.Unlink(ctx, batch...).Err(); err != nil {
+	flush := func() error {
+		var err error
+		if len(batch) > 0 {
+			err = del(batch)
+		}
+		batch = batch[:0]
+		return err
+	}
+	for i := 0; it.Next(ctx); i++ {
+		if i%step == 0 {
+			batch = append(batch, it.Val())
+		}
+		if len(batch) == trimBatch {
+			if err := flush(); err != nil {
 				return unavailable(err)
 			}
-			batch = batch[:0]
 		}
 	}
-	if err := iter.Err(); err != nil {
+	if err := it.Err(); err != nil {
 		return unavailable(err)
 	}
-	if len(batch) > 0 {
-		if err := rdb.Unlink(ctx, batch...).Err(); err != nil {
-			return unavailable(err)
-		}
+	if err := flush(); err != nil {
+		return unavailable(err)
 	}
 	return nil
 }

@@ -4,11 +4,7 @@ package sale_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"sort"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -16,38 +12,17 @@ import (
 
 	"boxoffice/internal/boxoffice"
 	"boxoffice/internal/sale"
-	"boxoffice/lua"
+	"boxoffice/internal/testenv"
 )
 
-var hold = lua.Script("hold")
-
-type answer struct {
-	Status  int
-	Code    string
-	Payload map[string]any
-}
+type answer = testenv.HoldAnswer
 
 // grab runs the hold script the way the edge does.
 func grab(t *testing.T, rdb *goredis.Client, sid, uid int64, key string, seats ...int64) answer {
 	t.Helper()
-	keys := sale.KeysFor(sid).Hold(uid, key)
-	sorted := append([]int64(nil), seats...)
-	sort.Slice(sorted, func(i, j int) bool { return sorted[i] < sorted[j] })
-	var canon []string
-	for _, s := range sorted {
-		canon = append(canon, strconv.FormatInt(s, 10))
-	}
-	args := []any{sid, uid, strings.Join(canon, ",")}
-	for _, s := range seats {
-		args = append(args, s)
-	}
-	res, err := hold.Run(context.Background(), rdb, keys, args...).Slice()
+	a, err := testenv.RunHold(rdb, sid, uid, key, seats...)
 	if err != nil {
 		t.Fatal(err)
-	}
-	a := answer{Status: int(res[0].(int64)), Code: res[1].(string)}
-	if err := json.Unmarshal([]byte(res[2].(string)), &a.Payload); err != nil {
-		t.Fatalf("payload %q: %v", res[2], err)
 	}
 	return a
 }
@@ -66,6 +41,19 @@ func onSale(t *testing.T, rdb *goredis.Client, p *boxoffice.ArmPlan) {
 	t.Cleanup(func() {
 		rdb.Del(ctx, k.Key("holds"), k.Key("expiry"), k.Key("outbox"), k.Key("seq"))
 	})
+}
+
+// oneHold puts a session of 4 seats on sale in rdb with buyer 1 holding
+// seat 1; it returns the plan and the hold's order number.
+func oneHold(t *testing.T, rdb *goredis.Client) (*boxoffice.ArmPlan, string) {
+	t.Helper()
+	p := plan(t, rdb, 4, nil, []int64{1})
+	onSale(t, rdb, p)
+	a := grab(t, rdb, p.Session.ID, 1, "k1", 1)
+	if a.Status != 201 {
+		t.Fatalf("grab = %+v", a)
+	}
+	return p, a.Payload["order_no"].(string)
 }
 
 func TestHoldScript(t *testing.T) {
@@ -94,6 +82,12 @@ func TestHoldScript(t *testing.T) {
 		events, _ := rdb.XRange(ctx, k.Key("outbox"), "-", "+").Result()
 		if len(events) != 1 || events[0].Values["type"] != "hold.created" || events[0].Values["order_no"] != no {
 			t.Errorf("outbox = %v, want one hold.created for %s", events, no)
+		}
+	})
+	t.Run("IdempotencyRecordExpires", func(t *testing.T) {
+		ttl, err := rdb.PTTL(ctx, k.Idem(1, "k1")).Result()
+		if err != nil || ttl <= 23*time.Hour || ttl > 24*time.Hour {
+			t.Errorf("the idempotency record's time to live is %v (%v), want about 24 h", ttl, err)
 		}
 	})
 	t.Run("Replay", func(t *testing.T) {
@@ -163,5 +157,36 @@ func TestHoldScriptSaleNotOpen(t *testing.T) {
 	}
 	if a := grab(t, rdb, 1<<50, 1, "k", 1); a.Status != 404 {
 		t.Errorf("unknown session: got %+v", a)
+	}
+}
+
+// A full sale Redis (maxmemory, noeviction) refuses a grab with an error
+// and writes nothing of it; refusals and replays, which write nothing,
+// still answer.
+func TestHoldScriptFullRedis(t *testing.T) {
+	ctx := context.Background()
+	rdb := testenv.PrivateRedis(t, 4<<20)
+	p := plan(t, rdb, 10, nil, []int64{1, 2})
+	onSale(t, rdb, p)
+	sid, k := p.Session.ID, sale.KeysFor(p.Session.ID)
+	if a := grab(t, rdb, sid, 1, "k1", 1); a.Status != 201 {
+		t.Fatalf("grab before filling = %+v", a)
+	}
+	testenv.FillRedis(t, rdb)
+	if a, err := testenv.RunHold(rdb, sid, 2, "k2", 2); err == nil {
+		t.Fatalf("grab in a full Redis = %+v, want an error", a)
+	}
+	if seats := hash(t, rdb, k.Key("seats")); seats["2"] != "A" {
+		t.Errorf("seat 2 = %q after a refused grab, want A", seats["2"])
+	}
+	if n, _ := rdb.Get(ctx, k.Key("eventseq")).Int64(); n != 1 {
+		t.Errorf("eventseq = %d after a refused grab, want 1", n)
+	}
+	wantConsistent(t, rdb, sid)
+	if a := grab(t, rdb, sid, 1, "k1", 1); a.Code != "replay" {
+		t.Errorf("replay in a full Redis = %+v", a)
+	}
+	if a := grab(t, rdb, sid, 2, "k3", 1); a.Code != "seat_unavailable" {
+		t.Errorf("grab of a taken seat in a full Redis = %+v", a)
 	}
 }

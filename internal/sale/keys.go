@@ -17,7 +17,8 @@ import "strconv"
 // writes it and who reads it.
 const (
 	// KeyMeta HASH: state, opens_at, closes_at (unix ms), limit, hold_ms,
-	// version (arm), bloom_m, bloom_k. Armed (arm_switch.lua), state set by
+	// version (arm), bloom_m, bloom_k; trimmed once Retire trimmed the
+	// session's records. Armed (arm_switch.lua), state set by
 	// set_state.lua; read by hold.lua and the edge (salestate.lua).
 	KeyMeta = "meta"
 	// KeySeats HASH: seat id → "A" | "L:<order_no>" | "S:<order_no>".
@@ -43,7 +44,8 @@ const (
 	// KeyArms STRING: arm counter; each arm's version.
 	KeyArms = "arms"
 	// KeyHolds HASH: order number → hold JSON (holdRecord). Written by the seat
-	// scripts; read by the api, payments and the reconciler.
+	// scripts; read by the api, payments and the reconciler. Trimmed by
+	// Retire once the session is closed and MySQL has all of it.
 	KeyHolds = "holds"
 	// KeyExpiry ZSET: order number by expiry (or payment deadline), unix
 	// ms. Read by workers/timeouts (scan.go), which releases what is due.
@@ -103,8 +105,8 @@ func (k Keys) Key(name string) string { return k.prefix + name }
 func (k Keys) Staging(name string) string { return k.prefix + "next:" + name }
 
 // Idem returns the key of a buyer's idempotency record for an
-// Idempotency-Key: STRING, the first answer to a grab with that key (24 h),
-// written and read by hold.lua.
+// Idempotency-Key: STRING, the first answer to a grab with that key,
+// written with a 24 h time to live and read by hold.lua; trimmed by Retire.
 func (k Keys) Idem(userID int64, key string) string {
 	return k.prefix + "idem:" + strconv.FormatInt(userID, 10) + ":" + key
 }

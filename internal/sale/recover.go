@@ -36,7 +36,8 @@ var (
 // A session the sale Redis has no trace of is rebuilt: armed from plan with
 // the live holds' seats (plan.Taken is replaced, so the two agree), the
 // hold records and expiry queue written, then its sale state set (ARMED,
-// ON_SALE or CLOSED). A session it still has is repaired in place (Repair).
+// ON_SALE or CLOSED). A session it still has is repaired in place (Repair),
+// unless its records were trimmed (Retire): MySQL had all of it then.
 // Either way it ends by raising the change sequence past applied and
 // clearing the recovering flag. Holds already due are released by the
 // timeouts daemon's next scan.
@@ -51,7 +52,7 @@ func Recover(ctx context.Context, rdb *goredis.Client, plan *boxoffice.ArmPlan, 
 	}
 	id := plan.Session.ID
 	k := KeysFor(id)
-	live, err := rdb.Exists(ctx, k.Key("meta")).Result()
+	meta, err := rdb.HMGet(ctx, k.Key("meta"), "state", MetaTrimmed).Result()
 	if err != nil {
 		return nil, unavailable(err)
 	}
@@ -59,11 +60,14 @@ func Recover(ctx context.Context, rdb *goredis.Client, plan *boxoffice.ArmPlan, 
 	for _, h := range holds {
 		rec.Holds[h.State]++
 	}
-	if live > 0 {
-		if err := Repair(ctx, rdb, id, holds, rec); err != nil {
-			return nil, err
-		}
-	} else if err := rebuild(ctx, rdb, plan, holds, fp, rec); err != nil {
+	switch {
+	case meta[1] != nil: // trimmed once MySQL had it all: nothing was lost
+	case meta[0] != nil:
+		err = Repair(ctx, rdb, id, holds, rec)
+	default:
+		err = rebuild(ctx, rdb, plan, holds, fp, rec)
+	}
+	if err != nil {
 		return nil, err
 	}
 	rec.Seq, err = resumeScript.Run(ctx, rdb, k.keys("meta", "eventseq"), applied).Int64()

@@ -111,12 +111,14 @@ function _M.content()
         ngx.update_time()
         metrics.script_latency(ngx.now() - began)
     end
-    if res then
+    -- false is an error Redis answered (a full Redis refusing writes):
+    -- the connection is sound. nil is a broken or timed-out one.
+    if res ~= nil then
         deps.sale:release(red)
-    else
-        if red then
-            red:close()
-        end
+    elseif red then
+        red:close()
+    end
+    if not res then
         ngx.log(ngx.ERR, "sale Redis: ", err)
     end
     o = decision.script(res)

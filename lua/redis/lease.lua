@@ -1,7 +1,10 @@
+#!lua flags=allow-oom
 -- Takes, renews or gives back a lease: a key whose value is the token of
 -- the process that holds it (the timeouts daemon's per-session and global
 -- leases). Only the holder renews or releases it. Run and read by
--- workers/timeouts (lease.go); writes only the lease key.
+-- workers/timeouts (lease.go); writes only the lease key. allow-oom: a
+-- full sale Redis (maxmemory, noeviction) still grants leases, so the
+-- reconciler can trim settled sessions and free memory.
 -- KEYS: 1 the lease.
 -- ARGV: 1 the caller's token, 2 the time to live in ms, or "0" to release.
 -- Returns 1 if the caller now holds the lease (or released its own), 0 if

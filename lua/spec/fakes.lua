@@ -67,8 +67,10 @@ end
 
 -- sale is a boxoffice.redis connector to a Redis holding store (key →
 -- string, or a table of field → value for a hash). opts.down makes connect
--- fail; opts.fail makes every command fail with that error. It counts
--- connects, releases and closes.
+-- fail; opts.fail makes every command fail with that error (nil, as a
+-- broken connection), opts.refuse makes scripts get that error reply
+-- (false, as resty.redis gives a "-ERR" answer); opts.script is what
+-- scripts return otherwise. It counts connects, releases and closes.
 function _M.sale(store, opts)
     opts = opts or {}
     local conn = { connects = 0, released = 0, closed = 0, commands = {} }
@@ -108,6 +110,13 @@ function _M.sale(store, opts)
             out[#out + 1] = v
         end
         return reply("hgetall", out)
+    end
+    function red.evalsha()
+        if opts.refuse then
+            conn.commands[#conn.commands + 1] = "evalsha"
+            return false, opts.refuse
+        end
+        return reply("evalsha", opts.script)
     end
     function red.init_pipeline() red.pipe = {} end
     function red.commit_pipeline()
@@ -166,6 +175,8 @@ function _M.ngx(dicts)
     ngx.ctx = {}
     ngx.header = rec.header
     ngx.now = function() return 1800000000.25 end
+    ngx.update_time = function() end
+    ngx.sha1_bin = function(s) return "sha1:" .. s end
     ngx.log = function(_, ...) rec.logged[#rec.logged + 1] = table.concat({ ... }) end
     ngx.print = function(s) rec.body = (rec.body or "") .. s end
     ngx.exit = function(status) rec.exit = status end

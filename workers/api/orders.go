@@ -36,8 +36,11 @@ func (s *Server) mountOrders(g *gin.RouterGroup) {
 // hold expired, was released or is paid; 503 when the gateway is down
 // (paying again is safe).
 func (s *Server) pay(c *gin.Context) {
-	no, ctx := c.Param("no"), c.Request.Context()
-	out, h, err := sale.MarkPaying(ctx, s.Sale, no, web.Claims(c).UserID(), s.PayWindow)
+	no, ctx, uid := c.Param("no"), c.Request.Context(), web.Claims(c).UserID()
+	out, h, err := sale.MarkPaying(ctx, s.Sale, no, uid, s.PayWindow)
+	if err == nil && out == sale.Unknown {
+		out, h, err = s.ended(ctx, no, uid)
+	}
 	if err == nil {
 		err = payRefusal(no, out, h)
 	}
@@ -70,7 +73,7 @@ func payRefusal(no, out string, h *boxoffice.Hold) error {
 		return boxoffice.Errorf(boxoffice.ECONFLICT, "the hold of order %s expired at %s; its seats are being released",
 			no, time.UnixMilli(h.ExpiresAt).UTC().Format(time.RFC3339)).
 			With("reason", "expired")
-	case sale.Released:
+	case sale.Released, sale.ReleasedAlready:
 		return boxoffice.Errorf(boxoffice.ECONFLICT, "order %s is %s (%s) and can no longer be paid",
 			no, h.OrderStatus(), h.Reason).
 			With("reason", h.Reason).With("status", h.OrderStatus())
@@ -100,6 +103,10 @@ func (s *Server) cancel(c *gin.Context) {
 		return
 	}
 	out, err := sale.Release(ctx, s.Sale, no, sale.ReleaseOpts{Reason: boxoffice.ReasonCancelled, Owner: uid})
+	var h *boxoffice.Hold
+	if err == nil && out == sale.Unknown {
+		out, h, err = s.ended(ctx, no, uid)
+	}
 	if err != nil {
 		web.Error(c, s.Log, notFoundIfInvalid(no, err))
 		return
@@ -108,7 +115,10 @@ func (s *Server) cancel(c *gin.Context) {
 	switch out {
 	case sale.Released:
 	case sale.ReleasedAlready:
-		if h, err := sale.GetHold(ctx, s.Sale, no); err == nil {
+		if h == nil {
+			h, _ = sale.GetHold(ctx, s.Sale, no)
+		}
+		if h != nil {
 			status = h.OrderStatus() // TIMEOUT_CANCELLED if it timed out first
 		}
 	case sale.Sold:
@@ -121,6 +131,33 @@ func (s *Server) cancel(c *gin.Context) {
 	}
 	c.Header("Cache-Control", "no-store")
 	c.JSON(http.StatusOK, gin.H{"order_no": no, "status": status})
+}
+
+// ended stands in for a hold the sale Redis no longer has because its
+// closed session was trimmed (sale.Retire): the buyer's order as MySQL
+// ended it, as the outcome the scripts give such a hold (Sold or
+// ReleasedAlready) and the hold it was. Unknown for anything else.
+func (s *Server) ended(ctx context.Context, no string, uid int64) (string, *boxoffice.Hold, error) {
+	o, err := mysql.OrderByNo(ctx, s.DB, no)
+	switch {
+	case boxoffice.ErrorCode(err) == boxoffice.ENOTFOUND || (err == nil && o.UserID != uid):
+		return sale.Unknown, nil, nil
+	case err != nil:
+		return "", nil, err
+	}
+	h := &boxoffice.Hold{OrderNo: no, SessionID: o.SessionID, UserID: uid, Amount: o.AmountCents}
+	switch o.Status {
+	case boxoffice.OrderPaid:
+		h.State = boxoffice.HoldSold
+		return sale.Sold, h, nil
+	case boxoffice.OrderCancelled, boxoffice.OrderTimeoutCancelled:
+		h.State, h.Reason = boxoffice.HoldReleased, boxoffice.ReasonCancelled
+		if o.Status == boxoffice.OrderTimeoutCancelled {
+			h.Reason = boxoffice.ReasonTimeout
+		}
+		return sale.ReleasedAlready, h, nil
+	}
+	return sale.Unknown, nil, nil
 }
 
 // cancelPayment cancels the gateway payment of the buyer's PAYING hold, so

@@ -198,14 +198,14 @@ func (r *Relay) refresh(ctx context.Context) {
 
 // watch reads each group's last delivered id: a stream whose id moved
 // since the last refresh has entries (another relay is reading them), and
-// one without the group (the stream was deleted) needs it again.
+// one without the group (the stream was deleted) needs it again. A group
+// found is used as it is, so a relay started on a full sale Redis (which
+// refuses to create one) still drains the outbox.
 func (r *Relay) watch(ctx context.Context) {
 	pipe := r.RDB.Pipeline()
 	cmds := map[*stream]*goredis.XInfoGroupsCmd{}
 	for _, s := range r.streams {
-		if s.ready {
-			cmds[s] = pipe.XInfoGroups(ctx, s.key)
-		}
+		cmds[s] = pipe.XInfoGroups(ctx, s.key)
 	}
 	if len(cmds) == 0 {
 		return
@@ -217,8 +217,7 @@ func (r *Relay) watch(ctx context.Context) {
 			continue // Redis trouble: the next read reports it
 		}
 		i := slices.IndexFunc(groups, func(g goredis.XInfoGroup) bool { return g.Name == Group })
-		if i < 0 {
-			s.ready = false
+		if s.ready = i >= 0; !s.ready {
 			continue
 		}
 		if id := groups[i].LastDeliveredID; id != s.last {

@@ -13,6 +13,7 @@ type metrics struct {
 	passErrors    *prometheus.CounterVec // worker: scan, sweep, reconcile, recover
 	repaired      prometheus.Counter
 	displaced     prometheus.Counter
+	memory        prometheus.Gauge
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -39,6 +40,9 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		Name: "repaired_holds_total", Help: "Holds the sale Redis had lost (or knew older) brought back to MySQL's word."})
 	m.displaced = prometheus.NewCounter(prometheus.CounterOpts{Namespace: "boxoffice", Subsystem: "timeouts",
 		Name: "displaced_holds_total", Help: "Holds made after a sale-Redis loss, released by the repair for a seat MySQL gave another order."})
-	reg.MustRegister(m.gatewayErrors, m.repaired, m.displaced)
+	m.memory = prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "boxoffice", Subsystem: "sale_redis",
+		Name: "memory_used_ratio", Help: "The sale Redis's used memory over its maxmemory (0 without one), read every 5 s: " +
+			"at 0.8 the admin dashboard alarms, at 1 every write is refused (noeviction)."})
+	reg.MustRegister(m.gatewayErrors, m.repaired, m.displaced, m.memory)
 	return m
 }

@@ -57,10 +57,16 @@ func (s *Service) Reconcile(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// retire drops a closed session whose holds MySQL has all settled from the
-// sessions the daemons watch, so their work does not grow with history.
+// retire drops a closed session whose holds MySQL has all settled, and
+// whose every change MySQL has applied, from the sessions the daemons
+// watch, and trims its records, so their work and the sale Redis's memory
+// do not grow with history.
 func (s *Service) retire(ctx context.Context, sid int64) error {
-	retired, err := sale.Retire(ctx, s.rdb, sid)
+	applied, err := mysql.AppliedSeqs(ctx, s.db, []int64{sid})
+	if err != nil {
+		return err
+	}
+	retired, err := sale.Retire(ctx, s.rdb, sid, applied[sid])
 	if retired {
 		s.log.Info("retired a closed, settled session", "session", sid)
 	}

@@ -15,7 +15,9 @@ import (
 // lost returns the sessions of sids that the sale Redis has lost changes
 // of: its change sequence is behind the one MySQL applied (MySQL is read
 // first: Redis counts a change before MySQL can apply it, so a whole Redis
-// is never behind), or the session is still flagged as being repaired.
+// is never behind), or the session is still flagged as being repaired. A
+// session whose records were trimmed (sale.Retire) had all of it in MySQL
+// then and changes no more: its missing records are not a loss.
 func (s *Service) lost(ctx context.Context, sids []int64) ([]int64, error) {
 	applied, err := mysql.AppliedSeqs(ctx, s.db, sids)
 	if err != nil {
@@ -23,11 +25,11 @@ func (s *Service) lost(ctx context.Context, sids []int64) ([]int64, error) {
 	}
 	pipe := s.rdb.Pipeline()
 	seqs := make([]*goredis.StringCmd, len(sids))
-	flags := make([]*goredis.BoolCmd, len(sids))
+	flags := make([]*goredis.SliceCmd, len(sids))
 	for i, sid := range sids {
 		k := sale.KeysFor(sid)
 		seqs[i] = pipe.Get(ctx, k.Key("eventseq"))
-		flags[i] = pipe.HExists(ctx, k.Key("meta"), "recovering")
+		flags[i] = pipe.HMGet(ctx, k.Key("meta"), "recovering", sale.MetaTrimmed)
 	}
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, goredis.Nil) {
 		return nil, fmt.Errorf("read the change sequences: %w", err)
@@ -35,7 +37,8 @@ func (s *Service) lost(ctx context.Context, sids []int64) ([]int64, error) {
 	var out []int64
 	for i, sid := range sids {
 		have, _ := seqs[i].Int64()
-		if have < applied[sid] || flags[i].Val() {
+		recovering, trimmed := flags[i].Val()[0] != nil, flags[i].Val()[1] != nil
+		if (have < applied[sid] && !trimmed) || recovering {
 			out = append(out, sid)
 		}
 	}

@@ -1,4 +1,4 @@
-// Package timeouts is the timeouts daemon: it releases expired holds, sweeps MySQL for overdue orders and reconciles holds with orders.
+// Package timeouts is the timeouts daemon: it releases expired holds, sweeps MySQL for overdue orders, reconciles holds with orders and watches the sale Redis's memory.
 //
 // Three workers, each a loop of passes: the expiry scan (every session's
 // expiry queue, one session at a time under that session's lease, so
@@ -60,6 +60,7 @@ type Settings struct {
 	ReconcileEvery time.Duration // reconciler (BOXOFFICE_RECONCILE_INTERVAL)
 	ReconcileGrace time.Duration // age of a hold before a missing order row counts (BOXOFFICE_RECONCILE_GRACE)
 	RecoverEvery   time.Duration // loss check: the sale Redis's change sequences against MySQL's
+	MemoryEvery    time.Duration // the sale Redis's memory (WatchMemory)
 	BloomFP        float64       // for a session rebuilt from nothing (BOXOFFICE_BLOOM_FP)
 }
 
@@ -67,7 +68,7 @@ type Settings struct {
 func SettingsFrom(cfg *config.Config) Settings {
 	return Settings{ScanEvery: cfg.TimeoutsInterval, SweepEvery: cfg.SweepInterval, SweepGrace: 2 * time.Second,
 		ReconcileEvery: cfg.ReconcileInterval, ReconcileGrace: cfg.ReconcileGrace,
-		RecoverEvery: time.Second, BloomFP: cfg.BloomFP}
+		RecoverEvery: time.Second, MemoryEvery: 5 * time.Second, BloomFP: cfg.BloomFP}
 }
 
 // Gateway is what the daemon asks the payment gateway: to cancel an
@@ -90,6 +91,8 @@ type Service struct {
 
 	mu        sync.Mutex
 	gwDownTil time.Time // after a gateway failure, PAYING holds wait until then
+
+	memory memoryState // the last alarm state of the sale Redis's memory (WatchMemory)
 }
 
 // New returns a service over the sale Redis rdb, MySQL db and the gateway
@@ -99,16 +102,16 @@ func New(set Settings, db *sqlx.DB, rdb *goredis.Client, gw Gateway, log *slog.L
 		leases: newLeases(rdb), emits: &emitted{last: map[string]emitRecord{}}}
 }
 
-// Workers returns the expiry scan, the sweep, the reconciler and the loss
-// check (recovery.go) as daemon
-// workers. Each finishes the order in hand when stopped and gives its
-// leases back.
+// Workers returns the expiry scan, the sweep, the reconciler, the loss
+// check (recovery.go) and the memory watch (memory.go) as daemon workers.
+// Each finishes the order in hand when stopped and gives its leases back.
 func (s *Service) Workers() []daemon.Worker {
 	return []daemon.Worker{
 		s.loop("scan", s.set.ScanEvery, s.Scan),
 		s.loop("sweep", s.set.SweepEvery, s.Sweep),
 		s.loop("reconcile", s.set.ReconcileEvery, s.Reconcile),
 		s.loop("recover", s.set.RecoverEvery, s.Recover),
+		s.loop("memory", s.set.MemoryEvery, s.WatchMemory),
 	}
 }
 
@@ -151,9 +154,10 @@ func (s *Service) holdGlobal(ctx context.Context, name string, every time.Durati
 	return l, ok, err
 }
 
-// releaseGlobal gives a worker's global lease back, if this process holds it.
+// releaseGlobal gives a worker's global lease back, if this process holds
+// it (the scan's leases are per session, the memory watch takes none).
 func (s *Service) releaseGlobal(name string) {
-	if name != "scan" {
+	if name != "scan" && name != "memory" {
 		(&lease{ls: s.leases, key: globalLease(name)}).release()
 	}
 }
