@@ -12,25 +12,32 @@ APT_PACKAGES := nginx libnginx-mod-http-lua \
 	redis-server redis-tools mariadb-server mariadb-client curl ca-certificates \
 	chromium fonts-dejavu-core nodejs
 
-# The test stack: its own run folder and ports, so tests never touch the dev stack.
-TEST_ENV := BOXOFFICE_RUN_DIR=$(CURDIR)/.run/test BOXOFFICE_PUBLIC_URL=http://127.0.0.1:18080 \
-	BOXOFFICE_EDGE_ADDR=127.0.0.1:18080 BOXOFFICE_API_ADDR=127.0.0.1:18081 \
-	BOXOFFICE_NOTIFY_ADDR=127.0.0.1:18082 BOXOFFICE_PAYGW_ADDR=127.0.0.1:18083 \
-	BOXOFFICE_RELAY_ADDR=127.0.0.1:18084 BOXOFFICE_ORDERS_ADDR=127.0.0.1:18085 \
-	BOXOFFICE_TIMEOUTS_ADDR=127.0.0.1:18086 BOXOFFICE_DEVKAFKA_ADDR=127.0.0.1:18087 \
-	BOXOFFICE_SALE_REDIS_ADDR=127.0.0.1:16390 BOXOFFICE_CACHE_REDIS_ADDR=127.0.0.1:16391 \
-	BOXOFFICE_MYSQL_ADDR=127.0.0.1:13307 BOXOFFICE_KAFKA_BROKERS=127.0.0.1:29092 \
+# stack_env is the settings of a stack with its own run folder (.run/$(1))
+# and every dev port moved by $(2), so it never touches the dev stack.
+port = 127.0.0.1:$(shell echo $$(($(1) + $(2))))
+stack_env = BOXOFFICE_RUN_DIR=$(CURDIR)/.run/$(1) BOXOFFICE_PUBLIC_URL=http://$(call port,8080,$(2)) \
+	BOXOFFICE_EDGE_ADDR=$(call port,8080,$(2)) BOXOFFICE_API_ADDR=$(call port,8081,$(2)) \
+	BOXOFFICE_NOTIFY_ADDR=$(call port,8082,$(2)) BOXOFFICE_PAYGW_ADDR=$(call port,8083,$(2)) \
+	BOXOFFICE_RELAY_ADDR=$(call port,8084,$(2)) BOXOFFICE_ORDERS_ADDR=$(call port,8085,$(2)) \
+	BOXOFFICE_TIMEOUTS_ADDR=$(call port,8086,$(2)) BOXOFFICE_DEVKAFKA_ADDR=$(call port,8087,$(2)) \
+	BOXOFFICE_SALE_REDIS_ADDR=$(call port,6390,$(2)) BOXOFFICE_CACHE_REDIS_ADDR=$(call port,6391,$(2)) \
+	BOXOFFICE_MYSQL_ADDR=$(call port,3307,$(2)) BOXOFFICE_KAFKA_BROKERS=$(call port,19092,$(2)) \
 	BOXOFFICE_EDGE_WORKERS=2 BOXOFFICE_EDGE_REAL_IP_FROM=127.0.0.1/32 \
-	BOXOFFICE_PAYGW_URL=http://127.0.0.1:18083 BOXOFFICE_RECONCILE_GRACE=3s \
+	BOXOFFICE_PAYGW_URL=http://$(call port,8083,$(2)) BOXOFFICE_RECONCILE_GRACE=3s \
 	BOXOFFICE_RECONCILE_INTERVAL=1s BOXOFFICE_SWEEP_INTERVAL=2s BOXOFFICE_PAYGW_RETRY_BASE=100ms
 
-.PHONY: help deps build up down status test vet unit lua js integration test-up test-env test-run bench-arm bench-soldout bench-hold clean
+# The test stack (ports +10000) and the fault suite's stack (ports +20000).
+TEST_ENV := $(call stack_env,test,10000)
+FAULT_ENV := $(call stack_env,faults,20000)
+
+.PHONY: help deps build up down status test vet unit lua js integration test-faults test-up test-env test-run bench-arm bench-soldout bench-hold clean
 
 help:
 	@echo "make up      install what is missing, start the stack with demo data"
 	@echo "make down    stop everything 'make up' started"
 	@echo "make status  show what runs"
-	@echo "make test    vet, unit, Lua, JavaScript and integration tests"
+	@echo "make test    vet, unit, Lua, JavaScript and integration tests, then the fault suite"
+	@echo "make test-faults  the fault suite alone: kill and restart each part under load"
 
 # deps installs missing Debian packages without starting their system services.
 deps:
@@ -55,16 +62,17 @@ down:
 	@[ -x $(BIN) ] || $(GO) build -o $(BIN) .
 	@$(BIN) dev down
 	@$(TEST_ENV) $(BIN) dev down
+	@$(FAULT_ENV) $(BIN) dev down
 
 status:
 	@[ -x $(BIN) ] || $(GO) build -o $(BIN) .
 	@$(BIN) dev status
 
 # integration runs every Go test, unit tests included, against the test stack.
-test: deps build vet lua js integration
+test: deps build vet lua js integration test-faults
 
 vet:
-	$(GO) vet -tags integration ./...
+	$(GO) vet -tags integration,faults ./...
 
 # unit runs only the tests that need no servers.
 unit:
@@ -86,6 +94,15 @@ integration: build
 	$(BIN) dev up > .run/test/up.log 2>&1 || { cat .run/test/up.log; [ $$started = 0 ] || $(BIN) dev down; exit 1; }; \
 	status=0; $(GO) test -race -count=1 -tags integration -p 1 ./... || status=$$?; \
 	[ $$started = 0 ] || $(BIN) dev down >/dev/null; exit $$status
+
+# test-faults starts the fault suite's own stack, runs the suite (it kills
+# and restarts each part under load, checking the invariants after each)
+# and stops the stack, whatever the outcome.
+test-faults: build
+	@export $(FAULT_ENV); mkdir -p .run/faults; trap '$(BIN) dev down >/dev/null' EXIT; \
+	echo "starting the fault stack (log: .run/faults/up.log)"; \
+	$(BIN) dev up > .run/faults/up.log 2>&1 || { cat .run/faults/up.log; exit 1; }; \
+	$(GO) test -count=1 -tags faults -timeout 15m -v -run TestFaults ./internal/faults/
 
 # test-up starts (or refreshes) the test stack; test-run runs Go tests against it:
 #   make test-run PKG=./admin/... RUN=TestVenues

@@ -42,7 +42,7 @@ func commands() []command {
 		{"admin", "create --email E --password P", "create an admin, or give an existing one a new password (8-72 bytes)", adminCmd},
 		{"recover-sale", "--session N", "bring session N's sale Redis state back to MySQL's word after the sale Redis lost it, wholly or in part (refused while orders has lag)", recoverSaleCmd},
 		{"config", "check | env | nginx [-o FILE] | app DIR", "validate the settings, print them with their defaults, render the edge's nginx.conf, or build the buyer app it serves into DIR", nil},
-		{"dev", "up | down | status | stop PART...", "the local stack: start, stop or show it, or stop some of its parts", devCmd},
+		{"dev", "up | down | status | stop PART... | kill PART... | start PART...", "the local stack: start, stop or show it; or stop (SIGTERM), kill (SIGKILL, as a crash) or start some of its parts, by the names 'dev status' shows", devCmd},
 	}
 }
 
