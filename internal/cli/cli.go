@@ -36,7 +36,7 @@ func commands() []command {
 		{"timeouts", "", "release expired holds; sweep and reconcile", timeouts.Main},
 		{"notify", "", "push live seat and order updates over SSE", notify.Main},
 		{"paygw", "", "mock payment gateway for dev and tests", paygw.Main},
-		{"devkafka", "", "in-memory Kafka-protocol broker for dev and tests", devkafka.Main},
+		{"devkafka", "", "Kafka-protocol broker for dev and tests (its log in the run folder)", devkafka.Main},
 		{"migrate", "", "apply database migrations", migrateCmd},
 		{"seed", "", "load the demo data (idempotent)", seedCmd},
 		{"admin", "create --email E --password P", "create an admin, or give an existing one a new password (8-72 bytes)", adminCmd},
