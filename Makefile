@@ -5,12 +5,13 @@ SHELL := /bin/bash
 BIN := bin/boxoffice
 GO  ?= go
 
-# Debian packages the stack and the tests need.
+# Debian packages the stack and the tests need (fonts-wqy-microhei: Chinese
+# text in the browser tests and screenshots).
 APT_PACKAGES := nginx libnginx-mod-http-lua \
 	lua-resty-core lua-resty-lrucache lua-nginx-redis lua-nginx-string \
 	lua-cjson lua-luaossl luajit2 lua-busted lua-check \
 	redis-server redis-tools mariadb-server mariadb-client curl ca-certificates \
-	chromium fonts-dejavu-core nodejs
+	chromium fonts-dejavu-core fonts-wqy-microhei nodejs systemd
 
 # stack_env is the settings of a stack with its own run folder (.run/$(1))
 # and every dev port moved by $(2), so it never touches the dev stack.
@@ -30,7 +31,7 @@ stack_env = BOXOFFICE_RUN_DIR=$(CURDIR)/.run/$(1) BOXOFFICE_PUBLIC_URL=http://$(
 TEST_ENV := $(call stack_env,test,10000)
 FAULT_ENV := $(call stack_env,faults,20000)
 
-.PHONY: help deps build up down status test vet unit lua js integration test-faults test-up test-env test-run bench-arm bench-soldout bench-hold clean
+.PHONY: help deps build install up down status test vet unit lua js integration test-faults test-up test-env test-run bench-arm bench-soldout bench-hold clean
 
 help:
 	@echo "make up      install what is missing, start the stack with demo data"
@@ -54,6 +55,11 @@ deps:
 
 build:
 	$(GO) build -o $(BIN) .
+
+# install puts the binary, the edge's files, the systemd units and the env
+# files in place (PREFIX, SYSCONFDIR, UNITDIR, DESTDIR: see docker/install.sh).
+install: build
+	@docker/install.sh
 
 up: deps build
 	@$(BIN) dev up

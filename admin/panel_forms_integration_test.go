@@ -5,6 +5,7 @@ package admin_test
 import (
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -15,43 +16,57 @@ import (
 	"boxoffice/internal/testenv"
 )
 
-// TestPanelStaleEdit: two admins edit the same show in two browser
-// contexts; the second save is refused as stale, the panel shows the newer
-// values, and applying the second admin's change keeps both changes.
+// TestPanelStaleEdit: two admins edit the same record (a show, a venue, a
+// session, price tiers) in two browser contexts; the second save is refused
+// as stale, the panel shows the newer values, and applying the second
+// admin's change keeps both changes.
 func TestPanelStaleEdit(t *testing.T) {
 	admin := testenv.Admin(t)
-	showID := newShow(t, admin)
+	venueID := newVenue(t, admin)
+	sessionID := num(t, newSession(t, admin, venueID), "id")
 	first := testenv.Browser(t)
 	second, cancel := chromedp.NewContext(first, chromedp.WithNewBrowserContext())
 	defer cancel()
 	a, b := openPanel(t, first), openPanel(t, second)
 	a.login()
 	b.login()
-	page := fmt.Sprintf("#/shows/%d", showID)
-	a.open(page, "Show:")
-	b.open(page, "Show:")
 
-	title := "Renamed " + testenv.Unique()
-	a.set(`#view form.edit input[name=title]`, title)
-	a.click(`#view form.edit button[type=submit]`)
-	a.waitFor("the first save", `document.getElementById("toast").textContent === "Saved."`)
+	for _, rec := range []struct {
+		path, title string
+		form        string // the record's form
+		field       string // the field the first admin changes
+		value       string
+		other       string // the field the second admin changes
+		otherValue  string
+	}{
+		{fmt.Sprintf("shows/%d", newShow(t, admin)), "Show:", "#view form.edit", "title", "Renamed " + testenv.Unique(), "artist", "Second Admin's Artist"},
+		{fmt.Sprintf("venues/%d", venueID), "Venue:", "#view form.edit", "name", "Renamed " + testenv.Unique(), "city", "Othertown"},
+		{fmt.Sprintf("sessions/%d", sessionID), "Session of", "#view form.edit:not(.tiers)", "seat_limit", "6", "hold_seconds", "600"},
+	} {
+		a.open("#/"+rec.path, rec.title)
+		b.open("#/"+rec.path, rec.title)
+		a.set(fmt.Sprintf(`%s [name=%s]`, rec.form, rec.field), rec.value)
+		a.eval(`document.getElementById("toast").textContent = ""`)
+		a.click(rec.form + ` button[type=submit]`)
+		a.waitFor("the first save of "+rec.path, `document.getElementById("toast").textContent === "Saved."`)
 
-	b.set(`#view form.edit input[name=artist]`, "Second Admin's Artist")
-	b.click(`#view form.edit button[type=submit]`)
-	b.waitFor("the conflict", `!document.querySelector(".conflict").hidden`)
-	if got := b.text(".conflict .theirs"); got != title {
-		t.Fatalf("the conflict shows %q as the newer title, want %q", got, title)
-	}
-	b.click(".conflict button.redo")
-	b.waitFor("the second save", `document.getElementById("toast").textContent === "Saved." && document.querySelector(".conflict").hidden`)
-	r := want(t, admin.Do(t, "GET", fmt.Sprintf("/admin/api/shows/%d", showID), nil, nil), http.StatusOK)
-	if r.JSON["title"] != title || r.JSON["artist"] != "Second Admin's Artist" || num(t, r, "version") != 3 {
-		t.Errorf("show = %s, want both changes at version 3", r.Body)
+		b.set(fmt.Sprintf(`%s [name=%s]`, rec.form, rec.other), rec.otherValue)
+		b.click(rec.form + ` button[type=submit]`)
+		b.waitFor("the conflict on "+rec.path, fmt.Sprintf(`!document.querySelector(%q).hidden`, rec.form+" .conflict"))
+		if got := b.text(rec.form + ` .conflict .theirs`); got != rec.value {
+			t.Fatalf("%s: the conflict shows %q as the newer %s, want %q", rec.path, got, rec.field, rec.value)
+		}
+		b.eval(`document.getElementById("toast").textContent = ""`)
+		b.click(rec.form + ` .conflict button.redo`)
+		b.waitFor("the second save of "+rec.path, fmt.Sprintf(`document.getElementById("toast").textContent === "Saved." && document.querySelector(%q).hidden`, rec.form+" .conflict"))
+		r := want(t, admin.Do(t, "GET", "/admin/api/"+rec.path, nil, nil), http.StatusOK)
+		if fmt.Sprint(r.JSON[rec.field]) != rec.value || fmt.Sprint(r.JSON[rec.other]) != rec.otherValue {
+			t.Errorf("%s = %s, want both changes", rec.path, r.Body)
+		}
 	}
 
 	// Price tiers: the second save shows the tiers the first admin saved.
-	sessionID := num(t, newSession(t, admin, newVenue(t, admin)), "id")
-	page = fmt.Sprintf("#/sessions/%d", sessionID)
+	page := fmt.Sprintf("#/sessions/%d", sessionID)
 	a.open(page, "Session of")
 	b.open(page, "Session of")
 	for i, p := range []*panel{a, b} {
@@ -66,7 +81,7 @@ func TestPanelStaleEdit(t *testing.T) {
 		document.querySelector("form.tiers .conflict td")?.textContent === "FIRST"`)
 	b.click(`form.tiers .conflict button.redo`)
 	b.waitFor("the second tiers", `document.getElementById("toast").textContent === "Price tiers saved."`)
-	r = want(t, admin.Do(t, "GET", fmt.Sprintf("/admin/api/sessions/%d/tiers", sessionID), nil, nil), http.StatusOK)
+	r := want(t, admin.Do(t, "GET", fmt.Sprintf("/admin/api/sessions/%d/tiers", sessionID), nil, nil), http.StatusOK)
 	if tiers := r.JSON["tiers"].([]any); len(tiers) != 1 || tiers[0].(map[string]any)["code"] != "SECOND" {
 		t.Errorf("tiers = %s, want the second admin's", r.Body)
 	}
@@ -114,6 +129,27 @@ func TestPanelBadInput(t *testing.T) {
 	}
 	venueID := newVenue(t, admin)
 	session := newSession(t, admin, venueID)
+	{ // NewSession: the form on a show's page
+		before := count("sessions")
+		p.open(fmt.Sprintf("#/shows/%d", newShow(t, admin)), "Show:")
+		form := `#view section form.edit`
+		p.waitFor("the venue picker", fmt.Sprintf(`!!document.querySelector('%s select[name=venue_id] option')`, form))
+		for i, name := range []string{"reserve_opens_at", "reserve_closes_at", "sale_opens_at", "sale_closes_at", "starts_at"} {
+			p.set(fmt.Sprintf(`%s input[name=%s]`, form, name), p.localTime(jan2030.Add(time.Duration(i-9)*24*time.Hour)))
+		}
+		p.set(form+` input[name=seat_limit]`, "50")
+		p.click(form + ` button[type=submit]`)
+		wantBeside("seat_limit", "seat_limit must be from 1 to 20")
+		if count("sessions") != before {
+			t.Error("a session was saved")
+		}
+	}
+	{ // OrderSearch
+		p.open("#/orders", "Orders")
+		p.set(`#order-q`, strings.Repeat("9", 41))
+		p.click(`#view form.search button[type=submit]`)
+		wantBeside("q", "q must be an order number or a buyer's phone")
+	}
 	{ // VenueInUse
 		p.open(fmt.Sprintf("#/venues/%d", venueID), "Venue:")
 		p.confirm(`#view button.danger`)
@@ -193,4 +229,79 @@ func TestPanelLogin(t *testing.T) {
 	p.login()
 	p.click("#logout")
 	p.waitFor("logged out", `!!document.querySelector("form.login") && !sessionStorage.getItem("boxoffice.admin.token")`)
+}
+
+// TestPanelServing checks how the edge serves the built panel: the entry
+// page revalidated with its import map allowed by its own policy, hashed
+// files immutable and gzipped, the source names gone.
+func TestPanelServing(t *testing.T) {
+	base := "http://" + testenv.Config(t).EdgeAddr
+	resp, page := testenv.Fetch(t, base+"/admin/", false)
+	if resp.StatusCode != 200 || resp.Header.Get("Cache-Control") != "no-cache" || !strings.Contains(resp.Header.Get("Content-Type"), "text/html") {
+		t.Fatalf("/admin/ = %d %v, want the entry page, no-cache", resp.StatusCode, resp.Header)
+	}
+	m := regexp.MustCompile(`src="(/admin/js/app\.[0-9a-f]{10}\.js)"`).FindStringSubmatch(page)
+	if m == nil || !strings.Contains(page, `<script type="importmap">`) || !strings.Contains(page, `script-src 'self' 'sha256-`) {
+		t.Fatalf("the entry page lacks the hashed app module, the import map or its hash in the policy: %s", page)
+	}
+	for _, path := range []string{m[1], regexp.MustCompile(`href="(/admin/panel\.[0-9a-f]{10}\.css)"`).FindStringSubmatch(page)[1]} {
+		resp, _ = testenv.Fetch(t, base+path, true)
+		if resp.StatusCode != 200 || resp.Header.Get("Cache-Control") != "public, max-age=31536000, immutable" ||
+			resp.Header.Get("Content-Encoding") != "gzip" {
+			t.Errorf("%s = %d %v, want immutable and gzipped", path, resp.StatusCode, resp.Header)
+		}
+	}
+	for _, path := range []string{"/admin/js/app.js", "/admin/panel.css", "/admin/test/seatmap.test.js"} {
+		if resp, body := testenv.Fetch(t, base+path, false); resp.StatusCode != 404 || !strings.Contains(body, `"not_found"`) {
+			t.Errorf("%s = %d %s, want the JSON 404", path, resp.StatusCode, body)
+		}
+	}
+}
+
+// TestPanelOrder: an order paid after its hold ran out is on the refund
+// list; its page shows its seat, the payment and its history.
+func TestPanelOrder(t *testing.T) {
+	db := testenv.DB(t)
+	s := testenv.NewSession(t, db, testenv.SessionSpec{Seats: 4})
+	b := testenv.NewBuyers(t, db, 1)[0]
+	no, txn := "P"+testenv.Unique(), "txn-"+testenv.Unique()
+	held := time.Now().Add(-20 * time.Minute).UTC()
+	res, err := db.Exec(`INSERT INTO orders (order_no, session_id, user_id, status, amount_cents, expire_at, pay_deadline,
+		cancel_reason, refund_required, created_at) VALUES (?, ?, ?, 'TIMEOUT_CANCELLED', 5000, ?, ?, 'expired', 1, ?)`,
+		no, s.ID, b.ID, held.Add(15*time.Minute), held.Add(10*time.Minute), held)
+	if err != nil {
+		t.Fatal(err)
+	}
+	orderID, _ := res.LastInsertId()
+	if _, err := db.Exec(`INSERT INTO order_items (order_id, session_id, seat_id, price_cents, active) VALUES (?, ?, ?, 5000, NULL)`,
+		orderID, s.ID, s.SeatIDs[0]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`INSERT INTO payments (order_no, gateway_txn_id, amount_cents, status, refund_required, created_at)
+		VALUES (?, ?, 5000, 'SUCCEEDED', 1, ?)`, no, txn, held.Add(16*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+
+	p := openPanel(t, testenv.Browser(t))
+	p.login()
+	p.open("#/orders/refunds", "flagged for refund")
+	link := fmt.Sprintf(`#orders a[href="#/orders/%s"]`, no)
+	p.waitFor("the order on the refund list", fmt.Sprintf(`!!document.querySelector(%q)`, link))
+	p.click(link)
+	p.waitFor("the order", fmt.Sprintf(`document.querySelector("#view h1").textContent === %q`, "Order "+no))
+	for sel, want := range map[string]string{
+		"#order-status":   "TIMEOUT_CANCELLED",
+		"#order-items":    "50.00", // the seat's price
+		"#order-payments": txn,
+	} {
+		if got := p.text(sel); !strings.Contains(got, want) {
+			t.Errorf("%s says %q, want %q in it", sel, got, want)
+		}
+	}
+	history := p.text("#order-history")
+	for _, want := range []string{"Seats held", "Payment started", "Payment " + txn + ": SUCCEEDED", "refund needed", "TIMEOUT_CANCELLED: expired"} {
+		if !strings.Contains(history, want) {
+			t.Errorf("the history %q lacks %q", history, want)
+		}
+	}
 }

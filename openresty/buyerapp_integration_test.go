@@ -3,17 +3,22 @@
 package openresty_test
 
 import (
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 	goredis "github.com/redis/go-redis/v9"
 
 	"boxoffice/internal/sale"
@@ -128,14 +133,80 @@ func waitDrawn(t *testing.T, ctx context.Context, d time.Duration, seat int64, r
 	waitJS(t, ctx, d, fmt.Sprintf("seat %d drawn %s", seat, rgb), seatRGB(seat)+` === `+js(rgb))
 }
 
-// seatName is how the app names a fixture seat (NewSession's layout).
+// seatName is how the app names a fixture seat.
 func seatName(s *testenv.Session, seat int64) string {
 	for i, id := range s.SeatIDs {
 		if id == seat {
-			return fmt.Sprintf("Section S, row R%d, seat %d", i/100, i%100+1)
+			st := s.Seats[i]
+			return fmt.Sprintf("Section %s, row %s, seat %d", st.Section, st.Row, st.Number)
 		}
 	}
 	return ""
+}
+
+// seatID is the id of a fixture seat by its place.
+func seatID(t *testing.T, s *testenv.Session, section, row string, number int) int64 {
+	t.Helper()
+	for i, st := range s.Seats {
+		if st.Section == section && st.Row == row && st.Number == number {
+			return s.SeatIDs[i]
+		}
+	}
+	t.Fatalf("no seat %s %s %d", section, row, number)
+	return 0
+}
+
+// crowd has the buyers hold seats of session s in groups of one to four
+// neighbours of a row, spread over the map (never the seats in keep), and
+// pay for every other group: a map part held, part sold. It returns a
+// seat of the last group paid for.
+func crowd(t *testing.T, s *testenv.Session, buyers []testenv.Buyer, keep ...int64) (sold int64) {
+	t.Helper()
+	rnd := rand.New(rand.NewPCG(1, 2)) // the same map every run
+	used := map[int]bool{}
+	for _, id := range keep {
+		used[slices.Index(s.SeatIDs, id)] = true
+	}
+	group := func() []int64 {
+		for {
+			j, k := rnd.IntN(len(s.SeatIDs)-4), 1+rnd.IntN(4)
+			var ids []int64
+			for i := j; i < j+k && !used[i] && s.Seats[i].Row == s.Seats[j].Row && s.Seats[i].Section == s.Seats[j].Section; i++ {
+				ids = append(ids, s.SeatIDs[i])
+			}
+			if len(ids) == k {
+				for i := j; i < j+k; i++ {
+					used[i] = true
+				}
+				return ids
+			}
+		}
+	}
+	edge := testenv.Edge(t)
+	var paid []string
+	owner := map[string]testenv.Buyer{}
+	for i, b := range buyers {
+		ids := group()
+		body, _ := json.Marshal(map[string][]int64{"seat_ids": ids})
+		r := edge.As(b.Token).Do(t, "POST", holds(s.ID), body, http.Header{"Idempotency-Key": {testenv.Unique()},
+			"X-Forwarded-For": {fmt.Sprintf("172.30.%d.%d", i>>8&255, i&255)}})
+		if r.Status != 201 {
+			t.Fatalf("grab %v = %d %s", ids, r.Status, r.Body)
+		}
+		if i%2 == 0 {
+			no := r.JSON["order_no"].(string)
+			paid, owner[no], sold = append(paid, no), b, ids[0]
+		}
+	}
+	testenv.WaitOrderRows(t, testenv.DB(t), s.ID, paid, testenv.Settle)
+	for _, no := range paid {
+		r := edge.As(owner[no].Token).Do(t, "POST", "/api/orders/"+no+"/pay", nil, nil)
+		if r.Status != 200 {
+			t.Fatalf("pay %s = %d %s", no, r.Status, r.Body)
+		}
+		testenv.ConfirmPayment(t, r.JSON["payment_id"].(string))
+	}
+	return sold
 }
 
 func saleRedis(t *testing.T) *goredis.Client {
@@ -163,9 +234,12 @@ func TestBuyerPurchase(t *testing.T) {
 	waitText(t, ctx, 15*time.Second, "#nav", phone)
 
 	// Reservations close, and the sale opens, 30 s from now: time enough
-	// to reserve; the browser then waits for the opening.
+	// to reserve; the browser then waits for the opening. Other buyers
+	// reserve too, and take seats once it opens.
 	now := time.Now()
-	s := testenv.NewSession(t, db, testenv.SessionSpec{Seats: 40, ReserveEnd: now.Add(30 * time.Second)})
+	s := testenv.NewSession(t, db, testenv.SessionSpec{Hall: true, ReserveEnd: now.Add(30 * time.Second)})
+	others := testenv.NewBuyers(t, db, 60)
+	testenv.Reserve(t, db, s.ID, others)
 	var title string
 	if err := db.Get(&title, `SELECT title FROM shows WHERE id = ?`, s.ShowID); err != nil {
 		t.Fatal(err)
@@ -196,10 +270,11 @@ func TestBuyerPurchase(t *testing.T) {
 		waitText(t, ctx, 5*time.Second, "#countdown", "The sale opens in")
 	}
 	waitText(t, ctx, 40*time.Second, "#sale-status", "The sale is open")
-	a, b := s.SeatIDs[0], s.SeatIDs[2] // both tier A
+	a, b := seatID(t, s, "B", "1", 7), seatID(t, s, "B", "1", 8) // VIP, front and centre
+	waitDrawn(t, ctx, 30*time.Second, crowd(t, s, others, a, b), soldRGB)
 	pick(t, ctx, a)
 	pick(t, ctx, b)
-	waitText(t, ctx, 5*time.Second, "#total", "¥200.00")
+	waitText(t, ctx, 5*time.Second, "#total", "¥2560.00")
 	testenv.Screenshot(t, ctx, "buyer-seat-map")
 	testenv.Do(t, ctx, 10*time.Second, "grab", chromedp.Click("#grab"))
 	waitJS(t, ctx, 15*time.Second, "the order page", `document.querySelector('#order-status')?.dataset.status === 'LOCKED'`)
@@ -307,7 +382,8 @@ func TestBuyerRefusals(t *testing.T) {
 	})
 	t.Run("SaleNotOpen", func(t *testing.T) {
 		db := testenv.DB(t)
-		s := testenv.NewSession(t, db, testenv.SessionSpec{Seats: 4})
+		opens := time.Now().Add(time.Hour).Truncate(time.Minute)
+		s := testenv.NewSession(t, db, testenv.SessionSpec{Seats: 4, ReserveEnd: opens, SaleOpen: opens})
 		buyers := testenv.NewBuyers(t, db, 1)
 		testenv.Reserve(t, db, s.ID, buyers)
 		if r := testenv.Admin(t).Do(t, "POST", fmt.Sprintf("/admin/api/sessions/%d/arm", s.ID), nil, nil); r.Status != 200 {
@@ -316,7 +392,9 @@ func TestBuyerRefusals(t *testing.T) {
 		ctx, _ := atSale(t, s.ID, buyers[0])
 		waitText(t, ctx, 10*time.Second, "#countdown", "The sale opens in")
 		pick(t, ctx, s.SeatIDs[0])
-		grabAndRead(t, ctx, "The sale is not open. It opens")
+		at := testenv.Get(t, ctx, 5*time.Second, "the opening as the app writes it", chromedp.Evaluate[string](fmt.Sprintf(
+			`new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(%d))`, opens.UnixMilli())))
+		grabAndRead(t, ctx, "The sale is not open. It opens "+at+".")
 	})
 	t.Run("SoldOut", func(t *testing.T) {
 		s, buyers := testenv.OnSale(t, testenv.SessionSpec{Seats: 2}, 2)
@@ -347,7 +425,7 @@ func TestBuyerRefusals(t *testing.T) {
 		// The same buyer floods from another address (a seat that does
 		// not exist: nothing is held) until the end of the subtest.
 		flood, stop := context.WithCancel(context.Background())
-		limited := make(chan struct{})
+		limited := make(chan string, 1) // the Retry-After of the first 429
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
@@ -363,18 +441,22 @@ func TestBuyerRefusals(t *testing.T) {
 					resp.Body.Close()
 					if resp.StatusCode == 429 && !once {
 						once = true
-						close(limited)
+						limited <- resp.Header.Get("Retry-After")
 					}
 				}
 			}
 		}()
 		defer func() { stop(); <-done }()
+		var retryAfter string
 		select {
-		case <-limited:
+		case retryAfter = <-limited:
 		case <-time.After(15 * time.Second):
 			t.Fatal("the flood was never rate limited")
 		}
-		const tooMany = "Too many tries at once. You can try again in"
+		if retryAfter == "" {
+			t.Fatal("a 429 without Retry-After")
+		}
+		tooMany := "Too many tries at once. You can try again in " + retryAfter + " s."
 		outcome := fmt.Sprintf(`(() => { const m = document.querySelector('#grab-status').textContent;
 			return !document.querySelector('#grab').disabled && (m.includes(%s) || m.includes('at most 1 seats')); })()`, js(tooMany))
 		for deadline := time.Now().Add(30 * time.Second); !strings.Contains(text(t, ctx, "#grab-status"), tooMany); {
@@ -411,6 +493,98 @@ func TestBuyerRefusals(t *testing.T) {
 			t.Errorf("%d holds, want 1 (retries reuse the Idempotency-Key)", n)
 		}
 	})
+}
+
+// TestBuyerLiveReconnect loses the seat map's live stream (notify stops)
+// while the page is open and changes seats meanwhile: a grab refused for
+// one of them marks it taken, and once the stream is back the page
+// reloads the map and shows the other.
+func TestBuyerLiveReconnect(t *testing.T) {
+	s, buyers := testenv.OnSale(t, testenv.SessionSpec{Seats: 20}, 2)
+	ctx, _ := atSale(t, s.ID, buyers[0])
+	waitText(t, ctx, 15*time.Second, ".live", "Live")
+	seatsRead := fmt.Sprintf(`performance.getEntriesByType('resource').filter((e) => e.name.endsWith('/api/sale/sessions/%d/seats')).length`, s.ID)
+	// The page reads the map until it has a copy newer than the stream's
+	// opening (a read every 500 ms): wait until it is done (3 s without one).
+	before := testenv.Get(t, ctx, 30*time.Second, "seat map reads settled", chromedp.Evaluate[int](`(async () => {
+		const reads = () => `+seatsRead+`;
+		for (let n = reads(), since = performance.now(); ; ) {
+			await new Promise((r) => setTimeout(r, 100));
+			if (reads() !== n) [n, since] = [reads(), performance.now()];
+			else if (performance.now() - since > 3000) return n;
+		}
+	})()`, chromedp.EvalAwaitPromise))
+
+	t.Cleanup(func() {
+		if out, err := testenv.Run(t, "dev", "up"); err != nil {
+			t.Errorf("dev up: %v\n%s", err, out)
+		}
+	})
+	if out, err := testenv.Run(t, "dev", "stop", "notify"); err != nil {
+		t.Fatalf("dev stop notify: %v\n%s", err, out)
+	}
+	waitText(t, ctx, 15*time.Second, ".live", "Reconnecting")
+	// The other buyer takes two seats the page does not hear of.
+	seen, unseen := s.SeatIDs[2], s.SeatIDs[4] // tier A
+	if r := testenv.Edge(t).As(buyers[1].Token).Grab(t, s.ID, testenv.Unique(), seen, unseen); r.Status != 201 {
+		t.Fatalf("the other buyer's grab = %d %s", r.Status, r.Body)
+	}
+	for _, seat := range []int64{seen, unseen} {
+		if got := testenv.Get(t, ctx, 5*time.Second, "seat colour", chromedp.Evaluate[string](seatRGB(seat))); got != firstTierRGB {
+			t.Fatalf("seat %d drawn %s while the stream was down, want still available (%s)", seat, got, firstTierRGB)
+		}
+	}
+	// A grab of one of them is refused: the map marks it taken.
+	pick(t, ctx, seen)
+	testenv.Do(t, ctx, 10*time.Second, "grab", chromedp.Click("#grab"))
+	waitText(t, ctx, 15*time.Second, "#grab-status", "Someone else has just taken "+seatName(s, seen)+". Nothing was held")
+	waitDrawn(t, ctx, 5*time.Second, seen, heldRGB)
+
+	// The stream comes back: the map is read again and shows the other.
+	if out, err := testenv.Run(t, "dev", "up"); err != nil {
+		t.Fatalf("dev up: %v\n%s", err, out)
+	}
+	waitText(t, ctx, 30*time.Second, ".live", "Live")
+	waitDrawn(t, ctx, 15*time.Second, unseen, heldRGB)
+	if after := testenv.Get(t, ctx, 5*time.Second, "seat map reads", chromedp.Evaluate[int](seatsRead)); after <= before {
+		t.Errorf("the seat map was read %d times before the stream was lost and %d after it came back: no reload", before, after)
+	}
+}
+
+// acceptLanguage makes the browser speak langs (navigator.languages and
+// Accept-Language), as a browser set up in that language does.
+func acceptLanguage(t *testing.T, ctx context.Context, langs string) {
+	t.Helper()
+	ua := testenv.Get(t, ctx, 10*time.Second, "user agent", chromedp.Evaluate[string](`navigator.userAgent`))
+	testenv.Do(t, ctx, 10*time.Second, "accept "+langs, chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		_, err := chromedp.Call(ctx, emulation.SetUserAgentOverride, emulation.SetUserAgentOverrideParams{UserAgent: ua, AcceptLanguage: langs})
+		return err
+	}))
+}
+
+// TestBuyerChinese opens the shop in a browser set to Chinese: the pages
+// are in Chinese; the buyer's switch to English is remembered.
+func TestBuyerChinese(t *testing.T) {
+	s, buyers := testenv.OnSale(t, testenv.SessionSpec{Hall: true}, 1)
+	ctx, base := buyerApp(t)
+	acceptLanguage(t, ctx, "zh-CN,zh;q=0.9")
+	loginAs(t, ctx, base, buyers[0])
+	openSale(t, ctx, base, s.ID)
+	waitJS(t, ctx, 10*time.Second, "lang=zh-CN", `document.documentElement.lang === 'zh-CN'`)
+	waitText(t, ctx, 10*time.Second, "#nav", "我的票夹")
+	waitText(t, ctx, 10*time.Second, "#sale-status", "已开售，请选择座位。")
+	pick(t, ctx, seatID(t, s, "B", "1", 7))
+	waitText(t, ctx, 5*time.Second, "#total", "合计 ¥1280.00")
+	waitText(t, ctx, 5*time.Second, "#picked", "B 1排7号")
+	testenv.Screenshot(t, ctx, "buyer-seat-map-zh")
+
+	// The switch: English, and it stays so across a reload.
+	testenv.Do(t, ctx, 10*time.Second, "switch to English", chromedp.WaitVisible("#lang"),
+		chromedp.Evaluate[chromedp.Void](`(() => { const l = document.querySelector('#lang'); l.value = 'en'; l.dispatchEvent(new Event('change')); })()`))
+	waitText(t, ctx, 15*time.Second, "#nav", "My tickets")
+	testenv.Do(t, ctx, 10*time.Second, "reload", chromedp.Reload())
+	waitText(t, ctx, 15*time.Second, "#sale-status", "The sale is open")
+	waitJS(t, ctx, 5*time.Second, "lang=en", `document.documentElement.lang === 'en' && document.querySelector('#lang').value === 'en'`)
 }
 
 // TestBuyerSeatMap50k measures the seat map of 50,000 seats in Chromium:
@@ -478,6 +652,9 @@ func TestBuyerListAndCancel(t *testing.T) {
 	waitJS(t, ctx, 5*time.Second, "picked", fmt.Sprintf(`!!document.querySelector('#picked li[data-seat="%d"]')`, seat))
 	testenv.Do(t, ctx, 10*time.Second, "grab", chromedp.Click("#grab"))
 	waitJS(t, ctx, 15*time.Second, "held", `document.querySelector('#order-status')?.dataset.status === 'LOCKED'`)
+	if !testenv.Get(t, ctx, 5*time.Second, "fits", chromedp.Evaluate[bool](`document.documentElement.scrollWidth <= window.innerWidth`)) {
+		t.Error("the order page is wider than a phone's screen")
+	}
 	testenv.Do(t, ctx, 10*time.Second, "cancel", chromedp.Click("#cancel"))
 	waitJS(t, ctx, 15*time.Second, "cancelled", `document.querySelector('#order-status')?.dataset.status === 'CANCELLED'`)
 	waitText(t, ctx, 5*time.Second, "#order-status", "The seats were given back")
@@ -489,6 +666,69 @@ func TestBuyerListAndCancel(t *testing.T) {
 		return box && !box.disabled; })()`, seat))
 }
 
+// unlabelled is the expression for the visible controls of the page that
+// have no accessible name (label, aria-label or text).
+const unlabelled = `[...document.querySelectorAll('input, select, button, canvas, a[href], summary')]
+	.filter((e) => e.checkVisibility() && !(e.getAttribute('aria-label') ||
+		[...(e.labels ?? [])].map((l) => l.textContent).join('') || e.textContent).trim())
+	.map((e) => e.outerHTML.slice(0, 100))`
+
+// wantLabelled fails the test for each control of the page without a name.
+func wantLabelled(t *testing.T, ctx context.Context, page string) {
+	t.Helper()
+	for _, e := range testenv.Get(t, ctx, 10*time.Second, "controls", chromedp.Evaluate[[]string](unlabelled)) {
+		t.Errorf("%s: a control without a name: %s", page, e)
+	}
+}
+
+// tabTo presses Tab until the element matching sel has the focus.
+func tabTo(t *testing.T, ctx context.Context, sel string) {
+	t.Helper()
+	for range 80 {
+		if testenv.Get(t, ctx, 5*time.Second, "focus", chromedp.Evaluate[bool](fmt.Sprintf(`!!document.activeElement?.matches(%s)`, js(sel)))) {
+			return
+		}
+		testenv.Do(t, ctx, 5*time.Second, "Tab", chromedp.KeyEvent(kb.Tab))
+	}
+	t.Fatalf("80 Tabs never reached %s", sel)
+}
+
+// TestBuyerKeyboard buys and cancels with the keyboard only, through the
+// seat list, and checks that every control on the way has a name.
+func TestBuyerKeyboard(t *testing.T) {
+	s, buyers := testenv.OnSale(t, testenv.SessionSpec{Seats: 20}, 1)
+	ctx, base := buyerApp(t)
+	testenv.Do(t, ctx, 30*time.Second, "the login page", chromedp.Navigate(base+"/login"), chromedp.WaitVisible("#phone"))
+	wantLabelled(t, ctx, "login")
+	loginAs(t, ctx, base, buyers[0])
+	waitJS(t, ctx, 15*time.Second, "the show list", `document.querySelectorAll('#shows li').length > 0`)
+	wantLabelled(t, ctx, "show list")
+	openSale(t, ctx, base, s.ID)
+
+	// The map zooms from the keyboard.
+	tabTo(t, ctx, "#seatmap")
+	scale := `document.querySelector('#seatmap').seatMap.view.s`
+	before := testenv.Get(t, ctx, 5*time.Second, "scale", chromedp.Evaluate[float64](scale))
+	testenv.Do(t, ctx, 5*time.Second, "zoom in", chromedp.KeyEvent("+"))
+	waitJS(t, ctx, 5*time.Second, "zoomed in", fmt.Sprintf(`%s > %v`, scale, before))
+
+	// The list: open it, tick the first seat of the row, hold it.
+	tabTo(t, ctx, ".seat-list summary")
+	testenv.Do(t, ctx, 5*time.Second, "open the list", chromedp.KeyEvent(kb.Enter))
+	first := fmt.Sprintf("#seat-%d", s.SeatIDs[0])
+	tabTo(t, ctx, first)
+	testenv.Do(t, ctx, 5*time.Second, "tick", chromedp.KeyEvent(" "))
+	waitJS(t, ctx, 5*time.Second, "picked", fmt.Sprintf(`!!document.querySelector('#picked li[data-seat="%d"]')`, s.SeatIDs[0]))
+	wantLabelled(t, ctx, "sale")
+	tabTo(t, ctx, "#grab")
+	testenv.Do(t, ctx, 5*time.Second, "hold", chromedp.KeyEvent(kb.Enter))
+	waitJS(t, ctx, 15*time.Second, "held", `document.querySelector('#order-status')?.dataset.status === 'LOCKED'`)
+	wantLabelled(t, ctx, "order")
+	tabTo(t, ctx, "#cancel")
+	testenv.Do(t, ctx, 5*time.Second, "cancel", chromedp.KeyEvent(kb.Enter))
+	waitJS(t, ctx, 15*time.Second, "cancelled", `document.querySelector('#order-status')?.dataset.status === 'CANCELLED'`)
+}
+
 // TestBuyerAppServing checks how the edge serves the app: the entry page
 // revalidated, hashed files immutable and gzipped, app routes answered by
 // the entry page, API routes still JSON.
@@ -496,22 +736,14 @@ func TestBuyerAppServing(t *testing.T) {
 	base := "http://" + testenv.Config(t).EdgeAddr
 	get := func(path string, gzip bool) (*http.Response, string) {
 		t.Helper()
-		req, _ := http.NewRequest("GET", base+path, nil)
-		if gzip {
-			req.Header.Set("Accept-Encoding", "gzip")
-		}
-		resp, err := (&http.Transport{DisableCompression: true}).RoundTrip(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var b strings.Builder
-		_, _ = io.Copy(&b, resp.Body)
-		return resp, b.String()
+		return testenv.Fetch(t, base+path, gzip)
 	}
 	resp, page := get("/", false)
 	if resp.StatusCode != 200 || resp.Header.Get("Cache-Control") != "no-cache" || !strings.Contains(resp.Header.Get("Content-Type"), "text/html") {
 		t.Fatalf("/ = %d %v, want the entry page, no-cache", resp.StatusCode, resp.Header)
+	}
+	if resp, zipped := get("/", true); resp.Header.Get("Content-Encoding") != "gzip" || gunzip(t, zipped) != page {
+		t.Errorf("/ with gzip = %v, want the entry page gzipped", resp.Header)
 	}
 	m := regexp.MustCompile(`src="(/js/main\.[0-9a-f]{10}\.js)"`).FindStringSubmatch(page)
 	if m == nil || !strings.Contains(page, `<script type="importmap">`) {
@@ -531,5 +763,54 @@ func TestBuyerAppServing(t *testing.T) {
 		if resp, body := get(path, false); resp.StatusCode != 404 || !strings.Contains(body, `"not_found"`) {
 			t.Errorf("%s = %d %s, want the JSON 404", path, resp.StatusCode, body)
 		}
+	}
+}
+
+// rawGet GETs url, asking for gzip or not, and returns the answer with its
+// body as sent (not decompressed).
+func gunzip(t *testing.T, s string) string {
+	t.Helper()
+	zr, err := gzip.NewReader(strings.NewReader(s))
+	if err != nil {
+		t.Fatalf("not gzip: %v", err)
+	}
+	b, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatalf("bad gzip: %v", err)
+	}
+	return string(b)
+}
+
+// TestBuyerAPIGzip checks that the JSON API is gzipped through the edge:
+// a session's seat map is gzipped once by the api and kept so in the edge
+// cache, served plain to a client that does not take gzip; the live
+// streams are never compressed.
+func TestBuyerAPIGzip(t *testing.T) {
+	s := testenv.NewSession(t, testenv.DB(t), testenv.SessionSpec{Seats: 2000})
+	url := fmt.Sprintf("http://%s/api/sessions/%d", testenv.Config(t).EdgeAddr, s.ID)
+	resp, zipped := testenv.Fetch(t, url, true)
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Encoding") != "gzip" || resp.Header.Get("Vary") != "Accept-Encoding" {
+		t.Fatalf("GET %s with gzip = %d %v, want it gzipped", url, resp.StatusCode, resp.Header)
+	}
+	geo := gunzip(t, zipped)
+	resp, plain := testenv.Fetch(t, url, false)
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Encoding") != "" || plain != geo {
+		t.Errorf("GET %s without gzip = %d %v, want the same JSON, plain", url, resp.StatusCode, resp.Header)
+	}
+	t.Logf("a session of 2000 seats: %d bytes of JSON, %d gzipped", len(plain), len(zipped))
+	if resp, again := testenv.Fetch(t, url, true); resp.Header.Get("X-Cache") != "HIT" || again != zipped {
+		t.Errorf("GET %s again = X-Cache %q, want the cached gzip copy", url, resp.Header.Get("X-Cache"))
+	}
+
+	events := fmt.Sprintf("http://%s/api/sale/sessions/%d/events", testenv.Config(t).EdgeAddr, s.ID)
+	req, _ := http.NewRequest("GET", events, nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	sse, err := (&http.Transport{DisableCompression: true, ResponseHeaderTimeout: 10 * time.Second}).RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sse.Body.Close()
+	if !strings.HasPrefix(sse.Header.Get("Content-Type"), "text/event-stream") || sse.Header.Get("Content-Encoding") != "" {
+		t.Errorf("GET %s = %d %v, want an uncompressed event stream", events, sse.StatusCode, sse.Header)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"text/template"
 
+	"boxoffice/admin/panel"
 	"boxoffice/internal/config"
 )
 
@@ -32,10 +33,80 @@ func App() fs.FS {
 	return sub
 }
 
+// Site is a web app the edge serves: its source, the folder of the nginx
+// prefix internal/webassets builds it into, and its URL path.
+type Site struct {
+	Name  string
+	Files fs.FS
+	Dir   string
+	Base  string
+}
+
+// Sites are the buyer app at / and the admin panel at /admin/. The panel
+// gets the buyer app's modules too (under buyer/), so its seat map preview
+// is the buyer's own drawing.
+func Sites() []Site {
+	modules, err := fs.Sub(App(), "js")
+	if err != nil {
+		panic(err) // cannot happen: the app is embedded
+	}
+	return []Site{
+		{Name: "buyer app", Files: App(), Dir: "app", Base: "/"},
+		{Name: "admin panel", Files: mount{FS: panel.Files(), at: "buyer", sub: modules}, Dir: "panel", Base: "/admin/"},
+	}
+}
+
+// mount is FS with sub seen as its folder at (one level deep).
+type mount struct {
+	fs.FS
+	at  string
+	sub fs.FS
+}
+
+// inSub is name's path in sub, if name is in the mounted folder.
+func (m mount) inSub(name string) (string, bool) {
+	if name == m.at {
+		return ".", true
+	}
+	return strings.CutPrefix(name, m.at+"/")
+}
+
+func (m mount) Open(name string) (fs.File, error) {
+	if rest, ok := m.inSub(name); ok {
+		return m.sub.Open(rest)
+	}
+	return m.FS.Open(name)
+}
+
+func (m mount) ReadDir(name string) ([]fs.DirEntry, error) {
+	if rest, ok := m.inSub(name); ok {
+		return fs.ReadDir(m.sub, rest)
+	}
+	list, err := fs.ReadDir(m.FS, name)
+	if name == "." && err == nil {
+		list = append(list, folder(m.at))
+	}
+	return list, err
+}
+
+// folder is the directory entry of a mounted folder.
+type folder string
+
+func (f folder) Name() string               { return string(f) }
+func (f folder) IsDir() bool                { return true }
+func (f folder) Type() fs.FileMode          { return fs.ModeDir }
+func (f folder) Info() (fs.FileInfo, error) { return nil, fs.ErrNotExist }
+
 var tmpl = template.Must(template.New("nginx.conf").Option("missingkey=error").Parse(confTmpl))
+
+// Env names the settings Lua reads from nginx's environment: the secrets,
+// which never go into nginx.conf.
+var Env = []string{"BOXOFFICE_JWT_SECRET", "BOXOFFICE_JWT_KID", "BOXOFFICE_JWT_PREVIOUS_KEYS",
+	"BOXOFFICE_SALE_REDIS_PASSWORD", "BOXOFFICE_CACHE_REDIS_PASSWORD"}
 
 // Params are the values the template uses.
 type Params struct {
+	Env      []string
 	User     string
 	Workers  string
 	EdgeAddr string
@@ -43,8 +114,6 @@ type Params struct {
 	// The notify daemon's SSE streams.
 	NotifyAddr string
 	LuaDir     string
-	// The admin panel's static files.
-	PanelDir string
 	// The cache Redis, read by the catalog edge cache: an IP address (Lua
 	// cosockets would need a resolver directive for a name). Its password
 	// reaches nginx through the environment (env directive), never this file.
@@ -72,10 +141,6 @@ func ParamsFor(cfg *config.Config) (Params, error) {
 	if err != nil {
 		return Params{}, fmt.Errorf("BOXOFFICE_LUA_DIR: %w", err)
 	}
-	panel, err := filepath.Abs(cfg.PanelDir)
-	if err != nil {
-		return Params{}, fmt.Errorf("BOXOFFICE_PANEL_DIR: %w", err)
-	}
 	host, port, err := resolve(cfg.CacheRedisAddr)
 	if err != nil {
 		return Params{}, fmt.Errorf("BOXOFFICE_CACHE_REDIS_ADDR: %w", err)
@@ -84,7 +149,7 @@ func ParamsFor(cfg *config.Config) (Params, error) {
 	if err != nil {
 		return Params{}, fmt.Errorf("BOXOFFICE_SALE_REDIS_ADDR: %w", err)
 	}
-	p := Params{Workers: cfg.EdgeWorkers, EdgeAddr: cfg.EdgeAddr, APIAddr: cfg.APIAddr, NotifyAddr: cfg.NotifyAddr, LuaDir: lua, PanelDir: panel,
+	p := Params{Env: Env, Workers: cfg.EdgeWorkers, EdgeAddr: cfg.EdgeAddr, APIAddr: cfg.APIAddr, NotifyAddr: cfg.NotifyAddr, LuaDir: lua,
 		CacheRedisHost: host, CacheRedisPort: port, SaleRedisHost: saleHost, SaleRedisPort: salePort,
 		RedisTimeoutMS: cfg.EdgeRedisTimeout.Milliseconds(), RedisPool: cfg.EdgeRedisPool,
 		StateRefresh: cfg.EdgeStateRefresh.Seconds(), SeatsTTL: cfg.EdgeSeatsTTL.Seconds(),

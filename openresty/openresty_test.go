@@ -2,9 +2,11 @@ package openresty_test
 
 import (
 	"bytes"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -90,5 +92,25 @@ func TestRenderNginxAccepts(t *testing.T) {
 	cmd := exec.Command("nginx", "-t", "-q", "-p", prefix+"/", "-c", "conf/nginx.conf", "-e", "logs/error.log")
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("nginx -t: %v\n%s", err, msg)
+	}
+}
+
+// TestPanelSiteHasBuyerModules: the panel's files and, under buyer/, the
+// buyer app's, walked as one tree.
+func TestPanelSiteHasBuyerModules(t *testing.T) {
+	var files []string
+	err := fs.WalkDir(openresty.Sites()[1].Files, ".", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			files = append(files, p)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"index.html", "js/seatmap.js", "buyer/seatmap.js", "buyer/seatstates.js"} {
+		if !slices.Contains(files, want) {
+			t.Errorf("the panel's files %v lack %s", files, want)
+		}
 	}
 }

@@ -41,7 +41,8 @@ func commands() []command {
 		{"seed", "", "load the demo data (idempotent)", seedCmd},
 		{"admin", "create --email E --password P", "create an admin, or give an existing one a new password (8-72 bytes)", adminCmd},
 		{"recover-sale", "--session N", "bring session N's sale Redis state back to MySQL's word after the sale Redis lost it, wholly or in part (refused while orders has lag)", recoverSaleCmd},
-		{"config", "check | env | nginx [-o FILE] | app DIR", "validate the settings, print them with their defaults, render the edge's nginx.conf, or build the buyer app it serves into DIR", nil},
+		{"config", "check [ENVFILE...] | env | nginx [-o FILE] | app DIR | panel DIR", "validate the settings (of the environment, or only of the env files named), print them with their defaults, render the edge's nginx.conf, or build the buyer app or the admin panel it serves into DIR", nil},
+		{"edge", "[-p DIR]", "render the edge's nginx.conf, buyer app and admin panel into the nginx prefix DIR (default $BOXOFFICE_RUN_DIR/nginx) and run nginx there in the foreground, for a service manager", edgeCmd},
 		{"dev", "up | down | status | stop PART... | kill PART... | start PART...", "the local stack: start, stop or show it; or stop (SIGTERM), kill (SIGKILL, as a crash) or start some of its parts, by the names 'dev status' shows", devCmd},
 	}
 }

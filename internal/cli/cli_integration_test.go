@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"boxoffice/internal/auth"
 	"boxoffice/internal/testenv"
 )
 
@@ -100,4 +101,67 @@ func TestDaemonLifecycle(t *testing.T) {
 	if got := strings.Join(msgs, ","); got != "started,shutting down,stopped" {
 		t.Errorf("log messages = %s, want started,shutting down,stopped", got)
 	}
+}
+
+// boxoffice edge prepares its own nginx prefix and becomes nginx, with the
+// secrets from the secrets file: a good token passes the edge's JWT check
+// and a forged one does not; SIGQUIT stops it.
+func TestEdgeCommand(t *testing.T) {
+	addr := freeAddr(t)
+	cmd := testenv.Command(t, []string{"BOXOFFICE_EDGE_ADDR=" + addr, "BOXOFFICE_EDGE_WORKERS=1"},
+		"edge", "-p", t.TempDir())
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	testenv.Eventually(t, testenv.Settle, "the edge answers /healthz", func() (bool, string) {
+		resp, err := http.Get("http://" + addr + "/healthz")
+		if err != nil {
+			return false, err.Error()
+		}
+		resp.Body.Close()
+		return resp.StatusCode == 200, resp.Status
+	})
+
+	cfg := testenv.Config(t)
+	good, _, _ := auth.NewKeys(cfg).Sign(1, "user", time.Now())
+	forged := *cfg
+	forged.JWTSecret = strings.Repeat("f", 32)
+	bad, _, _ := auth.NewKeys(&forged).Sign(1, "user", time.Now())
+	grab := func(token string) int {
+		req, _ := http.NewRequest("POST", "http://"+addr+"/api/sale/sessions/999999999/holds", strings.NewReader(`{"seat_ids":[1]}`))
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Idempotency-Key", "edge-command-test")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := grab(bad); code != 401 {
+		t.Errorf("grab with a forged token = %d, want 401", code)
+	}
+	if code := grab(good); code == 401 {
+		t.Error("grab with a good token = 401: the edge did not get the JWT secret")
+	}
+
+	if err := cmd.Process.Signal(syscall.SIGQUIT); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Errorf("edge exited with %v after SIGQUIT, want 0", err)
+	}
+}
+
+func freeAddr(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"strings"
 
@@ -12,31 +13,50 @@ import (
 )
 
 // configCmd validates, documents or renders the configuration, or builds
-// the web app the edge serves.
+// a web app the edge serves.
 func configCmd(w io.Writer, args []string) error {
 	switch {
 	case len(args) == 0:
 		return fmt.Errorf("%w: name an action", errUsage)
 	case args[0] == "nginx":
 		return renderNginx(w, args[1:])
-	case args[0] == "app":
-		return buildApp(w, args[1:])
+	case args[0] == "app" || args[0] == "panel":
+		return buildSite(w, args[0], args[1:])
+	case args[0] == "check":
+		return checkConfig(w, args[1:])
 	case len(args) > 1:
 		return fmt.Errorf("%w: config %s takes no arguments", errUsage, args[0])
 	case args[0] == "env":
 		return config.WriteExample(w)
-	case args[0] == "check":
-		cfg, err := config.Load()
-		if err != nil {
-			return err
-		}
-		if err := cfg.RequireAll(); err != nil {
-			return err
-		}
-		fmt.Fprintln(w, "configuration OK")
-		return nil
 	}
 	return fmt.Errorf("%w: unknown config action %q", errUsage, args[0])
+}
+
+// checkConfig validates the environment's settings or, given env files,
+// only those the files set (later files win), as a service manager's
+// EnvironmentFile= lines would pass them.
+func checkConfig(w io.Writer, files []string) error {
+	lookup := os.LookupEnv
+	if len(files) > 0 {
+		env := map[string]string{}
+		for _, f := range files {
+			kv, err := config.ReadEnvFile(f)
+			if err != nil {
+				return err
+			}
+			maps.Copy(env, kv)
+		}
+		lookup = func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	}
+	cfg, err := config.LoadFrom(lookup)
+	if err != nil {
+		return err
+	}
+	if err := cfg.RequireAll(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "configuration OK")
+	return nil
 }
 
 // renderNginx renders the edge's nginx.conf to w, or with -o FILE to FILE.
@@ -58,15 +78,21 @@ func renderNginx(w io.Writer, args []string) error {
 	return os.WriteFile(args[1], []byte(b.String()), 0o644)
 }
 
-// buildApp builds the buyer app into DIR, the app/ folder of the nginx
+// buildSite builds the web app whose prefix folder is dir (app for the
+// buyer app, panel for the admin panel) into DIR, that folder of the nginx
 // prefix.
-func buildApp(w io.Writer, args []string) error {
+func buildSite(w io.Writer, dir string, args []string) error {
 	if len(args) != 1 {
-		return fmt.Errorf("%w: config app takes DIR (the app/ folder of the nginx prefix)", errUsage)
+		return fmt.Errorf("%w: config %s takes DIR (the %s/ folder of the nginx prefix)", errUsage, dir, dir)
 	}
-	if _, err := webassets.Build(openresty.App(), args[0], "index.html"); err != nil {
-		return err
+	for _, site := range openresty.Sites() {
+		if site.Dir != dir {
+			continue
+		}
+		if _, err := webassets.Build(site.Files, args[0], "index.html", site.Base); err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "%s built in %s\n", site.Name, args[0])
 	}
-	fmt.Fprintln(w, "buyer app built in", args[0])
 	return nil
 }

@@ -77,7 +77,6 @@ type Config struct {
 	PaySecret    string
 	DemoPassword string
 	LuaDir       string
-	PanelDir     string
 
 	TrustedProxies []string
 	BloomFP        float64
@@ -94,7 +93,7 @@ func Load() (*Config, error) {
 
 // LoadFrom is Load with an explicit lookup function, for tests.
 func LoadFrom(lookup func(string) (string, bool)) (*Config, error) {
-	get, err := withSecretsFile(lookup)
+	get, err := WithSecretsFile(lookup)
 	if err != nil {
 		return nil, err
 	}
@@ -151,8 +150,8 @@ func (e *Error) Error() string {
 	return "invalid configuration:\n  - " + strings.Join(e.Problems, "\n  - ")
 }
 
-// withSecretsFile layers the secrets file under the environment.
-func withSecretsFile(lookup func(string) (string, bool)) (func(string) (string, bool), error) {
+// WithSecretsFile layers the secrets file under the environment.
+func WithSecretsFile(lookup func(string) (string, bool)) (func(string) (string, bool), error) {
 	path, _ := lookup("BOXOFFICE_SECRETS_FILE")
 	explicit := path != ""
 	if !explicit {

@@ -81,7 +81,6 @@ var Vars = []Var{
 
 	secret("BOXOFFICE_DEMO_PASSWORD", "Password of the demo admin and buyers that 'boxoffice seed' creates.", false, func(c *Config) *string { return &c.DemoPassword }),
 	str("BOXOFFICE_LUA_DIR", "lua", "Folder of the edge's Lua modules and Redis scripts.", func(c *Config) *string { return &c.LuaDir }),
-	str("BOXOFFICE_PANEL_DIR", "admin/panel", "Folder of the admin panel's static files, served by the edge at /admin/.", func(c *Config) *string { return &c.PanelDir }),
 
 	fraction("BOXOFFICE_BLOOM_FP", "0.001", "False-positive rate of the reserved-buyers Bloom filter the edge checks (the Redis set is definitive).", func(c *Config) *float64 { return &c.BloomFP }),
 	cidrs("BOXOFFICE_TRUSTED_PROXIES", "127.0.0.1/8,::1/128", "Comma-separated CIDRs of the edges in front of api; X-Forwarded-For is believed only from these.", func(c *Config) *[]string { return &c.TrustedProxies }),

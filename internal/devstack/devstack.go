@@ -27,6 +27,7 @@ import (
 	"boxoffice/internal/redis"
 	"boxoffice/internal/sale"
 	"boxoffice/internal/seed"
+	"boxoffice/openresty"
 	"boxoffice/workers/devkafka"
 )
 
@@ -163,7 +164,7 @@ func (s *Stack) ensure(p *part) error {
 				return err
 			}
 		case p.name == "edge":
-			if _, err := s.renderEdge(); err != nil {
+			if err := openresty.Prepare(s.cfg, s.edgePrefix(), s.env); err != nil {
 				return err
 			}
 			return p.signal(syscall.SIGHUP)

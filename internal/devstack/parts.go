@@ -1,7 +1,6 @@
 package devstack
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -15,7 +14,6 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"boxoffice/internal/config"
-	"boxoffice/internal/webassets"
 	"boxoffice/openresty"
 )
 
@@ -123,40 +121,15 @@ func (s *Stack) redisCommand(name, addr, fsync string) func() (*exec.Cmd, error)
 	}
 }
 
-// edgeCommand renders nginx.conf into the prefix and checks it.
+// edgeCommand prepares the edge's nginx prefix and runs nginx in it.
 func (s *Stack) edgeCommand() (*exec.Cmd, error) {
-	prefix, err := s.renderEdge()
-	if err != nil {
+	if err := openresty.Prepare(s.cfg, s.edgePrefix(), s.env); err != nil {
 		return nil, err
 	}
-	return s.cmd("nginx", "-p", prefix+"/", "-c", "conf/nginx.conf", "-e", "logs/error.log"), nil
+	return s.cmd("nginx", openresty.Args(s.edgePrefix())...), nil
 }
 
-// renderEdge writes the edge's nginx.conf and builds the buyer app it
-// serves; it returns the nginx prefix.
-func (s *Stack) renderEdge() (string, error) {
-	prefix := filepath.Join(s.run, "nginx")
-	for _, d := range []string{"conf", "logs", "temp"} {
-		if err := os.MkdirAll(filepath.Join(prefix, d), 0o755); err != nil {
-			return "", err
-		}
-	}
-	if _, err := webassets.Build(openresty.App(), filepath.Join(prefix, "app"), "index.html"); err != nil {
-		return "", err
-	}
-	var conf bytes.Buffer
-	if err := openresty.Render(&conf, s.cfg); err != nil {
-		return "", err
-	}
-	if err := os.WriteFile(filepath.Join(prefix, "conf", "nginx.conf"), conf.Bytes(), 0o644); err != nil {
-		return "", err
-	}
-	out, err := s.cmd("nginx", "-t", "-q", "-p", prefix+"/", "-c", "conf/nginx.conf", "-e", "logs/error.log").CombinedOutput()
-	if err != nil {
-		return "", fmt.Errorf("nginx rejects %s/conf/nginx.conf: %s", prefix, bytes.TrimSpace(out))
-	}
-	return prefix, nil
-}
+func (s *Stack) edgePrefix() string { return filepath.Join(s.run, "nginx") }
 
 func dialReady(addr string) func(ctx context.Context) error {
 	return func(ctx context.Context) error {

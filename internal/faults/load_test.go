@@ -148,7 +148,7 @@ func (l *load) set(no string, change func(*invariants.Order)) {
 	defer l.mu.Unlock()
 	o := l.orders[no]
 	if o == nil {
-		o = &invariants.Order{No: no, SessionID: l.sid}
+		o = &invariants.Order{No: no}
 		l.orders[no] = o
 	}
 	change(o)

@@ -31,8 +31,7 @@ import (
 
 // Order is one grab the edge answered 201, and what its buyer then saw.
 type Order struct {
-	No        string
-	SessionID int64
+	No string
 	// Want are the MySQL statuses that agree with what the buyer did last:
 	// PAID once the gateway took the money, the cancel's answer once
 	// cancelled, TIMEOUT_CANCELLED or still live when the buyer left it.
@@ -415,7 +414,7 @@ func (c *Checker) charges(ctx context.Context, answered []Order, rows map[string
 		case r == nil || r.Status != boxoffice.OrderPaid:
 			out = append(out, fmt.Sprintf("order %s: charged (%s) but not PAID and not flagged for refund", o.No, p.TxnID))
 		default:
-			out = append(out, claim(paidFor, r.Seats, o.No, "charged without refund")...)
+			out = append(out, claim(paidFor, r.Seats, o.No, "two buyers charged for one seat")...)
 		}
 	}
 	return out, nil

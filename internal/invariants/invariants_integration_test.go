@@ -30,7 +30,7 @@ func TestCheckFindsBrokenInvariants(t *testing.T) {
 	sids := []int64{sess.ID}
 	var answered []invariants.Order
 	for _, no := range nos {
-		answered = append(answered, invariants.Order{No: no, SessionID: sess.ID, Want: invariants.Left})
+		answered = append(answered, invariants.Order{No: no, Want: invariants.Left})
 	}
 	testenv.Eventually(t, testenv.Settle, "the sale to settle", func() (bool, string) {
 		pending, err := c.Pending(ctx, sids, answered)
@@ -49,7 +49,7 @@ func TestCheckFindsBrokenInvariants(t *testing.T) {
 	}
 
 	t.Run("AnsweredUnknown", func(t *testing.T) {
-		lost := append(answered, invariants.Order{No: "B1-0-0", SessionID: sess.ID, Want: invariants.Left})
+		lost := append(answered, invariants.Order{No: "B1-0-0", Want: invariants.Left})
 		wantReported(t, check(lost), "order B1-0-0 was answered 201 and has no row in MySQL")
 	})
 	t.Run("StatusBuyerRulesOut", func(t *testing.T) {

@@ -48,13 +48,22 @@ type SessionSpec struct {
 	SaleEnd     time.Time
 	Limit       int
 	HoldSeconds int
+	Hall        bool // a concert hall (see hallSeats) instead of one section of 100-seat rows; Seats is ignored
 }
 
 // Session is a created session and its ids.
 type Session struct {
 	ID, ShowID, VenueID int64
 	SeatIDs             []int64
+	Seats               []Seat // the seats of SeatIDs, in the same order
 	Tiers               []string
+}
+
+// Seat is a seat of a fixture venue.
+type Seat struct {
+	Section, Row string
+	Number, X, Y int
+	Tier         string
 }
 
 // NewSession inserts a venue with seats, a show, a session and its tiers.
@@ -72,12 +81,16 @@ func NewSession(tb testing.TB, db *sqlx.DB, spec SessionSpec) *Session {
 		id, _ := res.LastInsertId()
 		return id
 	}
-	s.VenueID = must(db.ExecContext(ctx, `INSERT INTO venues (name, city, address) VALUES (?, 'Testville', '1 Test St')`, name))
+	venue, city, address, title, artist := name, "Testville", "1 Test St", name, "Test Artist"
+	if spec.Hall {
+		venue, city, address, title, artist = "Riverside Arena "+name, "Shanghai", "88 Riverside Road", "Summer Lights Tour "+name, "The Lanterns"
+	}
+	s.VenueID = must(db.ExecContext(ctx, `INSERT INTO venues (name, city, address) VALUES (?, ?, ?)`, venue, city, address))
 	status := "published"
 	if spec.Draft {
 		status = "draft"
 	}
-	s.ShowID = must(db.ExecContext(ctx, `INSERT INTO shows (title, artist, status) VALUES (?, 'Test Artist', ?)`, name, status))
+	s.ShowID = must(db.ExecContext(ctx, `INSERT INTO shows (title, artist, status) VALUES (?, ?, ?)`, title, artist, status))
 	s.ID = must(db.ExecContext(ctx, `INSERT INTO sessions (show_id, venue_id, starts_at, reserve_opens_at,
 		reserve_closes_at, sale_opens_at, sale_closes_at, seat_limit, hold_seconds, state)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, s.ShowID, s.VenueID, spec.SaleEnd, spec.ReserveOpen, spec.ReserveEnd,
@@ -90,7 +103,12 @@ func NewSession(tb testing.TB, db *sqlx.DB, spec SessionSpec) *Session {
 		must(db.ExecContext(ctx, `INSERT INTO price_tiers (session_id, code, name, price_cents) VALUES (?, ?, ?, ?)`,
 			s.ID, code, "Tier "+code, spec.Tiers[code]))
 	}
-	s.SeatIDs = insertSeats(tb, db, s.VenueID, spec.Seats, s.Tiers)
+	if spec.Hall {
+		s.Seats = hallSeats()
+	} else {
+		s.Seats = gridSeats(spec.Seats, s.Tiers)
+	}
+	s.SeatIDs = insertSeats(tb, db, s.VenueID, s.Seats)
 	return s
 }
 
@@ -99,7 +117,11 @@ func defaults(spec *SessionSpec) {
 	if spec.Seats == 0 {
 		spec.Seats = 20
 	}
-	if spec.Tiers == nil {
+	switch {
+	case spec.Tiers != nil:
+	case spec.Hall:
+		spec.Tiers = map[string]int64{"A": 88000, "B": 58000, "C": 38000, "VIP": 128000}
+	default:
 		spec.Tiers = map[string]int64{"A": 10000, "B": 5000}
 	}
 	if spec.State == "" {
@@ -125,14 +147,58 @@ func defaults(spec *SessionSpec) {
 	}
 }
 
-func insertSeats(tb testing.TB, db *sqlx.DB, venueID int64, n int, tiers []string) []int64 {
+// gridSeats is section S of n seats in rows of 100 (R0, R1, ...), 10
+// apart, taking the tiers in turn.
+func gridSeats(n int, tiers []string) []Seat {
+	seats := make([]Seat, n)
+	for i := range seats {
+		seats[i] = Seat{Section: "S", Row: fmt.Sprintf("R%d", i/100), Number: i%100 + 1, X: i % 100 * 10, Y: i / 100 * 10, Tier: tiers[i%len(tiers)]}
+	}
+	return seats
+}
+
+// hallSeats is a concert hall of 1,360 seats facing a stage at the top:
+// floor sections A, B, C (VIP in front, then A), stands L and R (B) on
+// the sides, and a rear stand D (B, then C), seats 10 apart.
+func hallSeats() []Seat {
+	var seats []Seat
+	block := func(section string, x0, y0, rows, perRow int, tier func(row int) string) {
+		for r := 1; r <= rows; r++ {
+			for n := 1; n <= perRow; n++ {
+				seats = append(seats, Seat{Section: section, Row: fmt.Sprint(r), Number: n,
+					X: x0 + (n-1)*10, Y: y0 + (r-1)*10, Tier: tier(r)})
+			}
+		}
+	}
+	floor := func(r int) string {
+		if r <= 4 {
+			return "VIP"
+		}
+		return "A"
+	}
+	block("A", 0, 60, 12, 14, floor)
+	block("B", 160, 60, 12, 14, floor)
+	block("C", 320, 60, 12, 14, floor)
+	stand := func(int) string { return "B" }
+	block("L", -120, 60, 16, 8, stand)
+	block("R", 500, 60, 16, 8, stand)
+	block("D", -70, 240, 10, 56, func(r int) string {
+		if r <= 4 {
+			return "B"
+		}
+		return "C"
+	})
+	return seats
+}
+
+func insertSeats(tb testing.TB, db *sqlx.DB, venueID int64, seats []Seat) []int64 {
 	tb.Helper()
-	for start := 0; start < n; start += 1000 {
+	for start := 0; start < len(seats); start += 1000 {
 		var rows []string
 		var args []any
-		for i := start; i < min(start+1000, n); i++ {
-			rows = append(rows, "(?, 'S', ?, ?, ?, ?, ?)")
-			args = append(args, venueID, fmt.Sprintf("R%d", i/100), i%100+1, i%100*10, i/100*10, tiers[i%len(tiers)])
+		for _, s := range seats[start:min(start+1000, len(seats))] {
+			rows = append(rows, "(?, ?, ?, ?, ?, ?, ?)")
+			args = append(args, venueID, s.Section, s.Row, s.Number, s.X, s.Y, s.Tier)
 		}
 		if _, err := db.Exec(`INSERT INTO seats (venue_id, section, row_label, number, x, y, tier_code) VALUES `+
 			strings.Join(rows, ","), args...); err != nil {

@@ -97,3 +97,26 @@ func (r *Response) WantError(tb testing.TB, status int, code string) {
 		tb.Errorf("error body has no message: %s", r.Body)
 	}
 }
+
+// Fetch GETs url with nothing added (asking for gzip when gzip is set) and
+// returns the answer and its body as sent (not unzipped).
+func Fetch(tb testing.TB, url string, gzip bool) (*http.Response, string) {
+	tb.Helper()
+	req, err := http.NewRequest("GET", url, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if gzip {
+		req.Header.Set("Accept-Encoding", "gzip")
+	}
+	resp, err := (&http.Transport{DisableCompression: true}).RoundTrip(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return resp, string(body)
+}

@@ -7,6 +7,7 @@ package webassets
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -21,6 +22,11 @@ import (
 // Marker is the comment in the entry page that the import map replaces.
 const Marker = "<!-- importmap -->"
 
+// MapHash in the entry page (in its Content-Security-Policy) becomes the
+// import map's hash source ('sha256-…'), so a policy without
+// 'unsafe-inline' lets that one inline script run.
+const MapHash = "'importmap-hash'"
+
 // hashLen is how many hex digits of the SHA-256 a hashed name carries.
 const hashLen = 10
 
@@ -31,11 +37,12 @@ var Hashed = regexp.MustCompile(`\.[0-9a-f]{10}\.[A-Za-z0-9]+$`)
 // attrURL finds src="/..." and href="/..." in the entry page.
 var attrURL = regexp.MustCompile(`\b(src|href)="(/[^"]*)"`)
 
-// Build writes the app in src to dst: each file but entry under its hashed
-// name, then entry with the import map in place of Marker and its own
-// src/href URLs rewritten. Files of an earlier build that this one does not
-// have are removed. It returns the URL map (/js/app.js → /js/app.<hash>.js).
-func Build(src fs.FS, dst, entry string) (map[string]string, error) {
+// Build writes the app in src, served at the URL path base ("/",
+// "/admin/"), to dst: each file but entry under its hashed name, then entry
+// with the import map in place of Marker and its own src/href URLs
+// rewritten. Files of an earlier build that this one does not have are
+// removed. It returns the URL map (/js/app.js → /js/app.<hash>.js).
+func Build(src fs.FS, dst, entry, base string) (map[string]string, error) {
 	urls := map[string]string{}
 	keep := map[string]bool{entry: true}
 	err := fs.WalkDir(src, ".", func(p string, d fs.DirEntry, err error) error {
@@ -50,7 +57,7 @@ func Build(src fs.FS, dst, entry string) (map[string]string, error) {
 		if err := write(filepath.Join(dst, filepath.FromSlash(out)), data); err != nil {
 			return err
 		}
-		urls["/"+p], keep[out] = "/"+out, true
+		urls[base+p], keep[out] = base+out, true
 		return nil
 	})
 	if err != nil {
@@ -93,6 +100,8 @@ func entryPage(page []byte, urls map[string]string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	sum := sha256.Sum256(m)
+	page = bytes.ReplaceAll(page, []byte(MapHash), []byte("'sha256-"+base64.StdEncoding.EncodeToString(sum[:])+"'"))
 	page = bytes.Replace(page, []byte(Marker), []byte(`<script type="importmap">`+string(m)+`</script>`), 1)
 	return attrURL.ReplaceAllFunc(page, func(a []byte) []byte {
 		sub := attrURL.FindSubmatch(a)

@@ -13,17 +13,18 @@ function orderTable(items) {
 
 export async function orderSearch(params) {
   const q = params.get("q") || "";
+  const error = h("p", { class: "error", role: "alert", id: "order-q-error", "data-error-for": "q" });
   const form = h("form", { class: "row search", role: "search" },
     h("label", { for: "order-q" }, "Order number or buyer phone"),
-    h("input", { id: "order-q", name: "q", type: "search", value: q, required: true }),
+    h("input", { id: "order-q", name: "q", type: "search", value: q, required: true, "aria-describedby": error.id }),
     h("button", { type: "submit", class: "primary" }, "Find"));
   form.addEventListener("submit", (e) => { e.preventDefault(); go("#/orders" + qs({ q: form.q.value.trim() })); });
   let result = null;
   if (q) {
     try { result = orderTable((await api("GET", "/orders" + qs({ q }))).data.items); }
-    catch (err) { result = h("p", { class: "error", role: "alert" }, err.message); }
+    catch (err) { error.textContent = err.message; }
   }
-  view(h("h1", {}, "Orders"), form, h("p", {}, h("a", { href: "#/orders/refunds" }, "Orders flagged for refund")), result);
+  view(h("h1", {}, "Orders"), form, error, h("p", {}, h("a", { href: "#/orders/refunds" }, "Orders flagged for refund")), result);
 }
 
 export async function refundList(params) {
@@ -55,8 +56,8 @@ export async function orderPage(no) {
       { id: "order-items" }),
     h("h2", {}, "Payments"),
     (o.payments || []).length ? table(["Transaction", "Status", "Amount", "At"],
-      o.payments.map((p) => row(p.txn_id, p.status, money(p.amount_cents), when(p.created_at))))
+      o.payments.map((p) => row(p.txn_id, p.status, money(p.amount_cents), when(p.created_at))), { id: "order-payments" })
       : h("p", { class: "muted" }, "No payments."),
     h("h2", {}, "History"),
-    h("ol", { class: "history" }, history.map(([t, what]) => h("li", {}, t ? `${when(t)}: ${what}` : what))));
+    h("ol", { class: "history", id: "order-history" }, history.map(([t, what]) => h("li", {}, t ? `${when(t)}: ${what}` : what))));
 }

@@ -2,10 +2,13 @@
 // path per tier per frame), sections generated as rows × seats with
 // spacing and curvature, tiers painted with a brush or by selection,
 // renumbering, deleting, CSV/JSON import and export, a buyer's preview, and
-// one bulk save (PUT /venues/{id}/seats at the map's version).
+// one bulk save (PUT /venues/{id}/seats at the map's version). Every edit
+// can be undone and redone (Ctrl+Z, Ctrl+Shift+Z or Ctrl+Y); the keyboard
+// moves a cursor from seat to seat and selects, for those without a mouse.
 import { api } from "./api.js";
-import { h, view, field, toast, confirmDialog, busy } from "./ui.js";
+import { h, view, field, toast, busy } from "./ui.js";
 import { seatsFromCSV, seatsFromJSON, seatsToCSV, seatsToJSON } from "./seatcsv.js";
+import { History, paint, renumber, nearest, STEPS } from "./seatedit.js";
 
 const PALETTE = ["#d9480f", "#1971c2", "#2f9e44", "#ae3ec9", "#f08c00", "#0c8599", "#e64980", "#5c940d", "#6741d9", "#868e96"];
 const SEAT = 8; // world units a seat covers
@@ -63,8 +66,7 @@ class Canvas {
   draw() {
     this.dirty = false;
     const { ctx, scale, ox, oy } = this;
-    const preview = this.ed.preview;
-    ctx.fillStyle = preview ? "#111827" : "#ffffff";
+    ctx.fillStyle = "#ffffff";
     ctx.fillRect(0, 0, this.el.width, this.el.height);
     const size = Math.max(1, SEAT * scale * 0.8);
     const groups = new Map();
@@ -78,15 +80,19 @@ class Canvas {
       ctx.beginPath();
       for (const s of list) {
         const x = (s.x - ox) * scale, y = (s.y - oy) * scale;
-        if (preview && size > 3) { ctx.moveTo(x + size / 2, y); ctx.arc(x, y, size / 2, 0, 2 * Math.PI); }
-        else ctx.rect(x - size / 2, y - size / 2, size, size);
+        ctx.rect(x - size / 2, y - size / 2, size, size);
       }
       ctx.fill();
     }
-    if (!preview) {
-      ctx.strokeStyle = "#000"; ctx.lineWidth = Math.max(1, size / 5);
+    ctx.strokeStyle = "#000"; ctx.lineWidth = Math.max(1, size / 5);
+    ctx.beginPath();
+    for (const s of this.ed.seats) if (s.sel) ctx.rect((s.x - ox) * scale - size / 2, (s.y - oy) * scale - size / 2, size, size);
+    ctx.stroke();
+    const c = this.ed.cursor;
+    if (c) {
+      ctx.strokeStyle = "#e8590c"; ctx.lineWidth = 2;
       ctx.beginPath();
-      for (const s of this.ed.seats) if (s.sel) ctx.rect((s.x - ox) * scale - size / 2, (s.y - oy) * scale - size / 2, size, size);
+      ctx.arc((c.x - ox) * scale, (c.y - oy) * scale, Math.max(size, 6), 0, 2 * Math.PI);
       ctx.stroke();
     }
     if (this.drag?.rect) {
@@ -100,9 +106,12 @@ class Canvas {
     e.preventDefault();
     this.el.setPointerCapture(e.pointerId);
     const [x, y] = this.world(e);
-    const tool = this.ed.preview ? "pan" : this.ed.tool();
+    const tool = this.ed.tool();
     this.drag = { tool, x, y, sx: e.clientX, sy: e.clientY, add: e.shiftKey };
-    if (tool === "brush") this.ed.brush(x, y, 12 / this.scale);
+    if (tool === "brush") {
+      this.ed.history.record(this.ed.seats); // the whole stroke is one step
+      this.ed.brush(x, y, 12 / this.scale);
+    }
   }
   move(e) {
     const [x, y] = this.world(e);
@@ -129,11 +138,19 @@ class Canvas {
   }
   wheel(e) {
     e.preventDefault();
-    const [x, y] = this.world(e);
-    const f = Math.exp(-e.deltaY / 500);
+    this.zoom(Math.exp(-e.deltaY / 500), ...this.world(e));
+  }
+  // zoom scales by f around the world point (x, y).
+  zoom(f, x, y) {
     this.scale *= f;
     this.ox = x - (x - this.ox) / f; this.oy = y - (y - this.oy) / f;
     this.dirty = true;
+  }
+  // show centres the view on seat s unless it is already in view.
+  show(s) {
+    const x = (s.x - this.ox) * this.scale, y = (s.y - this.oy) * this.scale;
+    if (x >= 0 && y >= 0 && x <= this.el.width && y <= this.el.height) return;
+    this.ox = s.x - this.el.width / 2 / this.scale; this.oy = s.y - this.el.height / 2 / this.scale;
   }
 }
 
@@ -142,20 +159,27 @@ export async function seatEditor(venueId) {
     api("GET", `/venues/${venueId}`), api("GET", `/venues/${venueId}/seats`)]);
   const ed = {
     seats: map.seats.map(({ section, row, number, x, y, tier }) => ({ section, row, number, x, y, tier })),
-    version, preview: false, colors: new Map(),
+    version, colors: new Map(), history: new History(), cursor: null,
     color(tier) {
       if (!this.colors.has(tier)) this.colors.set(tier, PALETTE[this.colors.size % PALETTE.length]);
       return this.colors.get(tier);
     },
   };
-  const canvas = h("canvas", { width: 900, height: 560, class: "seatmap", tabindex: "0", role: "img",
-    "aria-label": "Seat map: drag to select, or paint with the brush; Delete removes the selected seats" });
+  const canvas = h("canvas", { width: 900, height: 560, class: "seatmap", tabindex: "0", role: "application",
+    "aria-label": "Seat map", "aria-describedby": "seat-keys" });
   const cv = new Canvas(canvas, ed);
   const status = h("p", { id: "seat-count", "aria-live": "polite" });
   const tierCounts = h("ul", { id: "tier-counts", class: "legend" });
-  const tip = h("p", { class: "tip", id: "seat-tip" }, "\u00a0");
+  const tip = h("p", { class: "tip", id: "seat-tip", "aria-live": "polite" }, "\u00a0");
   const message = h("p", { class: "error", role: "alert", id: "seat-message" });
+  const undoBtn = h("button", { type: "button", id: "undo", title: "Ctrl+Z" }, "Undo");
+  const redoBtn = h("button", { type: "button", id: "redo", title: "Ctrl+Shift+Z or Ctrl+Y" }, "Redo");
+  const describe = (s) => `Section ${s.section}, row ${s.row}, seat ${s.number}, tier ${s.tier}${s.sel ? ", selected" : ""}`;
   const changed = () => {
+    const c = ed.cursor;
+    if (c && !ed.seats.includes(c)) ed.cursor = ed.seats.find((s) => s.x === c.x && s.y === c.y && s.section === c.section) || null;
+    undoBtn.disabled = !ed.history.past.length;
+    redoBtn.disabled = !ed.history.future.length;
     const counts = new Map();
     let sel = 0;
     for (const s of ed.seats) { counts.set(s.tier, (counts.get(s.tier) || 0) + 1); if (s.sel) sel++; }
@@ -165,6 +189,18 @@ export async function seatEditor(venueId) {
     for (const sw of tierCounts.querySelectorAll(".swatch")) sw.style.background = sw.dataset.color;
     cv.dirty = true;
   };
+  // change makes seats the map, one step of the history.
+  const change = (seats) => { ed.history.record(ed.seats); ed.seats = seats; changed(); };
+  const travel = (seats, what) => {
+    if (!seats) return;
+    ed.seats = seats;
+    changed();
+    toast(`${what}: ${ed.seats.length} seats.`);
+  };
+  const undo = () => travel(ed.history.undo(ed.seats), "Undone");
+  const redo = () => travel(ed.history.redo(ed.seats), "Redone");
+  undoBtn.onclick = undo;
+  redoBtn.onclick = redo;
 
   // Tools and the tier to paint.
   const toolBox = h("fieldset", { class: "tools" }, h("legend", {}, "Tool"),
@@ -176,7 +212,7 @@ export async function seatEditor(venueId) {
   ed.brush = (x, y, r) => {
     const t = paintTier();
     if (!t) return;
-    for (const s of ed.seats) if (Math.abs(s.x - x) <= r && Math.abs(s.y - y) <= r) s.tier = t;
+    ed.seats = paint(ed.seats, (s) => Math.abs(s.x - x) <= r && Math.abs(s.y - y) <= r, t);
     changed();
   };
   ed.select = ([x0, y0, x1, y1], add) => {
@@ -189,7 +225,7 @@ export async function seatEditor(venueId) {
   ed.hover = (x, y) => {
     const r = SEAT / 2;
     const s = ed.seats.find((s) => Math.abs(s.x - x) <= r && Math.abs(s.y - y) <= r);
-    tip.textContent = s ? `Section ${s.section}, row ${s.row}, seat ${s.number}, tier ${s.tier}` : "\u00a0";
+    tip.textContent = s ? describe(s) : "\u00a0";
   };
 
   const button = (label, fn, attrs = {}) => {
@@ -197,18 +233,55 @@ export async function seatEditor(venueId) {
     b.onclick = () => busy(b, fn);
     return b;
   };
-  const selected = () => ed.seats.filter((s) => s.sel);
+  const selectAll = (sel) => { ed.seats.forEach((s) => (s.sel = sel)); changed(); };
+  const deleteSelected = () => change(ed.seats.filter((s) => !s.sel));
   const actions = h("div", { class: "row wrap" },
-    button("Paint selection", () => { const t = paintTier(); for (const s of selected()) s.tier = t; changed(); }, { id: "paint-selection" }),
-    button("Select all", () => { ed.seats.forEach((s) => (s.sel = true)); changed(); }),
-    button("Clear selection", () => { ed.seats.forEach((s) => (s.sel = false)); changed(); }),
-    button("Delete selected", () => { ed.seats = ed.seats.filter((s) => !s.sel); changed(); }, { id: "delete-selected" }),
-    button("Renumber rows", () => { renumber(ed.seats); changed(); },
-      { title: "Numbers every seat of each selected seat's row from 1, left to right" }),
-    button("Fit", () => cv.fit()));
-  canvas.addEventListener("keydown", (e) => {
-    if (e.key === "Delete" || e.key === "Backspace") { ed.seats = ed.seats.filter((s) => !s.sel); changed(); }
-  });
+    button("Paint selection", () => { const t = paintTier(); if (t) change(paint(ed.seats, (s) => s.sel, t)); }, { id: "paint-selection" }),
+    button("Select all", () => selectAll(true)),
+    button("Clear selection", () => selectAll(false)),
+    button("Delete selected", deleteSelected, { id: "delete-selected" }),
+    button("Renumber rows", () => change(renumber(ed.seats)),
+      { id: "renumber", title: "Numbers every seat of each selected seat's row from 1, left to right" }),
+    button("Fit", () => cv.fit()), undoBtn, redoBtn);
+  canvas.addEventListener("keydown", (e) => keyOnMap(e) && e.preventDefault());
+  // keyOnMap: arrows move the seat cursor (with Shift, selecting on the
+  // way), Space selects or unselects its seat, Escape clears the selection,
+  // Delete removes the selected seats, + and − zoom. True when handled.
+  const keyOnMap = (e) => {
+    const step = STEPS[e.key];
+    if (step && !e.ctrlKey && !e.metaKey && !e.altKey) {
+      const from = ed.cursor;
+      const to = from ? nearest(ed.seats, from, step) : ed.seats.reduce((a, s) => (!a || s.y < a.y || (s.y === a.y && s.x < a.x) ? s : a), null);
+      if (!to) return true;
+      if (e.shiftKey) { if (from) from.sel = true; to.sel = true; }
+      ed.cursor = to;
+      cv.show(to);
+      changed();
+      tip.textContent = describe(to);
+      return true;
+    }
+    if (e.key === " " && ed.cursor) { ed.cursor.sel = !ed.cursor.sel; changed(); tip.textContent = describe(ed.cursor); return true; }
+    if (e.key === "Escape") { selectAll(false); return true; }
+    if (e.key === "Delete" || e.key === "Backspace") { deleteSelected(); return true; }
+    if (e.key === "+" || e.key === "=" || e.key === "-") {
+      const c = ed.cursor || { x: cv.ox + canvas.width / 2 / cv.scale, y: cv.oy + canvas.height / 2 / cv.scale };
+      cv.zoom(e.key === "-" ? 0.8 : 1.25, c.x, c.y);
+      return true;
+    }
+    return false;
+  };
+  // Undo and redo from anywhere on the page but a text field (which has
+  // its own).
+  const onKey = (e) => {
+    if (!(e.ctrlKey || e.metaKey) || /^(INPUT|SELECT|TEXTAREA)$/.test(e.target.tagName)) return;
+    const k = e.key.toLowerCase();
+    if (k === "z" && !e.shiftKey) undo();
+    else if ((k === "z" && e.shiftKey) || k === "y") redo();
+    else if (k === "a" && e.target === canvas) selectAll(true);
+    else return;
+    e.preventDefault();
+  };
+  document.addEventListener("keydown", onKey);
 
   // The section generator.
   const gen = h("form", { class: "generator", novalidate: true, "aria-labelledby": "gen-h" },
@@ -236,8 +309,7 @@ export async function seatEditor(venueId) {
         ? "A seat map has at most 60,000 seats." : null;
     err.textContent = bad || "";
     if (bad) return;
-    ed.seats.push(...section(p));
-    changed();
+    change([...ed.seats, ...section(p)]);
     cv.fit();
   });
 
@@ -251,9 +323,8 @@ export async function seatEditor(venueId) {
       const text = await f.text();
       const seats = /\.json$/i.test(f.name) || text.trimStart().startsWith("{") || text.trimStart().startsWith("[")
         ? seatsFromJSON(text) : seatsFromCSV(text);
-      ed.seats = seats;
       message.textContent = "";
-      changed();
+      change(seats);
       cv.fit();
       toast(`Imported ${seats.length} seats from ${f.name} in ${Math.round(performance.now() - began)} ms; not saved yet.`);
     } catch (err) {
@@ -266,11 +337,25 @@ export async function seatEditor(venueId) {
     a.click();
     setTimeout(() => URL.revokeObjectURL(a.href), 1000);
   };
-  const previewBtn = button("Buyer preview", () => {
-    ed.preview = !ed.preview;
-    previewBtn.setAttribute("aria-pressed", String(ed.preview));
-    canvas.classList.toggle("preview", ed.preview);
-    cv.dirty = true;
+  // The buyer preview is the buyer app's own seat map (its module, served
+  // with the panel), every seat available, tiers in code order.
+  const preview = h("div", { class: "buyer-preview", hidden: true });
+  const previewBtn = button("Buyer preview", async () => {
+    const on = preview.hidden;
+    previewBtn.setAttribute("aria-pressed", String(on));
+    canvas.hidden = on;
+    preview.hidden = !on;
+    if (!on) return preview.replaceChildren();
+    const [{ SeatMap }, { SeatStates, AVAILABLE }] = await Promise.all([import("../buyer/seatmap.js"), import("../buyer/seatstates.js")]);
+    const seats = ed.seats.map((s, i) => ({ ...s, id: i + 1 }));
+    const states = new SeatStates(seats.map((s) => s.id));
+    states.set(Object.fromEntries(seats.map((s) => [s.id, AVAILABLE])), Date.now());
+    const map = h("canvas", { id: "buyer-map", tabindex: "0", role: "img", "aria-label": "The seat map as buyers see it" });
+    const tooltip = h("div", { class: "tooltip", hidden: true });
+    preview.replaceChildren(map, tooltip);
+    new SeatMap(map, seats, states, [...new Set(seats.map((s) => s.tier))].sort(), {
+      onPick: () => {}, tooltip, tip: (s) => describe(s),
+    });
   }, { "aria-pressed": "false", id: "preview" });
   const save = button("Save seat map", async () => {
     const began = performance.now();
@@ -287,44 +372,39 @@ export async function seatEditor(venueId) {
       message.textContent = err.message;
     }
   }, { class: "primary", id: "save-seats" });
+  // conflict: another admin saved first. Theirs can be loaded (Undo brings
+  // this admin's map back) or this admin's saved over theirs.
   const conflict = async (err) => {
     const { data: cur, version: v } = await api("GET", `/venues/${venueId}/seats`);
-    const again = await confirmDialog("Someone else saved this seat map",
-      `${err.message} It now has ${cur.count} seats (version ${v}); yours has ${ed.seats.length}. ` +
-      "Save yours over theirs, or cancel and reload the page to see theirs.", "Save mine");
-    if (again) { ed.version = v; save.click(); }
-    else message.textContent = `Not saved: the seat map changed to version ${v}. Reload to see it.`;
+    const theirs = cur.seats.map(({ section, row, number, x, y, tier }) => ({ section, row, number, x, y, tier }));
+    const load = h("button", { type: "button", id: "load-theirs" }, "Show theirs");
+    const mine = h("button", { type: "button", id: "save-mine" }, "Save mine over theirs");
+    load.onclick = () => {
+      ed.version = v;
+      change(theirs);
+      cv.fit();
+      message.textContent = `Showing version ${v}, saved by another admin. Undo brings yours back.`;
+    };
+    mine.onclick = () => { ed.version = v; save.click(); };
+    message.replaceChildren(`Not saved: ${err.message} It is now version ${v} with ${cur.count} seats; yours has ${ed.seats.length}. `,
+      load, " ", mine);
   };
 
   view(h("h1", {}, `Seat map: ${venue.name}`),
     h("p", {}, h("a", { href: `#/venues/${venueId}` }, "← " + venue.name)),
     h("div", { class: "editor" },
-      h("div", { class: "stage" }, canvas, tip, status, tierCounts),
+      h("div", { class: "stage" }, canvas, preview, tip, status, tierCounts,
+        h("p", { class: "muted", id: "seat-keys" }, "Mouse: drag to select (Shift adds), or paint with the brush. " +
+          "Keyboard, on the map: arrows move from seat to seat, Shift+arrows select on the way, Space selects one seat, " +
+          "Ctrl+A selects all, Escape clears, Delete removes the selected seats, + and − zoom. Ctrl+Z undoes, Ctrl+Shift+Z redoes.")),
       h("div", { class: "side" }, toolBox, tierField, actions, gen,
         h("h2", {}, "Files"),
         h("div", { class: "field" }, h("label", { for: "seat-file" }, "Import CSV or JSON"), file),
         h("div", { class: "row wrap" },
-          button("Export CSV", () => download(`venue-${venueId}-seats.csv`, "text/csv", seatsToCSV(ed.seats))),
-          button("Export JSON", () => download(`venue-${venueId}-seats.json`, "application/json", seatsToJSON(ed.seats)))),
+          button("Export CSV", () => download(`venue-${venueId}-seats.csv`, "text/csv", seatsToCSV(ed.seats)), { id: "export-csv" }),
+          button("Export JSON", () => download(`venue-${venueId}-seats.json`, "application/json", seatsToJSON(ed.seats)), { id: "export-json" })),
         h("div", { class: "row wrap" }, previewBtn, save), message)));
   changed();
   cv.fit();
-  return () => cv.stop();
-}
-
-// renumber numbers every seat of each row that has a selected seat from 1,
-// left to right.
-export function renumber(seats) {
-  const rows = new Map();
-  for (const s of seats) {
-    const k = s.section + "\u0000" + s.row;
-    if (!rows.has(k)) rows.set(k, { sel: false, list: [] });
-    const r = rows.get(k);
-    r.list.push(s);
-    r.sel ||= s.sel;
-  }
-  for (const r of rows.values()) {
-    if (!r.sel) continue;
-    r.list.sort((a, b) => a.x - b.x).forEach((s, i) => (s.number = i + 1));
-  }
+  return () => { cv.stop(); document.removeEventListener("keydown", onKey); };
 }

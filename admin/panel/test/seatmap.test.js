@@ -1,7 +1,8 @@
 // Unit tests of the seat map editor's model: node --test admin/panel/test/
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { rowLabel, section, renumber } from "../js/seatmap.js";
+import { rowLabel, section } from "../js/seatmap.js";
+import { History, paint, renumber, nearest } from "../js/seatedit.js";
 import { seatsFromCSV, seatsFromJSON, seatsToCSV, seatsToJSON } from "../js/seatcsv.js";
 
 test("rows are named A to Z, then AA", () => {
@@ -26,8 +27,44 @@ test("renumbering numbers every seat of a selected seat's row from the left", ()
     { section: "A", row: "1", number: 8, x: 20 },
     { section: "A", row: "2", number: 5, x: 10 },
   ];
-  renumber(seats);
-  assert.deepEqual(seats.map((s) => s.number), [3, 1, 2, 5]);
+  const before = seats.map((s) => s.number);
+  const after = renumber(seats);
+  assert.deepEqual(after.map((s) => s.number), [3, 1, 2, 5]);
+  assert.deepEqual(seats.map((s) => s.number), before, "the old list is unchanged, for undo");
+  assert.equal(after[3], seats[3], "an unchanged seat is shared");
+});
+
+test("paint copies the seats it changes; undo and redo walk the lists", () => {
+  const seats = [{ x: 0, tier: "A", sel: true }, { x: 10, tier: "A" }];
+  const hist = new History(2);
+  hist.record(seats);
+  const painted = paint(seats, (s) => s.sel, "VIP");
+  assert.deepEqual(painted.map((s) => s.tier), ["VIP", "A"]);
+  assert.deepEqual(seats.map((s) => s.tier), ["A", "A"]);
+  assert.equal(painted[1], seats[1]);
+  hist.record(painted);
+  const removed = painted.slice(1);
+  assert.equal(hist.undo(removed), painted);
+  assert.equal(hist.undo(painted), seats);
+  assert.equal(hist.undo(seats), null);
+  assert.equal(hist.redo(seats), painted);
+  assert.equal(hist.redo(painted), removed);
+  assert.equal(hist.redo(removed), null);
+  hist.undo(removed);
+  hist.record(painted); // a new edit drops what could be redone
+  assert.equal(hist.redo(painted), null);
+  for (let i = 0; i < 5; i++) hist.record([]);
+  assert.equal(hist.past.length, 2, "the history is bounded");
+});
+
+test("the arrow keys' seat is the next in the row, then the row beyond", () => {
+  const at = (x, y) => ({ x, y });
+  const seats = [at(0, 0), at(10, 0), at(20, 1), at(0, 12), at(10, 12), at(40, 13)];
+  assert.equal(nearest(seats, seats[0], [1, 0]), seats[1]);
+  assert.equal(nearest(seats, seats[1], [1, 0]), seats[2], "a curved row's next seat, a little lower");
+  assert.equal(nearest(seats, seats[1], [0, 1]), seats[4]);
+  assert.equal(nearest(seats, seats[4], [0, -1]), seats[1]);
+  assert.equal(nearest(seats, seats[0], [-1, 0]), null, "the edge of the map");
 });
 
 test("CSV and JSON round trip, with quoting", () => {

@@ -1,5 +1,5 @@
 // Small DOM helpers. Text always goes in as text nodes (never as HTML).
-import { t } from './i18n.js';
+import { lang, t } from './i18n.js';
 
 // h builds an element: props set attributes (onX adds listeners), children
 // are nodes or strings.
@@ -33,10 +33,12 @@ export function link(href, ...children) {
   return h('a', { href }, ...children);
 }
 
-const dateFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+let dateFmt = null; // made on first use: the language is known by then
 
-// when formats a timestamp (RFC 3339 string or epoch ms) for people.
+// when formats a timestamp (RFC 3339 string or epoch ms) for people, in
+// their language.
 export function when(at) {
+  dateFmt ??= new Intl.DateTimeFormat(lang(), { dateStyle: 'medium', timeStyle: 'short' });
   const d = new Date(typeof at === 'number' ? at : Date.parse(at));
   return isNaN(d) ? String(at) : dateFmt.format(d);
 }

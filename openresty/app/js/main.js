@@ -1,7 +1,7 @@
 // The buyer app: a router over the pages, and the header's navigation.
 import * as auth from './auth.js';
 import { h, show } from './dom.js';
-import { load, t } from './i18n.js';
+import { LANGUAGES, choose, lang, load, t } from './i18n.js';
 import { showList } from './pages/shows.js';
 import { showPage } from './pages/show.js';
 import { loginPage } from './pages/login.js';
@@ -60,7 +60,15 @@ function nav(session) {
   } else {
     items.push(h('a', { href: `/login?next=${encodeURIComponent(location.pathname)}` }, t('nav.login')));
   }
+  items.push(languageSwitch());
   show(document.getElementById('nav'), items);
+}
+
+// languageSwitch picks the language of the app; the choice is remembered.
+function languageSwitch() {
+  const sel = h('select', { id: 'lang', 'aria-label': t('nav.language'), onchange: () => choose(sel.value) },
+    Object.entries(LANGUAGES).map(([code, name]) => h('option', { value: code, lang: code, selected: code === lang() }, name)));
+  return sel;
 }
 
 // In-app links are routed here rather than loaded.
@@ -74,6 +82,7 @@ window.addEventListener('popstate', render);
 
 await load();
 document.querySelector('.skip').textContent = t('skip');
+document.getElementById('nav').setAttribute('aria-label', t('nav.main'));
 auth.sync();
 auth.onChange((s) => nav(s));
 nav(auth.current());

@@ -4,6 +4,7 @@ import * as auth from '../auth.js';
 import { h, show, message } from '../dom.js';
 import { t } from '../i18n.js';
 import { go } from '../main.js';
+import { errorText } from './errors.js';
 
 export function loginPage(main) {
   const next = new URLSearchParams(location.search).get('next');
@@ -20,7 +21,7 @@ export function loginPage(main) {
       auth.save(creds.phone, tok);
       go(target, true);
     } catch (e) {
-      message(status, e.message, 'error');
+      message(status, loginError(e), 'error');
     }
   };
   show(main, h('h1', {}, t('login.title')),
@@ -34,4 +35,13 @@ export function loginPage(main) {
         h('button', { type: 'button', id: 'register', class: 'secondary', onclick: () => submit(true) }, t('login.register')))),
     status);
   phone.focus();
+}
+
+function loginError(e) {
+  switch (e.code) {
+    case 'unauthorized': return t('login.failed');
+    case 'conflict': return t('login.taken');
+    case 'bad_request': return e.message; // names what is wrong with the phone or password
+    default: return errorText(e);
+  }
 }

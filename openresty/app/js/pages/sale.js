@@ -58,21 +58,26 @@ class Sale {
       onState: (ok) => { this.liveBadge.textContent = ok ? t('sale.live') : t('sale.reconnecting'); },
     });
     this.reload();
-    return () => { stopClock(); stopLive(); };
+    return () => { this.left = true; stopClock(); stopLive(); };
   }
 
-  // reload reads the live map, again until a copy read after since (ms).
+  // reload reads the live map, again until a copy read after since (ms)
+  // (ten tries at most). A busy edge (503, or no answer) is asked again,
+  // waiting longer each time, as long as the page is shown.
   async reload(since = 0) {
     const mine = (this.reloading = (this.reloading ?? 0) + 1);
-    try {
-      for (let tries = 0; tries < 10 && mine === this.reloading; tries++) {
-        const at = await this.states.load(this.sid);
-        if (at === null) return message(this.status, t('sale.notArmed'));
-        if (at >= since) return;
-        await wait(500);
+    for (let tries = 0, busy = 0; mine === this.reloading && !this.left;) {
+      let at;
+      try {
+        at = await this.states.load(this.sid);
+      } catch (e) {
+        if (e.code !== 'unavailable' && e.code !== 'network') return message(this.grabStatus, errorText(e), 'error');
+        await wait(e.retryAfter * 1000 * Math.min(++busy, 5));
+        continue;
       }
-    } catch (e) {
-      message(this.grabStatus, errorText(e), 'error');
+      if (at === null) return message(this.status, t('sale.notArmed'));
+      if (at >= since || ++tries >= 10) return;
+      await wait(500);
     }
   }
 

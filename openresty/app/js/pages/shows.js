@@ -31,7 +31,7 @@ export async function showList(main) {
   if (!data.items.length) message(status, t('shows.none'));
   show(list, data.items.map(card));
   const pages = Math.max(1, Math.ceil(data.total / data.per_page));
-  main.append(h('nav', { class: 'pager', 'aria-label': 'Pages' },
+  main.append(h('nav', { class: 'pager', 'aria-label': t('shows.pages') },
     page > 1 ? h('a', { href: listURL(q, city, page - 1), rel: 'prev' }, t('shows.prev')) : null,
     h('span', {}, t('shows.page', page, pages, data.total)),
     page < pages ? h('a', { href: listURL(q, city, page + 1), rel: 'next' }, t('shows.nextPage')) : null));
