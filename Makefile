@@ -24,10 +24,13 @@ stack_env = BOXOFFICE_RUN_DIR=$(CURDIR)/.run/$(1) BOXOFFICE_PUBLIC_URL=http://$(
 	BOXOFFICE_MYSQL_ADDR=$(call port,3307,$(2)) BOXOFFICE_KAFKA_BROKERS=$(call port,19092,$(2)) \
 	BOXOFFICE_PAYGW_URL=http://$(call port,8083,$(2))
 
-# The test stack: its own run folder and ports, so tests never touch the dev stack.
-TEST_ENV := $(call stack_env,test,10000) BOXOFFICE_EDGE_WORKERS=2 BOXOFFICE_EDGE_REAL_IP_FROM=127.0.0.1/32 \
+# The test stack (ports +10000) and the fault suite's stack (ports +5000):
+# their own run folders and ports, so tests never touch the dev stack.
+TEST_SETTINGS := BOXOFFICE_EDGE_WORKERS=2 BOXOFFICE_EDGE_REAL_IP_FROM=127.0.0.1/32 \
 	BOXOFFICE_RECONCILE_GRACE=3s BOXOFFICE_RECONCILE_INTERVAL=1s BOXOFFICE_SWEEP_INTERVAL=2s \
 	BOXOFFICE_PAYGW_RETRY_BASE=100ms
+TEST_ENV := $(call stack_env,test,10000) $(TEST_SETTINGS)
+FAULT_ENV := $(call stack_env,faults,5000) $(TEST_SETTINGS)
 
 # The bench stack: its own run folder and ports. Its edge trusts
 # X-Forwarded-For from 127.0.0.1, so the per-IP limit sees each bench buyer
@@ -47,7 +50,7 @@ define with_stack
 	[ $$started = 0 ] || $(BIN) dev down >/dev/null; exit $$status
 endef
 
-.PHONY: help deps build install up down status test vet unit lua js integration test-up test-env test-run bench bench-arm bench-soldout bench-hold clean
+.PHONY: help deps build install up down status test vet unit lua js integration test-faults test-up test-env test-run bench bench-arm bench-soldout bench-hold clean
 
 help:
 	@echo "make up      install what is missing, start the stack with demo data"
@@ -55,6 +58,7 @@ help:
 	@echo "make status  show what runs"
 	@echo "make test    vet, unit, Lua, JavaScript and integration tests"
 	@echo "make bench   grabs per second: the edge against the limit and a conventional design"
+	@echo "make test-faults  the fault suite alone: kill and restart each part under load"
 
 # deps installs missing Debian packages without starting their system services.
 deps:
@@ -85,16 +89,17 @@ down:
 	@$(BIN) dev down
 	@$(TEST_ENV) $(BIN) dev down
 	@$(BENCH_ENV) $(BIN) dev down
+	@$(FAULT_ENV) $(BIN) dev down
 
 status:
 	@[ -x $(BIN) ] || $(GO) build -o $(BIN) .
 	@$(BIN) dev status
 
 # integration runs every Go test, unit tests included, against the test stack.
-test: deps build vet lua js integration
+test: deps build vet lua js integration test-faults
 
 vet:
-	$(GO) vet -tags integration ./...
+	$(GO) vet -tags integration,faults ./...
 
 # unit runs only the tests that need no servers.
 unit:
@@ -111,6 +116,15 @@ js:
 # integration starts the test stack unless it runs, and stops it after if it started it.
 integration: build
 	$(call with_stack,$(TEST_ENV),$(GO) test -race -count=1 -tags integration -p 1 ./...)
+
+# test-faults starts the fault suite's own stack, runs the suite (it kills
+# and restarts each part under load, checking the invariants after each)
+# and stops the stack, whatever the outcome.
+test-faults: build
+	@export $(FAULT_ENV); mkdir -p .run/faults; trap '$(BIN) dev down >/dev/null' EXIT; \
+	echo "starting the fault stack (log: .run/faults/up.log)"; \
+	$(BIN) dev up > .run/faults/up.log 2>&1 || { cat .run/faults/up.log; exit 1; }; \
+	$(GO) test -count=1 -tags faults -timeout 15m -v -run TestFaults ./internal/faults/
 
 # test-up starts (or refreshes) the test stack; test-run runs Go tests against it:
 #   make test-run PKG=./admin/... RUN=TestVenues

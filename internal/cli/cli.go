@@ -36,7 +36,7 @@ func commands() []command {
 		{"timeouts", "", "release expired holds; sweep and reconcile", timeouts.Main},
 		{"notify", "", "push live seat and order updates over SSE", notify.Main},
 		{"paygw", "", "mock payment gateway for dev and tests", paygw.Main},
-		{"devkafka", "", "in-memory Kafka-protocol broker for dev and tests", devkafka.Main},
+		{"devkafka", "", "Kafka-protocol broker for dev and tests (its log in the run folder)", devkafka.Main},
 		{"migrate", "", "apply database migrations", migrateCmd},
 		{"seed", "", "load the demo data (idempotent)", seedCmd},
 		{"admin", "create --email E --password P", "create an admin, or give an existing one a new password (8-72 bytes)", adminCmd},
@@ -44,7 +44,7 @@ func commands() []command {
 		{"config", "check [ENVFILE...] | env | nginx [-o FILE] | app DIR | panel DIR", "validate the settings (of the environment, or only of the env files named), print them with their defaults, render the edge's nginx.conf, or build the buyer app or the admin panel it serves into DIR", nil},
 		{"edge", "[-p DIR]", "render the edge's nginx.conf, buyer app and admin panel into the nginx prefix DIR (default $BOXOFFICE_RUN_DIR/nginx) and run nginx there in the foreground, for a service manager", edgeCmd},
 		{"bench", benchArgs, benchAbout, benchCmd},
-		{"dev", "up | down | status | stop PART...", "the local stack: start, stop or show it, or stop some of its parts", devCmd},
+		{"dev", "up | down | status | stop PART... | kill PART... | start PART...", "the local stack: start, stop or show it; or stop (SIGTERM), kill (SIGKILL, as a crash) or start some of its parts, by the names 'dev status' shows", devCmd},
 	}
 }
 

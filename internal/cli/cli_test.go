@@ -63,3 +63,13 @@ func TestUnknownCommand(t *testing.T) {
 		t.Errorf("boxoffice nonsense = exit %d, stderr %q; want 2 naming the unknown command", code, stderr.String())
 	}
 }
+
+func TestDevPartActionsNeedParts(t *testing.T) {
+	for _, action := range []string{"stop", "kill", "start"} {
+		var stdout, stderr bytes.Buffer
+		code := cli.Run([]string{"dev", action}, &stdout, &stderr)
+		if code != 2 || !strings.Contains(stderr.String(), "dev "+action+" needs part names") {
+			t.Errorf("boxoffice dev %s = exit %d, stderr %q; want 2 asking for part names", action, code, stderr.String())
+		}
+	}
+}

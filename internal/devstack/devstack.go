@@ -28,6 +28,7 @@ import (
 	"boxoffice/internal/sale"
 	"boxoffice/internal/seed"
 	"boxoffice/openresty"
+	"boxoffice/workers/devkafka"
 )
 
 // Stack is the dev stack described by one configuration.
@@ -269,28 +270,69 @@ func (s *Stack) Down() error {
 		fmt.Fprintf(s.out, "stopping %s\n", p.name)
 		errs = append(errs, p.stop(s.cfg.ShutdownTimeout+5*time.Second))
 	}
-	return errors.Join(errs...)
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	// The broker's log lives as long as the stack: the next up starts empty.
+	return os.RemoveAll(devkafka.DataDir(s.run))
 }
 
-// Stop stops the named parts only.
+// Stop stops the named parts only (SIGTERM, then SIGKILL after the grace).
 func (s *Stack) Stop(names ...string) error {
+	return s.each(names, func(p *part) error { return p.stop(s.cfg.ShutdownTimeout + 5*time.Second) })
+}
+
+// Kill ends the named parts at once with SIGKILL, as a crash would, and
+// waits until they are gone.
+func (s *Stack) Kill(names ...string) error {
+	return s.each(names, func(p *part) error { return p.stop(0) })
+}
+
+// Start starts the named parts unless they run and waits until they are
+// ready; unlike Up it neither migrates nor seeds.
+func (s *Stack) Start(ctx context.Context, names ...string) error {
+	parts, err := s.named(names)
+	if err != nil {
+		return err
+	}
+	if err := s.prepare(); err != nil {
+		return err
+	}
+	return s.startAll(ctx, parts)
+}
+
+// each runs act on every named part in turn.
+func (s *Stack) each(names []string, act func(*part) error) error {
+	parts, err := s.named(names)
+	if err != nil {
+		return err
+	}
+	for _, p := range parts {
+		if err := act(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// named returns the parts called names, refusing none or an unknown one.
+func (s *Stack) named(names []string) ([]*part, error) {
 	if len(names) == 0 {
-		return errors.New("usage: dev stop PART... (" + strings.Join(s.names(), ", ") + ")")
+		return nil, errors.New("name at least one part (" + strings.Join(s.names(), ", ") + ")")
 	}
 	byName := map[string]*part{}
 	for _, p := range s.all() {
 		byName[p.name] = p
 	}
+	var out []*part
 	for _, n := range names {
 		p, ok := byName[n]
 		if !ok {
-			return fmt.Errorf("no part %q (parts: %s)", n, strings.Join(s.names(), ", "))
+			return nil, fmt.Errorf("no part %q (parts: %s)", n, strings.Join(s.names(), ", "))
 		}
-		if err := p.stop(s.cfg.ShutdownTimeout + 5*time.Second); err != nil {
-			return err
-		}
+		out = append(out, p)
 	}
-	return nil
+	return out, nil
 }
 
 // Status prints each part, its address, pid and readiness.

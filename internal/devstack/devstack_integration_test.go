@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	kafkago "github.com/segmentio/kafka-go"
+
 	"boxoffice/internal/config"
 	"boxoffice/internal/devstack"
 	"boxoffice/internal/testenv"
@@ -116,5 +118,25 @@ func TestErrPortTaken(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(cfg.RunDir + "/pids"); len(entries) != 0 {
 		t.Errorf("Up started %d parts despite the taken port", len(entries))
+	}
+}
+
+// A killed broker started again keeps what it acknowledged: a message
+// published before the kill is read after the restart.
+func TestKilledBrokerKeepsItsLog(t *testing.T) {
+	cfg := testenv.Config(t)
+	key := "kept-" + testenv.Unique()
+	tail := testenv.NewKafkaTail(t, cfg.KafkaDLQTopic)
+	testenv.Publish(t, cfg.KafkaDLQTopic, kafkago.Message{Key: []byte(key), Value: []byte("{}")})
+	for _, action := range []string{"kill", "start"} {
+		if out, err := testenv.Run(t, "dev", action, "devkafka"); err != nil {
+			t.Fatalf("dev %s devkafka: %v\n%s", action, err, out)
+		}
+	}
+	if code, body := testenv.GetJSON(t, "http://"+cfg.DevKafkaAddr+"/readyz"); code != 200 {
+		t.Fatalf("devkafka readyz after dev start = %d %v, want 200", code, body)
+	}
+	if !tail.Read(t, testenv.Settle, func(m kafkago.Message) bool { return string(m.Key) == key }) {
+		t.Errorf("the message published before the kill is gone after the restart")
 	}
 }

@@ -82,27 +82,35 @@ func (p *proc) start(cmd *exec.Cmd) (exited <-chan struct{}, err error) {
 	return done, nil
 }
 
-// stop sends SIGTERM to the part's process group, waits, then kills it.
+// stop sends SIGTERM to the part's process group, waits up to grace, then
+// kills it (at once when grace is 0).
 func (p *proc) stop(grace time.Duration) error {
 	pid := p.pid()
 	if pid == 0 {
 		_ = os.Remove(p.pidFile)
 		return nil
 	}
-	_ = syscall.Kill(-pid, syscall.SIGTERM)
-	deadline := time.Now().Add(grace)
-	for time.Now().Before(deadline) {
-		if p.pid() == 0 {
+	if grace > 0 {
+		_ = syscall.Kill(-pid, syscall.SIGTERM)
+		if p.gone(grace) {
 			return os.Remove(p.pidFile)
 		}
-		time.Sleep(50 * time.Millisecond)
 	}
 	_ = syscall.Kill(-pid, syscall.SIGKILL)
-	time.Sleep(100 * time.Millisecond)
-	if p.pid() != 0 {
+	if !p.gone(5 * time.Second) {
 		return errors.New(p.name + " did not stop")
 	}
 	return os.Remove(p.pidFile)
+}
+
+// gone waits up to within for the part's process to end.
+func (p *proc) gone(within time.Duration) bool {
+	for deadline := time.Now().Add(within); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if p.pid() == 0 {
+			return true
+		}
+	}
+	return p.pid() == 0
 }
 
 // signal sends sig to the part's process, if it runs.

@@ -1,13 +1,9 @@
 package testenv
 
 import (
-	"bufio"
 	"context"
 	"database/sql"
 	"errors"
-	"net/http"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -15,6 +11,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"boxoffice/internal/boxoffice"
+	"boxoffice/internal/invariants"
 	"boxoffice/internal/mysql"
 	"boxoffice/internal/sale"
 )
@@ -45,23 +42,11 @@ func Eventually(tb testing.TB, within time.Duration, what string, cond func() (d
 // (a counter not yet incremented).
 func APIMetric(tb testing.TB, sample string) float64 {
 	tb.Helper()
-	resp, err := http.Get("http://" + Config(tb).APIAddr + "/metrics")
+	n, err := invariants.Metric(context.Background(), "http://"+Config(tb).APIAddr, sample)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	defer resp.Body.Close()
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), sample+" "); ok {
-			n, err := strconv.ParseFloat(v, 64)
-			if err != nil {
-				tb.Fatalf("metric %s: %v", sample, err)
-			}
-			return n
-		}
-	}
-	return 0
+	return n
 }
 
 // Hold reads the hold of order no from the sale Redis.

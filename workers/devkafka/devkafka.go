@@ -1,5 +1,7 @@
-// Package devkafka runs an in-memory, Kafka-protocol broker for development
-// and tests (franz-go's kfake), with the sale topics created. Production uses
+// Package devkafka runs a Kafka-protocol broker for development and tests
+// (franz-go's kfake), with the sale topics created. It keeps its log in the
+// run folder, written through to disk on every produce, so a crash and a
+// restart keep what it acknowledged, as a real broker does. Production uses
 // a real Kafka cluster.
 package devkafka
 
@@ -7,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"path/filepath"
 	"strconv"
 
 	"github.com/twmb/franz-go/pkg/kfake"
@@ -17,6 +20,9 @@ import (
 
 // Partitions is the partition count of each seeded topic.
 const Partitions = 8
+
+// DataDir is the broker's folder in the run folder.
+func DataDir(runDir string) string { return filepath.Join(runDir, "devkafka") }
 
 // Main runs the broker until SIGTERM.
 func Main(cfg *config.Config, _ []string) error {
@@ -30,6 +36,7 @@ func Main(cfg *config.Config, _ []string) error {
 			return net.Listen(network, net.JoinHostPort(host, portStr))
 		}),
 		kfake.SeedTopics(Partitions, cfg.KafkaTopic, cfg.KafkaDLQTopic),
+		kfake.DataDir(DataDir(cfg.RunDir)), kfake.SyncWrites(),
 	)
 	if err != nil {
 		return fmt.Errorf("start broker on %s (BOXOFFICE_KAFKA_BROKERS): %w", broker, err)

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	"boxoffice/internal/boxoffice"
 	"boxoffice/internal/sale"
 	"boxoffice/internal/testenv"
+	"boxoffice/workers/devkafka"
 )
 
 // The shared timeouts daemon of the test stack reconciles every second
@@ -132,6 +134,10 @@ func TestBrokerLoss(t *testing.T) {
 		return err == nil && n == 0, fmt.Sprintf("the relay has not published the outbox: %d entries (%v)", n, err)
 	})
 	stop("devkafka")
+	// The broker comes back empty, as one that lost its disk would.
+	if err := os.RemoveAll(devkafka.DataDir(testenv.Config(t).RunDir)); err != nil {
+		t.Fatal(err)
+	}
 	for i := 8; i < 12; i++ {
 		nos = append(nos, f.grab(t, i, seat[i]))
 	}
