@@ -349,7 +349,7 @@ export async function seatEditor(venueId) {
     const [{ SeatMap }, { SeatStates, AVAILABLE }] = await Promise.all([import("../buyer/seatmap.js"), import("../buyer/seatstates.js")]);
     const seats = ed.seats.map((s, i) => ({ ...s, id: i + 1 }));
     const states = new SeatStates(seats.map((s) => s.id));
-    states.set(Object.fromEntries(seats.map((s) => [s.id, AVAILABLE])), Date.now());
+    states.set(seats.map((s) => [s.id, AVAILABLE]), Date.now());
     const map = h("canvas", { id: "buyer-map", tabindex: "0", role: "img", "aria-label": "The seat map as buyers see it" });
     const tooltip = h("div", { class: "tooltip", hidden: true });
     preview.replaceChildren(map, tooltip);
