@@ -65,8 +65,9 @@ const (
 	// (lease.lua, workers/timeouts).
 	KeyLeaseTimeouts = "lease:timeouts"
 	// KeyConflict HASH: seat id → Conflict JSON: seats whose MySQL order and
-	// sale Redis disagree. Written by workers/orders (FlagConflict), cleared
-	// by an admin; hold.lua treats these seats as taken.
+	// sale Redis disagree, the open ones of MySQL's sale_conflicts. Written
+	// by internal/integrity (FlagConflict) and the repair (RestoreConflicts),
+	// cleared by an admin; hold.lua treats these seats as taken.
 	KeyConflict = "conflict"
 )
 

@@ -31,7 +31,8 @@ var (
 
 // Recover brings a session's sale state back to MySQL's word after the
 // sale Redis lost it, wholly or in part: holds are the session's orders
-// (sessionHolds in internal/mysql), applied the sequence MySQL has applied.
+// (sessionHolds in internal/mysql), applied the sequence MySQL has applied,
+// conflicts MySQL's open integrity conflicts (their seats stay out of sale).
 //
 // A session the sale Redis has no trace of is rebuilt: armed from plan with
 // the live holds' seats (plan.Taken is replaced, so the two agree), the
@@ -39,10 +40,11 @@ var (
 // ON_SALE or CLOSED). A session it still has is repaired in place (Repair).
 // Either way it ends by raising the change sequence past applied and
 // clearing the recovering flag. Holds already due are released by the
-// timeouts daemon's next scan.
+// timeouts daemon's next scan. The conflict hash becomes conflicts before
+// grabs resume.
 //
 // It returns EINVALID for another state and EUNAVAILABLE if Redis is down.
-func Recover(ctx context.Context, rdb *goredis.Client, plan *boxoffice.ArmPlan, holds []boxoffice.Hold, applied int64, fp float64) (*Recovered, error) {
+func Recover(ctx context.Context, rdb *goredis.Client, plan *boxoffice.ArmPlan, holds []boxoffice.Hold, conflicts []boxoffice.Conflict, applied int64, fp float64) (*Recovered, error) {
 	state := plan.Session.State
 	switch state {
 	case boxoffice.SessionArmed, boxoffice.SessionOnSale, boxoffice.SessionClosed:
@@ -64,6 +66,9 @@ func Recover(ctx context.Context, rdb *goredis.Client, plan *boxoffice.ArmPlan, 
 			return nil, err
 		}
 	} else if err := rebuild(ctx, rdb, plan, holds, fp, rec); err != nil {
+		return nil, err
+	}
+	if err := RestoreConflicts(ctx, rdb, id, conflicts); err != nil {
 		return nil, err
 	}
 	rec.Seq, err = resumeScript.Run(ctx, rdb, k.keys("meta", "eventseq"), applied).Int64()

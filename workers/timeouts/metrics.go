@@ -1,6 +1,10 @@
 package timeouts
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"boxoffice/internal/integrity"
+)
 
 // metrics are the timeouts daemon's counters.
 type metrics struct {
@@ -13,6 +17,7 @@ type metrics struct {
 	passErrors    *prometheus.CounterVec // worker: scan, sweep, reconcile, recover
 	repaired      prometheus.Counter
 	displaced     prometheus.Counter
+	conflicts     *prometheus.CounterVec // kind: the reconciler's integrity conflicts
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -39,6 +44,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		Name: "repaired_holds_total", Help: "Holds the sale Redis had lost (or knew older) brought back to MySQL's word."})
 	m.displaced = prometheus.NewCounter(prometheus.CounterOpts{Namespace: "boxoffice", Subsystem: "timeouts",
 		Name: "displaced_holds_total", Help: "Holds made after a sale-Redis loss, released by the repair for a seat MySQL gave another order."})
-	reg.MustRegister(m.gatewayErrors, m.repaired, m.displaced)
+	m.conflicts = integrity.NewCounter()
+	reg.MustRegister(m.gatewayErrors, m.repaired, m.displaced, m.conflicts)
 	return m
 }
