@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -148,6 +149,29 @@ func Recovering(ctx context.Context, rdb *goredis.Client, id int64) (bool, error
 		return false, unavailable(err)
 	}
 	return n, nil
+}
+
+// Disputed reports whether session id is flagged as being repaired or any
+// of seats is kept out of sale by an integrity conflict: what waits for
+// the repair or an admin.
+func Disputed(ctx context.Context, rdb *goredis.Client, id int64, seats []int64) (bool, error) {
+	k := KeysFor(id)
+	fields := []string{"recovering"}
+	for _, s := range seats {
+		fields = append(fields, strconv.FormatInt(s, 10))
+	}
+	pipe := rdb.Pipeline()
+	repairing := pipe.HMGet(ctx, k.Key("meta"), fields[0])
+	flagged := pipe.HMGet(ctx, k.Key(KeyConflict), fields...) // "recovering" is never a seat
+	if _, err := pipe.Exec(ctx); err != nil {
+		return false, unavailable(err)
+	}
+	for _, v := range append(repairing.Val(), flagged.Val()...) {
+		if v != nil {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // EventSeq reads session id's change sequence in the sale Redis.
