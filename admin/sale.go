@@ -6,6 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"boxoffice/internal/boxoffice"
+	"boxoffice/internal/integrity"
 	"boxoffice/internal/mysql"
 	"boxoffice/internal/sale"
 	"boxoffice/internal/web"
@@ -110,7 +111,7 @@ func (a *API) clearConflict(c *gin.Context) {
 		seat, err = web.ID(c, "seat_id")
 	}
 	if err == nil {
-		err = sale.ClearConflict(c.Request.Context(), a.Sale, id, seat)
+		err = integrity.Clear(c.Request.Context(), a.DB, a.Sale, id, seat)
 	}
 	if err != nil {
 		web.Error(c, a.Log, err)

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"boxoffice/internal/boxoffice"
+	"boxoffice/internal/integrity"
 	"boxoffice/internal/redis"
 	"boxoffice/internal/sale"
 	"boxoffice/internal/testenv"
@@ -179,8 +181,9 @@ func TestSeatConflict(t *testing.T) {
 	rdb := redis.NewSale(testenv.Config(t))
 	defer rdb.Close()
 	seat := s.SeatIDs[0]
-	conf := sale.Conflict{Kind: sale.ConflictReleaseOfPaid, OrderNo: "B1-1-1", Detail: "both sides", At: 1}
-	if err := sale.FlagConflict(context.Background(), rdb, s.ID, conf, []int64{seat}); err != nil {
+	db := testenv.DB(t)
+	conf := boxoffice.Conflict{Kind: boxoffice.ConflictReleaseOfPaid, OrderNo: "B1-1-1", Detail: "both sides"}
+	if _, err := integrity.Flag(context.Background(), db, rdb, s.ID, conf, []int64{seat}); err != nil {
 		t.Fatal(err)
 	}
 	buyer := testenv.Edge(t).As(buyers[0].Token)
@@ -190,7 +193,7 @@ func TestSeatConflict(t *testing.T) {
 	r := c.Do(t, "GET", action(s.ID, "stats"), nil, nil)
 	list, _ := r.JSON["conflicts"].([]any)
 	if r.Status != 200 || len(list) != 1 || fmt.Sprint(list[0].(map[string]any)["seat_id"]) != fmt.Sprint(seat) ||
-		list[0].(map[string]any)["kind"] != sale.ConflictReleaseOfPaid {
+		list[0].(map[string]any)["kind"] != boxoffice.ConflictReleaseOfPaid {
 		t.Fatalf("stats = %d %s, want the conflict of seat %d", r.Status, r.Body, seat)
 	}
 	r = c.Do(t, "GET", action(s.ID, "dashboard"), nil, nil)
@@ -202,6 +205,10 @@ func TestSeatConflict(t *testing.T) {
 		t.Fatalf("clear = %d %s", r.Status, r.Body)
 	}
 	c.Do(t, "DELETE", action(s.ID, clear), nil, nil).WantError(t, 404, "not_found")
+	var open int
+	if err := db.Get(&open, `SELECT COUNT(*) FROM sale_conflicts WHERE session_id = ? AND cleared_at IS NULL`, s.ID); err != nil || open != 0 {
+		t.Errorf("open conflicts in MySQL after clearing = %d, %v; want 0", open, err)
+	}
 	c.Do(t, "DELETE", action(s.ID, "conflicts/x"), nil, nil).WantError(t, 400, "bad_request")
 	testenv.WaitAvailable(t, s.ID, seat)
 	if r := buyer.Grab(t, s.ID, "k-cleared", seat); r.Status != 201 {

@@ -40,9 +40,10 @@ const (
 
 // Release reasons: why a hold's seats came back.
 const (
-	ReasonTimeout   = "timeout"   // not paid in time: the order is TIMEOUT_CANCELLED
-	ReasonCancelled = "cancelled" // the buyer cancelled
-	ReasonReleased  = "released"  // what an order records when the event names no reason
+	ReasonTimeout   = "timeout"    // not paid in time: the order is TIMEOUT_CANCELLED
+	ReasonCancelled = "cancelled"  // the buyer cancelled
+	ReasonReleased  = "released"   // what an order records when the event names no reason
+	ReasonSoldTwice = "sold_twice" // paid for seats MySQL gives another paid order: refunded
 )
 
 // PaymentSucceeded is the status of a recorded payment.

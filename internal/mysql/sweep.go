@@ -6,6 +6,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -14,22 +16,37 @@ import (
 // OverdueOrder is an order still LOCKED past its hold's expiry, or PAYING
 // past its payment deadline.
 type OverdueOrder struct {
-	OrderNo string    `db:"order_no"`
-	Status  string    `db:"status"`
-	Due     time.Time `db:"due"` // expire_at while LOCKED, pay_deadline while PAYING
+	OrderNo   string    `db:"order_no"`
+	SessionID int64     `db:"session_id"`
+	Status    string    `db:"status"`
+	Due       time.Time `db:"due"`   // expire_at while LOCKED, pay_deadline while PAYING
+	Seats     string    `db:"seats"` // its live seats, comma-separated
+}
+
+// SeatIDs are the order's live seats.
+func (o OverdueOrder) SeatIDs() []int64 {
+	var out []int64
+	for _, f := range strings.Split(o.Seats, ",") {
+		if id, err := strconv.ParseInt(f, 10, 64); err == nil {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // OverdueOrders returns up to limit LOCKED orders that expired before
 // before and up to limit PAYING orders whose payment deadline passed
 // before it, the most overdue first: the timeouts daemon's backstop sweep.
 func OverdueOrders(ctx context.Context, db *sqlx.DB, before time.Time, limit int) ([]OverdueOrder, error) {
+	const cols = `o.order_no, o.session_id, o.status, COALESCE((SELECT GROUP_CONCAT(oi.seat_id) FROM order_items oi
+		WHERE oi.order_id = o.id AND oi.active = 1), '') AS seats`
 	var out []OverdueOrder
 	err := db.SelectContext(ctx, &out, `
-		(SELECT order_no, status, expire_at AS due FROM orders
-			WHERE status = ? AND expire_at < ? ORDER BY expire_at LIMIT ?)
+		(SELECT `+cols+`, o.expire_at AS due FROM orders o
+			WHERE o.status = ? AND o.expire_at < ? ORDER BY o.expire_at LIMIT ?)
 		UNION ALL
-		(SELECT order_no, status, pay_deadline AS due FROM orders
-			WHERE status = ? AND pay_deadline < ? ORDER BY pay_deadline LIMIT ?)`,
+		(SELECT `+cols+`, o.pay_deadline AS due FROM orders o
+			WHERE o.status = ? AND o.pay_deadline < ? ORDER BY o.pay_deadline LIMIT ?)`,
 		boxoffice.OrderLocked, before, limit, boxoffice.OrderPaying, before, limit)
 	if err != nil {
 		return nil, fmt.Errorf("read overdue orders: %w", err)

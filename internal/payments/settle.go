@@ -2,11 +2,13 @@ package payments
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/jmoiron/sqlx"
 	goredis "github.com/redis/go-redis/v9"
 
 	"boxoffice/internal/boxoffice"
+	"boxoffice/internal/integrity"
 	"boxoffice/internal/mysql"
 	"boxoffice/internal/sale"
 )
@@ -25,9 +27,10 @@ const (
 	// refund_required, the seats untouched. The order (if written) is
 	// flagged too unless another payment paid it.
 	RefundFlagged Outcome = "refund_flagged"
-	// Conflict: the hold's seats were not all locked by it (an integrity
-	// fault): nothing was sold, the payment and the order are flagged
-	// refund_required as for a released hold.
+	// Conflict: the hold's seats were not all locked by it, or MySQL gives
+	// one to another PAID order (an integrity fault): nothing was sold, the
+	// payment and the order are flagged refund_required as for a released
+	// hold.
 	Conflict Outcome = "integrity_conflict"
 )
 
@@ -49,10 +52,11 @@ func Settle(ctx context.Context, db *sqlx.DB, rdb *goredis.Client, p Payment) (O
 		return "", boxoffice.Errorf(boxoffice.EINVALID,
 			"payment %q of order %q has amount_cents %d: it must be positive", p.ID, p.OrderNo, p.AmountCents)
 	}
-	if err := checkAmount(ctx, db, rdb, p); err != nil {
+	h, err := checkAmount(ctx, db, rdb, p)
+	if err != nil {
 		return "", err
 	}
-	res, err := sale.Confirm(ctx, rdb, p.OrderNo, p.TxnID)
+	res, err := confirm(ctx, db, rdb, p, h)
 	if boxoffice.ErrorCode(err) == boxoffice.EINVALID { // not an order number the sale knows
 		res, err = sale.Unknown, nil
 	}
@@ -85,29 +89,68 @@ func Settle(ctx context.Context, db *sqlx.DB, rdb *goredis.Client, p Payment) (O
 }
 
 // checkAmount fails with EINVALID unless p pays what the hold (or, once the
-// hold is gone from the sale Redis, the order row) costs.
-func checkAmount(ctx context.Context, db *sqlx.DB, rdb *goredis.Client, p Payment) error {
+// hold is gone from the sale Redis, the order row) costs. It returns the
+// hold, nil if the sale Redis has none.
+func checkAmount(ctx context.Context, db *sqlx.DB, rdb *goredis.Client, p Payment) (*boxoffice.Hold, error) {
 	want := int64(-1)
 	h, err := sale.GetHold(ctx, rdb, p.OrderNo)
 	switch {
 	case err == nil:
 		want = h.Amount
 	case boxoffice.ErrorCode(err) != boxoffice.ENOTFOUND:
-		return err
+		return nil, err
 	default:
 		o, err := mysql.OrderByNo(ctx, db, p.OrderNo)
 		if err == nil {
 			want = o.AmountCents
 		} else if boxoffice.ErrorCode(err) != boxoffice.ENOTFOUND {
-			return err
+			return nil, err
 		}
 	}
 	if want >= 0 && want != p.AmountCents {
-		return boxoffice.Errorf(boxoffice.EINVALID,
+		return nil, boxoffice.Errorf(boxoffice.EINVALID,
 			"payment of %d cents does not match order %s's amount of %d", p.AmountCents, p.OrderNo, want).
 			With("amount_cents", p.AmountCents).With("want_amount_cents", want)
 	}
-	return nil
+	return h, nil
+}
+
+// confirm sells hold h (nil: the sale Redis has none) for p, unless MySQL
+// gives one of its seats to another PAID order (a seat sold twice after
+// the sale Redis lost changes): then the first buyer keeps the seat, the
+// seats are kept out of sale by a conflict naming both orders, and the
+// hold is released, so its order records the refund (NotAllHeld, and so
+// for a replay).
+func confirm(ctx context.Context, db *sqlx.DB, rdb *goredis.Client, p Payment, h *boxoffice.Hold) (string, error) {
+	if h != nil && h.Reason == boxoffice.ReasonSoldTwice {
+		return sale.NotAllHeld, nil
+	}
+	if h == nil || (h.State != boxoffice.HoldLocked && h.State != boxoffice.HoldPaying) {
+		return sale.Confirm(ctx, rdb, p.OrderNo, p.TxnID)
+	}
+	owners, err := mysql.SeatOwners(ctx, db, h.SessionID, h.SeatIDs)
+	if err != nil {
+		return "", err
+	}
+	paid := map[string][]int64{} // another PAID order → its seats of h
+	for _, seat := range h.SeatIDs {
+		if o := owners[seat]; o.OrderNo != h.OrderNo && o.Status == boxoffice.OrderPaid {
+			paid[o.OrderNo] = append(paid[o.OrderNo], seat)
+		}
+	}
+	if len(paid) == 0 {
+		return sale.Confirm(ctx, rdb, p.OrderNo, p.TxnID)
+	}
+	for other, seats := range paid {
+		c := boxoffice.Conflict{Kind: boxoffice.ConflictSoldTwice, OrderNo: h.OrderNo, OtherOrderNo: other,
+			Detail: fmt.Sprintf("sale Redis: order %s paid (transaction %s) for seats %v; MySQL: order %s has them PAID",
+				h.OrderNo, p.TxnID, seats, other)}
+		if _, err := integrity.Flag(ctx, db, rdb, h.SessionID, c, seats); err != nil {
+			return "", err
+		}
+	}
+	_, err = sale.Release(ctx, rdb, h.OrderNo, sale.ReleaseOpts{Reason: boxoffice.ReasonSoldTwice})
+	return sale.NotAllHeld, err
 }
 
 // paidByOther reports whether a sold hold was paid by another transaction

@@ -4,6 +4,8 @@ package payments_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 
@@ -210,4 +212,60 @@ func TestSettleConflict(t *testing.T) {
 	if rows := testenv.Payments(t, f.db, no); len(rows) != 1 || !rows[0].RefundRequired {
 		t.Errorf("rows = %+v, want one flagged for refund", rows)
 	}
+}
+
+// TestSettleSoldTwice: after a sale-Redis loss, a seat MySQL gives to a
+// PAID order was held again by another buyer, who pays. The later payment
+// is flagged for refund and its hold released, the seat kept out of sale by
+// a conflict naming both orders; the first buyer keeps the seat, paid and
+// not flagged.
+func TestSettleSoldTwice(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	seat := f.sess.SeatIDs[0]
+	first := f.paidInMySQL(t, seat)
+	later, amount := f.hold(t, 0) // the sale Redis lost first's hold
+	p := succeeded(later, "Ts"+testenv.Unique(), amount)
+	for range 2 { // a replay answers the same
+		if got, err := payments.Settle(ctx, f.db, f.rdb, p); got != payments.Conflict || err != nil {
+			t.Fatalf("got %q, %v; want %q", got, err, payments.Conflict)
+		}
+	}
+	if h := testenv.Hold(t, f.rdb, later); h.State != boxoffice.HoldReleased || h.Reason != boxoffice.ReasonSoldTwice {
+		t.Errorf("later hold = %+v, want released (sold_twice)", h)
+	}
+	raw, _ := f.rdb.HGet(ctx, sale.KeysFor(f.sess.ID).Key(sale.KeyConflict), fmtID(seat)).Result()
+	var c boxoffice.Conflict
+	if json.Unmarshal([]byte(raw), &c) != nil || c.Kind != boxoffice.ConflictSoldTwice || c.OrderNo != later || c.OtherOrderNo != first {
+		t.Errorf("conflict of seat %d = %s, want sold_twice naming %s and %s", seat, raw, later, first)
+	}
+	if rows := testenv.Payments(t, f.db, later); len(rows) != 1 || !rows[0].RefundRequired {
+		t.Errorf("payments of %s = %+v, want one flagged for refund", later, rows)
+	}
+	testenv.Eventually(t, testenv.Settle, "the later order on the refund list", func() (bool, string) {
+		o, err := mysql.AdminOrderByNo(ctx, f.db, later)
+		return err == nil && o.Status == boxoffice.OrderCancelled && o.RefundRequired, fmt.Sprintf("%+v, %v", o, err)
+	})
+	o, err := mysql.AdminOrderByNo(ctx, f.db, first)
+	if err != nil || o.Status != boxoffice.OrderPaid || o.RefundRequired || len(o.Items) != 1 {
+		t.Errorf("first order = %+v, %v; want PAID with its seat, no refund", o, err)
+	}
+}
+
+// paidInMySQL writes a PAID order of seat straight into MySQL, as the
+// orders daemon had it before the sale Redis lost the hold.
+func (f *fixture) paidInMySQL(t *testing.T, seat int64) string {
+	t.Helper()
+	no := fmt.Sprintf("B%d-%d-7%s", f.sess.ID, time.Now().UnixMilli(), testenv.Unique()[:6])
+	res, err := f.db.Exec(`INSERT INTO orders (order_no, session_id, user_id, status, amount_cents, expire_at, paid_at)
+		VALUES (?, ?, ?, 'PAID', 100, NOW(3), NOW(3))`, no, f.sess.ID, f.buyer.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, _ := res.LastInsertId()
+	if _, err := f.db.Exec(`INSERT INTO order_items (order_id, session_id, seat_id, price_cents) VALUES (?, ?, ?, 100)`,
+		id, f.sess.ID, seat); err != nil {
+		t.Fatal(err)
+	}
+	return no
 }

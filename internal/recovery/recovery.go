@@ -13,13 +13,17 @@ import (
 	"boxoffice/internal/sale"
 )
 
-// Session reads session id's snapshot from MySQL and recovers it into the
-// sale Redis (sale.Recover): rebuilt if Redis lost it wholly, repaired if
-// in part; then grabs resume.
+// Session reads session id's snapshot and open conflicts from MySQL and
+// recovers them into the sale Redis (sale.Recover): rebuilt if Redis lost
+// it wholly, repaired if in part; then grabs resume.
 func Session(ctx context.Context, db *sqlx.DB, rdb *goredis.Client, id int64, fp float64) (*sale.Recovered, error) {
 	plan, holds, applied, err := mysql.RecoverySnapshot(ctx, db, id)
 	if err != nil {
 		return nil, err
 	}
-	return sale.Recover(ctx, rdb, plan, holds, applied, fp)
+	conflicts, err := mysql.OpenConflicts(ctx, db, id)
+	if err != nil {
+		return nil, err
+	}
+	return sale.Recover(ctx, rdb, plan, holds, conflicts, applied, fp)
 }

@@ -12,38 +12,52 @@ import (
 	"boxoffice/lua"
 )
 
-// Kinds of conflict between MySQL and the sale Redis.
-const (
-	ConflictReleaseOfPaid   = "release_of_paid"   // Redis released a hold MySQL has PAID
-	ConflictSaleOfCancelled = "sale_of_cancelled" // Redis sold a hold MySQL has cancelled
-	ConflictSeatTaken       = "seat_taken"        // Redis held a seat MySQL still gives to another live order
-)
-
-// Conflict is a seat kept out of sale until an admin settles a
-// disagreement about it.
-type Conflict struct {
-	SeatID  int64  `json:"seat_id"`
-	Kind    string `json:"kind"`
-	OrderNo string `json:"order_no"` // the order of the sale event that disagreed
-	Detail  string `json:"detail"`   // both sides, for a person
-	At      int64  `json:"at"`       // unix ms it was found
-}
-
-// FlagConflict keeps c's seats out of sale (hold.lua treats them as taken)
-// and on the session's stats until ClearConflict.
-func FlagConflict(ctx context.Context, rdb *goredis.Client, sid int64, c Conflict, seats []int64) error {
+// FlagConflict keeps seats out of sale for conflict c (hold.lua treats
+// them as taken, the packed seat map shows them so) and on the session's
+// stats until ClearConflict. MySQL keeps the record (internal/integrity).
+func FlagConflict(ctx context.Context, rdb *goredis.Client, sid int64, c boxoffice.Conflict, seats []int64) error {
 	if len(seats) == 0 {
 		return nil
 	}
-	args := make([]any, 0, 1+2*len(seats))
-	args = append(args, "flag")
+	args := append([]any{"flag"}, conflictFields(c, seats)...)
+	if err := conflictScript.Run(ctx, rdb, conflictKeys(sid), args...).Err(); err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
+
+// conflictFields are the conflict hash's fields and values for c on seats.
+func conflictFields(c boxoffice.Conflict, seats []int64) []any {
+	fields := make([]any, 0, 2*len(seats))
 	for _, s := range seats {
 		c.SeatID = s
 		v, _ := json.Marshal(c)
-		args = append(args, strconv.FormatInt(s, 10), v)
+		fields = append(fields, strconv.FormatInt(s, 10), v)
 	}
-	if err := conflictScript.Run(ctx, rdb, conflictKeys(sid), args...).Err(); err != nil {
+	return fields
+}
+
+// RestoreConflicts makes session sid's conflict hash list exactly list
+// (MySQL's open conflicts), after the sale Redis lost changes; the repair
+// runs it while the session's grabs are stopped.
+func RestoreConflicts(ctx context.Context, rdb *goredis.Client, sid int64, list []boxoffice.Conflict) error {
+	have, err := rdb.HKeys(ctx, KeysFor(sid).Key(KeyConflict)).Result()
+	if err != nil {
 		return unavailable(err)
+	}
+	open := map[int64]bool{}
+	for _, c := range list {
+		open[c.SeatID] = true
+		if err := FlagConflict(ctx, rdb, sid, c, []int64{c.SeatID}); err != nil {
+			return err
+		}
+	}
+	for _, field := range have {
+		if seat, _ := strconv.ParseInt(field, 10, 64); !open[seat] {
+			if _, err := ClearConflict(ctx, rdb, sid, seat); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
@@ -56,23 +70,20 @@ func conflictKeys(sid int64) []string {
 }
 
 // ClearConflict puts a seat flagged by FlagConflict back on sale as it is
-// in the sale Redis; ENOTFOUND if it is not flagged.
-func ClearConflict(ctx context.Context, rdb *goredis.Client, sid, seat int64) error {
+// in the sale Redis; it reports whether the seat was flagged.
+func ClearConflict(ctx context.Context, rdb *goredis.Client, sid, seat int64) (bool, error) {
 	n, err := conflictScript.Run(ctx, rdb, conflictKeys(sid), "clear", seat).Int64()
 	if err != nil {
-		return unavailable(err)
+		return false, unavailable(err)
 	}
-	if n == 0 {
-		return boxoffice.Errorf(boxoffice.ENOTFOUND, "seat %d of session %d has no conflict", seat, sid)
-	}
-	return nil
+	return n > 0, nil
 }
 
 // conflicts decodes the conflict hash, by seat.
-func conflicts(raw map[string]string) []Conflict {
-	out := make([]Conflict, 0, len(raw))
+func conflicts(raw map[string]string) []boxoffice.Conflict {
+	out := make([]boxoffice.Conflict, 0, len(raw))
 	for _, v := range raw {
-		var c Conflict
+		var c boxoffice.Conflict
 		if json.Unmarshal([]byte(v), &c) == nil {
 			out = append(out, c)
 		}

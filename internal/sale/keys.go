@@ -67,9 +67,10 @@ const (
 	// (lease.lua, workers/timeouts).
 	KeyLeaseTimeouts = "lease:timeouts"
 	// KeyConflict HASH: seat id → Conflict JSON: seats whose MySQL order and
-	// sale Redis disagree. Written by workers/orders (FlagConflict), cleared
-	// by an admin, both through conflict.lua; hold.lua treats these seats as
-	// taken.
+	// sale Redis disagree, the open ones of MySQL's sale_conflicts. Written
+	// by internal/integrity (FlagConflict) and the repair (RestoreConflicts),
+	// cleared by an admin, all through conflict.lua; hold.lua treats these
+	// seats as taken.
 	KeyConflict = "conflict"
 	// KeyIndex HASH: seat id → the seat's index in the session's seat order
 	// (ascending seat id, as GET /api/sessions/{id} lists the seats). Armed;

@@ -64,12 +64,12 @@ func TestPackedMapFollowsSeats(t *testing.T) {
 			what = fmt.Sprintf("sell %s: %s %v", no, out, err)
 		case r < 85:
 			s := seat()
-			err := sale.FlagConflict(ctx, rdb, sid, sale.Conflict{Kind: sale.ConflictSeatTaken}, []int64{s})
+			err := sale.FlagConflict(ctx, rdb, sid, boxoffice.Conflict{Kind: boxoffice.ConflictSeatTaken}, []int64{s})
 			what = fmt.Sprintf("flag %d: %v", s, err)
 		case r < 92:
 			s := seat()
-			err := sale.ClearConflict(ctx, rdb, sid, s)
-			what = fmt.Sprintf("clear %d: %v", s, err)
+			was, err := sale.ClearConflict(ctx, rdb, sid, s)
+			what = fmt.Sprintf("clear %d: %v %v", s, was, err)
 		default:
 			what = "re-arm: " + rearm(t, rdb, p)
 		}

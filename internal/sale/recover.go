@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -31,7 +32,8 @@ var (
 
 // Recover brings a session's sale state back to MySQL's word after the
 // sale Redis lost it, wholly or in part: holds are the session's orders
-// (sessionHolds in internal/mysql), applied the sequence MySQL has applied.
+// (sessionHolds in internal/mysql), applied the sequence MySQL has applied,
+// conflicts MySQL's open integrity conflicts (their seats stay out of sale).
 //
 // A session the sale Redis has no trace of is rebuilt: armed from plan with
 // the live holds' seats (plan.Taken is replaced, so the two agree), the
@@ -40,10 +42,11 @@ var (
 // unless its records were trimmed (Retire): MySQL had all of it then.
 // Either way it ends by raising the change sequence past applied and
 // clearing the recovering flag. Holds already due are released by the
-// timeouts daemon's next scan.
+// timeouts daemon's next scan. The conflict hash becomes conflicts before
+// grabs resume.
 //
 // It returns EINVALID for another state and EUNAVAILABLE if Redis is down.
-func Recover(ctx context.Context, rdb *goredis.Client, plan *boxoffice.ArmPlan, holds []boxoffice.Hold, applied int64, fp float64) (*Recovered, error) {
+func Recover(ctx context.Context, rdb *goredis.Client, plan *boxoffice.ArmPlan, holds []boxoffice.Hold, conflicts []boxoffice.Conflict, applied int64, fp float64) (*Recovered, error) {
 	state := plan.Session.State
 	switch state {
 	case boxoffice.SessionArmed, boxoffice.SessionOnSale, boxoffice.SessionClosed:
@@ -68,6 +71,9 @@ func Recover(ctx context.Context, rdb *goredis.Client, plan *boxoffice.ArmPlan, 
 		err = rebuild(ctx, rdb, plan, holds, fp, rec)
 	}
 	if err != nil {
+		return nil, err
+	}
+	if err := RestoreConflicts(ctx, rdb, id, conflicts); err != nil {
 		return nil, err
 	}
 	rec.Seq, err = resumeScript.Run(ctx, rdb, k.keys("meta", "eventseq"), applied).Int64()
@@ -148,6 +154,29 @@ func Recovering(ctx context.Context, rdb *goredis.Client, id int64) (bool, error
 		return false, unavailable(err)
 	}
 	return n, nil
+}
+
+// Disputed reports whether session id is flagged as being repaired or any
+// of seats is kept out of sale by an integrity conflict: what waits for
+// the repair or an admin.
+func Disputed(ctx context.Context, rdb *goredis.Client, id int64, seats []int64) (bool, error) {
+	k := KeysFor(id)
+	fields := []string{"recovering"}
+	for _, s := range seats {
+		fields = append(fields, strconv.FormatInt(s, 10))
+	}
+	pipe := rdb.Pipeline()
+	repairing := pipe.HMGet(ctx, k.Key("meta"), fields[0])
+	flagged := pipe.HMGet(ctx, k.Key(KeyConflict), fields...) // "recovering" is never a seat
+	if _, err := pipe.Exec(ctx); err != nil {
+		return false, unavailable(err)
+	}
+	for _, v := range append(repairing.Val(), flagged.Val()...) {
+		if v != nil {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // EventSeq reads session id's change sequence in the sale Redis.

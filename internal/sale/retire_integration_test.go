@@ -119,7 +119,7 @@ func TestRetire(t *testing.T) {
 		p.Session.State = boxoffice.SessionClosed
 		mysql := []boxoffice.Hold{{OrderNo: no, SessionID: sid, UserID: 1, SeatIDs: []int64{1}, Amount: 10000,
 			State: boxoffice.HoldReleased, Reason: boxoffice.ReasonCancelled}}
-		rec, err := sale.Recover(ctx, rdb, p, mysql, seq, 0.001)
+		rec, err := sale.Recover(ctx, rdb, p, mysql, nil, seq, 0.001)
 		if err != nil || rec.Repaired != 0 {
 			t.Fatalf("recover a trimmed session = %+v %v, want nothing repaired", rec, err)
 		}

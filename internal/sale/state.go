@@ -41,7 +41,7 @@ type Stats struct {
 	Tiers        map[string]TierStats `json:"tiers"`
 	Total        TierStats            `json:"total"`
 	Reservations int64                `json:"reservations"`
-	Conflicts    []Conflict           `json:"conflicts"` // seats kept out of sale, by seat
+	Conflicts    []boxoffice.Conflict `json:"conflicts"` // seats kept out of sale, by seat
 }
 
 // LiveStats reads the counters of session id; ENOTFOUND if it is not armed.

@@ -42,7 +42,14 @@ func Eventually(tb testing.TB, within time.Duration, what string, cond func() (d
 // (a counter not yet incremented).
 func APIMetric(tb testing.TB, sample string) float64 {
 	tb.Helper()
-	n, err := invariants.Metric(context.Background(), "http://"+Config(tb).APIAddr, sample)
+	return Metric(tb, Config(tb).APIAddr, sample)
+}
+
+// Metric reads one sample of the /metrics of the daemon at addr, as
+// APIMetric does.
+func Metric(tb testing.TB, addr, sample string) float64 {
+	tb.Helper()
+	n, err := invariants.Metric(context.Background(), "http://"+addr, sample)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -154,7 +154,7 @@ func TestIntegrityConflicts(t *testing.T) {
 	flagged := func(t *testing.T, i int, kind string) {
 		testenv.Eventually(t, testenv.Settle, "seat flagged "+kind, func() (bool, string) {
 			v, _ := rdb.HGet(context.Background(), sale.KeysFor(f.s.ID).Key(sale.KeyConflict), fmt.Sprint(f.s.SeatIDs[i])).Result()
-			var c sale.Conflict
+			var c boxoffice.Conflict
 			_ = json.Unmarshal([]byte(v), &c)
 			return c.Kind == kind, v
 		})
@@ -163,14 +163,14 @@ func TestIntegrityConflicts(t *testing.T) {
 		return ordersMetric(t, `boxoffice_integrity_conflicts_total{kind="`+kind+`"}`)
 	}
 	t.Run("ReleaseOfPaid", func(t *testing.T) {
-		before := count(sale.ConflictReleaseOfPaid)
+		before := count(boxoffice.ConflictReleaseOfPaid)
 		x := f.created(f.orderNo(), 6)
 		f.publish(x, sold(x))
 		waitOrder(t, f.db, x.OrderNo, "PAID")
 		f.publish(released(x, "timeout"))
-		flagged(t, 6, sale.ConflictReleaseOfPaid)
+		flagged(t, 6, boxoffice.ConflictReleaseOfPaid)
 		waitOrder(t, f.db, x.OrderNo, "PAID")
-		if got := count(sale.ConflictReleaseOfPaid) - before; got < 1 {
+		if got := count(boxoffice.ConflictReleaseOfPaid) - before; got < 1 {
 			t.Errorf("conflicts counted %v, want at least 1", got)
 		}
 	})
@@ -179,7 +179,7 @@ func TestIntegrityConflicts(t *testing.T) {
 		f.publish(y, released(y, "cancelled"))
 		waitOrder(t, f.db, y.OrderNo, "CANCELLED")
 		f.publish(sold(y))
-		flagged(t, 8, sale.ConflictSaleOfCancelled)
+		flagged(t, 8, boxoffice.ConflictSaleOfCancelled)
 		waitOrder(t, f.db, y.OrderNo, "CANCELLED")
 	})
 }

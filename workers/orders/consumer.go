@@ -14,7 +14,6 @@ import (
 	"boxoffice/internal/daemon"
 	"boxoffice/internal/kafka"
 	"boxoffice/internal/mysql"
-	"boxoffice/internal/sale"
 )
 
 // MessageReader is a consumer-group reader (a *kafkago.Reader).
@@ -46,9 +45,9 @@ type Publisher interface {
 type Consumer struct {
 	Reader   MessageReader
 	DLQ      Publisher
-	Apply    func(ctx context.Context, events []boxoffice.SaleEvent) ([]string, error)  // outcome per event
-	Ping     func(ctx context.Context) error                                            // is MySQL up?
-	Flag     func(ctx context.Context, sid int64, c sale.Conflict, seats []int64) error // keeps seats out of sale (nil: no)
+	Apply    func(ctx context.Context, events []boxoffice.SaleEvent) ([]string, error)       // outcome per event
+	Ping     func(ctx context.Context) error                                                 // is MySQL up?
+	Flag     func(ctx context.Context, sid int64, c boxoffice.Conflict, seats []int64) error // raises a conflict (nil: no)
 	Batch    int
 	MaxTries int
 	Log      *slog.Logger
@@ -268,8 +267,8 @@ func (c *Consumer) transient(ctx context.Context, err error) bool {
 // conflicts are the outcomes where an event contradicts its order's row:
 // the conflict's kind and the row's side.
 var conflicts = map[string][2]string{
-	mysql.EventReleaseOfPaid:   {sale.ConflictReleaseOfPaid, "the order is PAID"},
-	mysql.EventSaleOfCancelled: {sale.ConflictSaleOfCancelled, "the order is cancelled"},
+	mysql.EventReleaseOfPaid:   {boxoffice.ConflictReleaseOfPaid, "the order is PAID"},
+	mysql.EventSaleOfCancelled: {boxoffice.ConflictSaleOfCancelled, "the order is cancelled"},
 }
 
 // record counts the outcomes and, for new orders, the hold → row lag, and
@@ -310,7 +309,7 @@ func (c *Consumer) retryParked(ctx context.Context) error {
 			continue
 		}
 		if errors.Is(err, mysql.ErrSeatTaken) {
-			c.conflict(ctx, p.it.e, sale.ConflictSeatTaken, "its seats are still in another live order")
+			c.conflict(ctx, p.it.e, boxoffice.ConflictSeatTaken, "its seats are still in another live order")
 		}
 		if err != nil && !errors.Is(err, errStopped) {
 			err = c.deadLetter(ctx, p.it.m, p.it.e.Type, err, p.tries+1)
@@ -347,20 +346,15 @@ func (c *Consumer) blocked(m kafkago.Message) bool {
 	return false
 }
 
-// conflict counts, logs with both sides, and keeps e's seats out of sale
-// until an admin settles it, retrying while the sale Redis is down.
+// conflict raises e's disagreement with MySQL (Flag: recorded, its seats
+// kept out of sale until an admin settles it, counted and logged once),
+// retrying while a store is down.
 func (c *Consumer) conflict(ctx context.Context, e boxoffice.SaleEvent, kind, mysqlSide string) {
-	c.Metrics.Conflicts.WithLabelValues(kind).Inc()
-	detail := fmt.Sprintf("sale Redis: %s of order %s, seats %v; MySQL: %s", e.Type, e.OrderNo, e.SeatIDs, mysqlSide)
-	c.Log.Error("integrity conflict: seats kept out of sale until an admin clears them", "kind", kind,
-		"session", e.SessionID, "order", e.OrderNo, "detail", detail)
-	if c.Flag == nil {
-		return
-	}
-	conf := sale.Conflict{Kind: kind, OrderNo: e.OrderNo, Detail: detail, At: time.Now().UnixMilli()}
-	for failures := 1; ; failures++ {
+	conf := boxoffice.Conflict{Kind: kind, OrderNo: e.OrderNo,
+		Detail: fmt.Sprintf("sale Redis: %s of order %s, seats %v; MySQL: %s", e.Type, e.OrderNo, e.SeatIDs, mysqlSide)}
+	for failures := 1; c.Flag != nil; failures++ {
 		err := c.Flag(context.WithoutCancel(ctx), e.SessionID, conf, e.SeatIDs)
-		if err == nil || !c.retry().Failed(ctx, failures, "flag conflicting seats in the sale Redis", err) {
+		if err == nil || !c.retry().Failed(ctx, failures, "record an integrity conflict", err) {
 			return
 		}
 	}

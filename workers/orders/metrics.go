@@ -1,6 +1,10 @@
 package orders
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"boxoffice/internal/integrity"
+)
 
 // Metrics are the orders daemon's Prometheus metrics.
 type Metrics struct {
@@ -35,9 +39,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Buckets: []float64{.01, .025, .05, .1, .2, .3, .5, .75, 1, 1.5, 2, 3, 5, 10, 30, 60}}),
 		Parked: prometheus.NewGauge(prometheus.GaugeOpts{Name: "boxoffice_orders_parked",
 			Help: "Sale events waiting for their seats to be freed by another order's release."}),
-		Conflicts: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "boxoffice_integrity_conflicts_total",
-			Help: "Disagreements between the sale Redis and MySQL, by kind; their seats are kept out of sale."},
-			[]string{"kind"}),
+		Conflicts: integrity.NewCounter(),
 	}
 	reg.MustRegister(m.Events, m.DeadLetters, m.Retries, m.BatchSize, m.Batch, m.Lag, m.Parked, m.Conflicts)
 	return m

@@ -7,10 +7,10 @@ import (
 	"boxoffice/internal/boxoffice"
 	"boxoffice/internal/config"
 	"boxoffice/internal/daemon"
+	"boxoffice/internal/integrity"
 	"boxoffice/internal/kafka"
 	"boxoffice/internal/mysql"
 	"boxoffice/internal/redis"
-	"boxoffice/internal/sale"
 )
 
 // Group is the Kafka consumer group of the orders daemons.
@@ -29,20 +29,19 @@ func Main(cfg *config.Config, _ []string) error {
 	dlq := kafka.NewWriter(cfg.KafkaBrokers, cfg.KafkaDLQTopic, log)
 	defer dlq.Close()
 	reg := daemon.NewRegistry()
+	m := NewMetrics(reg)
 	c := &Consumer{
 		Reader: kafka.NewReader(cfg.KafkaBrokers, cfg.KafkaTopic, Group, log),
 		DLQ:    dlq,
 		Apply: func(ctx context.Context, events []boxoffice.SaleEvent) ([]string, error) {
 			return mysql.ApplySaleEvents(ctx, db, events)
 		},
-		Ping: mysql.Ping(db),
-		Flag: func(ctx context.Context, sid int64, c sale.Conflict, seats []int64) error {
-			return sale.FlagConflict(ctx, rdb, sid, c, seats)
-		},
+		Ping:     mysql.Ping(db),
+		Flag:     (&integrity.Recorder{DB: db, RDB: rdb, Log: log, Count: m.Conflicts}).Raise,
 		Batch:    cfg.OrdersBatch,
 		MaxTries: cfg.OrdersMaxTries,
 		Log:      log,
-		Metrics:  NewMetrics(reg),
+		Metrics:  m,
 	}
 	d := &daemon.Daemon{
 		Name: "orders", Addr: cfg.OrdersAddr, Log: log, Registry: reg,

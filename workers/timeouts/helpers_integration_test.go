@@ -184,6 +184,14 @@ func (w testWriter) Write(p []byte) (int, error) { w.t.Log(string(p)); return le
 func (f *fixture) insertOrder(t *testing.T, buyer int, status string, due time.Time, seats ...int64) string {
 	t.Helper()
 	no := fmt.Sprintf("B%d-%d-9%s", f.sess.ID, time.Now().UnixMilli(), testenv.Unique()[:6])
+	f.insertRow(t, no, buyer, status, due, seats...)
+	return no
+}
+
+// insertRow writes order no's row and items straight into MySQL; a
+// cancelled order's items are inactive.
+func (f *fixture) insertRow(t *testing.T, no string, buyer int, status string, due time.Time, seats ...int64) {
+	t.Helper()
 	var payDeadline any
 	expire := due
 	if status == "PAYING" {
@@ -195,11 +203,14 @@ func (f *fixture) insertOrder(t *testing.T, buyer int, status string, due time.T
 		t.Fatal(err)
 	}
 	id, _ := res.LastInsertId()
+	var active any = 1
+	if !boxoffice.LiveStatus(status) {
+		active = nil
+	}
 	for _, seat := range seats {
-		if _, err := f.db.Exec(`INSERT INTO order_items (order_id, session_id, seat_id, price_cents) VALUES (?, ?, ?, 100)`,
-			id, f.sess.ID, seat); err != nil {
+		if _, err := f.db.Exec(`INSERT INTO order_items (order_id, session_id, seat_id, price_cents, active) VALUES (?, ?, ?, 100, ?)`,
+			id, f.sess.ID, seat, active); err != nil {
 			t.Fatal(err)
 		}
 	}
-	return no
 }

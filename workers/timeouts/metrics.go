@@ -1,6 +1,10 @@
 package timeouts
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"boxoffice/internal/integrity"
+)
 
 // metrics are the timeouts daemon's counters.
 type metrics struct {
@@ -14,6 +18,7 @@ type metrics struct {
 	repaired      prometheus.Counter
 	displaced     prometheus.Counter
 	memory        prometheus.Gauge
+	conflicts     *prometheus.CounterVec // kind: the reconciler's integrity conflicts
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -43,6 +48,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	m.memory = prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "boxoffice", Subsystem: "sale_redis",
 		Name: "memory_used_ratio", Help: "The sale Redis's used memory over its maxmemory (0 without one), read every 5 s: " +
 			"at 0.8 the admin dashboard alarms, at 1 every write is refused (noeviction)."})
-	reg.MustRegister(m.gatewayErrors, m.repaired, m.displaced, m.memory)
+	m.conflicts = integrity.NewCounter()
+	reg.MustRegister(m.gatewayErrors, m.repaired, m.displaced, m.memory, m.conflicts)
 	return m
 }

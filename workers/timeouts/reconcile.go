@@ -30,7 +30,9 @@ const reconcileBatch = 500
 // is re-emitted again only after a wait that doubles each time
 // (ReconcileGrace at first), so a long Kafka outage does not flood the
 // outbox. Per session, holds up to a watermark (all older ones found final
-// in MySQL) are not looked up again.
+// in MySQL) are not looked up again. Where the two disagree for good (a
+// release of a PAID order, a sale of a cancelled one, a seat MySQL gives
+// another live order), an integrity conflict is raised (disagreements).
 func (s *Service) Reconcile(ctx context.Context) error {
 	l, ok, err := s.holdGlobal(ctx, "reconcile", s.set.ReconcileEvery)
 	if err != nil || !ok {
@@ -173,6 +175,9 @@ func (s *Service) reconcileBatch(ctx context.Context, holds []*boxoffice.Hold, c
 		nos[i] = h.OrderNo
 	}
 	rows, err := mysql.OrderStatuses(ctx, s.db, nos)
+	if err == nil {
+		err = s.disagreements(ctx, holds, rows)
+	}
 	if err != nil {
 		return 0, nil, err
 	}

@@ -171,3 +171,66 @@ func TestBrokerLoss(t *testing.T) {
 			fmt.Sprintf("%d rows for %d holds; missing or wrong: %s", len(rows), len(nos), strings.Join(missing, ", "))
 	})
 }
+
+// TestReconcileConflicts: holds whose end the sale Redis and MySQL
+// disagree about for good are integrity conflicts the reconciler raises:
+// recorded once in MySQL, their seats kept out of sale, counted; a seat an
+// admin cleared is not flagged again by later passes.
+func TestReconcileConflicts(t *testing.T) {
+	f := newFixture(t, testenv.SessionSpec{Seats: 6, HoldSeconds: 600}, 3)
+	seat, due := f.sess.SeatIDs, time.Now().Add(time.Hour)
+	sample := func(kind string) string { return `boxoffice_integrity_conflicts_total{kind="` + kind + `"}` }
+	addr := testenv.Config(t).TimeoutsAddr
+	before := map[string]float64{}
+	for _, k := range []string{boxoffice.ConflictReleaseOfPaid, boxoffice.ConflictSaleOfCancelled, boxoffice.ConflictSeatTaken} {
+		before[k] = testenv.Metric(t, addr, sample(k))
+	}
+
+	releasedPaid := f.lostHold(t, 0, boxoffice.HoldReleased, "timeout", seat[0])
+	f.insertRow(t, releasedPaid.OrderNo, 0, boxoffice.OrderPaid, due, seat[0])
+	soldCancelled := f.lostHold(t, 1, boxoffice.HoldSold, "", seat[1])
+	f.insertRow(t, soldCancelled.OrderNo, 1, boxoffice.OrderTimeoutCancelled, due, seat[1])
+	owner := f.insertOrder(t, 2, boxoffice.OrderPaid, due, seat[2])
+	taken := f.lostHold(t, 0, boxoffice.HoldLocked, "", seat[2])
+
+	want := []boxoffice.Conflict{
+		{SeatID: seat[0], Kind: boxoffice.ConflictReleaseOfPaid, OrderNo: releasedPaid.OrderNo},
+		{SeatID: seat[1], Kind: boxoffice.ConflictSaleOfCancelled, OrderNo: soldCancelled.OrderNo},
+		{SeatID: seat[2], Kind: boxoffice.ConflictSeatTaken, OrderNo: taken.OrderNo, OtherOrderNo: owner},
+	}
+	for _, w := range want {
+		f.waitConflict(t, w)
+		var rows int
+		if err := f.db.Get(&rows, `SELECT COUNT(*) FROM sale_conflicts WHERE session_id = ? AND seat_id = ?`,
+			f.sess.ID, w.SeatID); err != nil || rows != 1 {
+			t.Errorf("seat %d: %d conflict rows in MySQL (%v), want 1", w.SeatID, rows, err)
+		}
+		if got := testenv.Metric(t, addr, sample(w.Kind)) - before[w.Kind]; got < 1 {
+			t.Errorf("%s conflicts counted %v, want at least 1", w.Kind, got)
+		}
+	}
+
+	c := testenv.Admin(t)
+	if r := c.Do(t, "DELETE", fmt.Sprintf("/admin/api/sessions/%d/conflicts/%d", f.sess.ID, seat[0]), nil, nil); r.Status != 200 {
+		t.Fatalf("clear = %d %s", r.Status, r.Body)
+	}
+	// A hold lost after the clear: once its row exists, the reconciler has
+	// passed over the cleared disagreement again.
+	later := f.lostHold(t, 1, boxoffice.HoldLocked, "", seat[3])
+	f.waitStatus(t, later.OrderNo, boxoffice.OrderLocked)
+	if v, err := f.rdb.HGet(context.Background(), sale.KeysFor(f.sess.ID).Key(sale.KeyConflict), fmt.Sprint(seat[0])).Result(); err == nil {
+		t.Errorf("seat %d flagged again after the admin cleared it: %s", seat[0], v)
+	}
+}
+
+// waitConflict waits until the sale Redis keeps want's seat out of sale
+// for want's kind and orders.
+func (f *fixture) waitConflict(t *testing.T, want boxoffice.Conflict) {
+	t.Helper()
+	testenv.Eventually(t, testenv.Settle, "seat "+fmt.Sprint(want.SeatID)+" flagged "+want.Kind, func() (bool, string) {
+		raw, _ := f.rdb.HGet(context.Background(), sale.KeysFor(f.sess.ID).Key(sale.KeyConflict), fmt.Sprint(want.SeatID)).Result()
+		var got boxoffice.Conflict
+		_ = json.Unmarshal([]byte(raw), &got)
+		return got.Kind == want.Kind && got.OrderNo == want.OrderNo && got.OtherOrderNo == want.OtherOrderNo, raw
+	})
+}

@@ -11,6 +11,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"boxoffice/internal/boxoffice"
+	"boxoffice/internal/integrity"
 	"boxoffice/internal/sale"
 	"boxoffice/internal/testenv"
 )
@@ -157,4 +158,37 @@ func TestLostWhileRelayStopped(t *testing.T) {
 		t.Errorf("session flagged recovering = %v, %v; nothing was lost that MySQL had", on, err)
 	}
 	f.wantConsistent(t)
+}
+
+// TestConflictSurvivesLoss: a seat kept out of sale by an integrity
+// conflict stays out of sale when the sale Redis comes back without the
+// conflict: the repair rebuilds it from MySQL, and an admin's clear then
+// puts the seat back on sale in both stores.
+func TestConflictSurvivesLoss(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, testenv.SessionSpec{Seats: 4, HoldSeconds: 900}, 3)
+	seat := f.sess.SeatIDs
+	snap := dumpSession(t, f.rdb, f.sess.ID)
+	conf := boxoffice.Conflict{Kind: boxoffice.ConflictReleaseOfPaid, OrderNo: "B1-1-1", Detail: "test: both sides"}
+	if _, err := integrity.Flag(ctx, f.db, f.rdb, f.sess.ID, conf, []int64{seat[1]}); err != nil {
+		t.Fatal(err)
+	}
+	lost := f.grab(t, 0, seat[0])
+	f.waitStatus(t, lost, boxoffice.OrderLocked)
+
+	restoreSession(t, f.rdb, f.sess.ID, snap)
+	testenv.Eventually(t, testenv.Settle, "the session repaired and resumed", func() (bool, string) {
+		on, err := sale.Recovering(ctx, f.rdb, f.sess.ID)
+		state := f.seats(t)[fmt.Sprint(seat[0])]
+		return err == nil && !on && state == "L:"+lost, fmt.Sprintf("recovering %v, %v; seat %d %q", on, err, seat[0], state)
+	})
+	f.tryGrab(t, 1, seat[1]).WantError(t, http.StatusConflict, "seat_unavailable")
+	c := testenv.Admin(t)
+	clear := fmt.Sprintf("/admin/api/sessions/%d/conflicts/%d", f.sess.ID, seat[1])
+	if r := c.Do(t, "DELETE", clear, nil, nil); r.Status != http.StatusOK {
+		t.Fatalf("clear = %d %s", r.Status, r.Body)
+	}
+	if r := f.tryGrab(t, 2, seat[1]); r.Status != http.StatusCreated {
+		t.Errorf("grab after the admin cleared the conflict = %d %s, want 201", r.Status, r.Body)
+	}
 }

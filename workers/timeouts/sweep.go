@@ -20,7 +20,9 @@ const sweepBatch = 500
 // sale Redis still has in play is ended as the scan would; one it has lost
 // entirely means no event will ever come, so the order is cancelled
 // (TIMEOUT_CANCELLED, seats freed) directly in MySQL. A hold that has
-// ended while its row did not hear of it is the reconciler's.
+// ended while its row did not hear of it is the reconciler's. An order of a
+// session being repaired, or on a seat kept out of sale by an integrity
+// conflict, is left alone: it waits for the repair or an admin.
 func (s *Service) Sweep(ctx context.Context) error {
 	l, ok, err := s.holdGlobal(ctx, "sweep", s.set.SweepEvery)
 	if err != nil || !ok {
@@ -44,6 +46,10 @@ func (s *Service) Sweep(ctx context.Context) error {
 
 // sweepOne handles one overdue order.
 func (s *Service) sweepOne(ctx context.Context, o mysql.OverdueOrder) error {
+	disputed, err := sale.Disputed(ctx, s.rdb, o.SessionID, o.SeatIDs())
+	if err != nil || disputed {
+		return err
+	}
 	h, err := sale.GetHold(ctx, s.rdb, o.OrderNo)
 	switch {
 	case boxoffice.ErrorCode(err) == boxoffice.ENOTFOUND:

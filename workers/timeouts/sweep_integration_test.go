@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"boxoffice/internal/boxoffice"
+	"boxoffice/internal/integrity"
 	"boxoffice/internal/sale"
 	"boxoffice/internal/testenv"
 )
@@ -68,4 +69,35 @@ func TestSweep(t *testing.T) {
 		f.wantConsistent(t)
 		f.waitStatus(t, no, "TIMEOUT_CANCELLED")
 	})
+}
+
+// TestSweepLeavesDisputes: an overdue order on a seat kept out of sale by
+// an integrity conflict, or of a session being repaired, waits for the
+// admin or the repair: the sweep leaves it LOCKED while it cancels an
+// order that fell due after them.
+func TestSweepLeavesDisputes(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, testenv.SessionSpec{Seats: 4, HoldSeconds: 600}, 2)
+	g := newFixture(t, testenv.SessionSpec{Seats: 2, HoldSeconds: 600}, 1)
+	// g is being repaired, and stays so: out of the loss check's reach.
+	if err := f.rdb.SRem(ctx, sale.Sessions, g.sess.ID).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sale.MarkRecovering(ctx, g.rdb, g.sess.ID); err != nil {
+		t.Fatal(err)
+	}
+	conf := boxoffice.Conflict{Kind: boxoffice.ConflictSeatTaken, OrderNo: "B1-1-1", Detail: "test: both sides"}
+	if _, err := integrity.Flag(ctx, f.db, f.rdb, f.sess.ID, conf, []int64{f.sess.SeatIDs[0]}); err != nil {
+		t.Fatal(err)
+	}
+	flagged := f.insertOrder(t, 0, boxoffice.OrderLocked, time.Now().Add(-30*time.Second), f.sess.SeatIDs[0])
+	repairing := g.insertOrder(t, 0, boxoffice.OrderLocked, time.Now().Add(-30*time.Second), g.sess.SeatIDs[0])
+	later := f.insertOrder(t, 1, boxoffice.OrderLocked, time.Now().Add(-10*time.Second), f.sess.SeatIDs[1])
+
+	f.waitStatus(t, later, boxoffice.OrderTimeoutCancelled) // a sweep passed over the other two first
+	for _, no := range []string{flagged, repairing} {
+		if got := testenv.OrderStatus(t, f.db, no); got != boxoffice.OrderLocked {
+			t.Errorf("disputed order %s is %s after a sweep, want LOCKED", no, got)
+		}
+	}
 }

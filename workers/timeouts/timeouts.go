@@ -22,6 +22,7 @@ import (
 
 	"boxoffice/internal/config"
 	"boxoffice/internal/daemon"
+	"boxoffice/internal/integrity"
 	"boxoffice/internal/mysql"
 	"boxoffice/internal/payments"
 	"boxoffice/internal/redis"
@@ -88,6 +89,8 @@ type Service struct {
 	m      *metrics
 	leases *leases
 	emits  *emitted
+	// conflicts raises the reconciler's integrity conflicts.
+	conflicts *integrity.Recorder
 
 	mu        sync.Mutex
 	gwDownTil time.Time // after a gateway failure, PAYING holds wait until then
@@ -98,8 +101,10 @@ type Service struct {
 // New returns a service over the sale Redis rdb, MySQL db and the gateway
 // gw, registering its metrics on reg.
 func New(set Settings, db *sqlx.DB, rdb *goredis.Client, gw Gateway, log *slog.Logger, reg prometheus.Registerer) *Service {
-	return &Service{set: set, db: db, rdb: rdb, gw: gw, log: log, m: newMetrics(reg),
-		leases: newLeases(rdb), emits: &emitted{last: map[string]emitRecord{}}}
+	m := newMetrics(reg)
+	return &Service{set: set, db: db, rdb: rdb, gw: gw, log: log, m: m,
+		leases: newLeases(rdb), emits: &emitted{last: map[string]emitRecord{}},
+		conflicts: &integrity.Recorder{DB: db, RDB: rdb, Log: log, Count: m.conflicts}}
 }
 
 // Workers returns the expiry scan, the sweep, the reconciler, the loss
