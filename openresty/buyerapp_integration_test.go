@@ -188,8 +188,14 @@ func crowd(t *testing.T, s *testenv.Session, buyers []testenv.Buyer, keep ...int
 	for i, b := range buyers {
 		ids := group()
 		body, _ := json.Marshal(map[string][]int64{"seat_ids": ids})
-		r := edge.As(b.Token).Do(t, "POST", holds(s.ID), body, http.Header{"Idempotency-Key": {testenv.Unique()},
-			"X-Forwarded-For": {fmt.Sprintf("172.30.%d.%d", i>>8&255, i&255)}})
+		h := http.Header{"Idempotency-Key": {testenv.Unique()}, "X-Forwarded-For": {fmt.Sprintf("172.30.%d.%d", i>>8&255, i&255)}}
+		// The page may call the sale open up to half a second before the
+		// sale Redis does (its clock is read from Date headers).
+		var r *testenv.Response
+		testenv.Eventually(t, testenv.Settle, "the sale open in the sale Redis", func() (bool, string) {
+			r = edge.As(b.Token).Do(t, "POST", holds(s.ID), body, h)
+			return r.Status != 403 || r.JSON["error"] != "sale_not_open", string(r.Body)
+		})
 		if r.Status != 201 {
 			t.Fatalf("grab %v = %d %s", ids, r.Status, r.Body)
 		}

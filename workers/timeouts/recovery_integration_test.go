@@ -188,6 +188,7 @@ func TestConflictSurvivesLoss(t *testing.T) {
 	if r := c.Do(t, "DELETE", clear, nil, nil); r.Status != http.StatusOK {
 		t.Fatalf("clear = %d %s", r.Status, r.Body)
 	}
+	testenv.WaitAvailable(t, f.sess.ID, seat[1]) // the edge's copy of the seat map
 	if r := f.tryGrab(t, 2, seat[1]); r.Status != http.StatusCreated {
 		t.Errorf("grab after the admin cleared the conflict = %d %s, want 201", r.Status, r.Body)
 	}
