@@ -99,7 +99,12 @@ func TestPanelSeatEditorKeyboard(t *testing.T) {
 	p.waitFor("seats 1 and 2 selected", `document.getElementById("seat-tip").textContent === "Section Stalls, row A, seat 3, tier A" &&
 		document.getElementById("seat-count").textContent.startsWith("10 seats, 2 selected")`)
 	p.set(`input[name=paint-tier]`, "VIP")
-	p.click("#paint-selection")
+	// Buttons too are pressed from the keyboard: Enter on the focused one.
+	enter := func(sel string) {
+		t.Helper()
+		testenv.Do(t, p.ctx, wait, "enter on "+sel, chromedp.WaitEnabled(sel), chromedp.Focus(sel), chromedp.KeyEvent(kb.Enter))
+	}
+	enter("#paint-selection")
 	tier := func(what, code, n string) {
 		t.Helper()
 		p.waitFor(what, fmt.Sprintf(`(document.querySelector('#tier-counts li[data-tier=%q]')?.textContent || "none") === %q`, code, n))
@@ -117,7 +122,7 @@ func TestPanelSeatEditorKeyboard(t *testing.T) {
 	count("the delete redone", "8 seats, 0 selected")
 	press(" ", 0) // the cursor's seat (row A, seat 3) selects its row for renumbering
 	p.waitFor("seat 3 selected", `document.getElementById("seat-tip").textContent === "Section Stalls, row A, seat 3, tier A, selected"`)
-	p.click("#renumber")
+	enter("#renumber")
 	press(" ", 0)
 	p.waitFor("seat 3 renumbered 1", `document.getElementById("seat-tip").textContent === "Section Stalls, row A, seat 1, tier A"`)
 
