@@ -29,7 +29,7 @@ import (
 
 const (
 	soldRGB      = "59,65,72"    // COLOURS.sold in seatmap.js
-	heldRGB      = "167,175,184" // COLOURS.held
+	heldRGB      = "125,135,148" // COLOURS.held
 	firstTierRGB = "27,127,95"   // COLOURS.tiers[0]: tier A, available
 )
 

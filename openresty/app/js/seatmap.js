@@ -5,7 +5,7 @@ import { AVAILABLE, LOCKED, SOLD, UNKNOWN } from './seatstates.js';
 
 export const COLOURS = {
   tiers: ['#1b7f5f', '#2a5fc9', '#8e3fb0', '#b5500b', '#0e7c86', '#b0306a', '#5b6b12', '#6b4c9a'],
-  held: '#a7afb8',
+  held: '#7d8794', // 3.6:1 on white
   sold: '#3b4148',
   unknown: '#d5d9de',
   selected: '#e4002b',
