@@ -96,7 +96,7 @@ status:
 	@$(BIN) dev status
 
 # integration runs every Go test, unit tests included, against the test stack.
-test: deps build vet lua js integration test-faults
+test: deps build vet lua js integration
 
 vet:
 	$(GO) vet -tags integration,faults ./...

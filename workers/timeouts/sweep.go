@@ -18,7 +18,8 @@ const sweepBatch = 500
 // MySQL orders still LOCKED past their expiry or PAYING past their payment
 // deadline (by more than SweepGrace, so the scan goes first). A hold the
 // sale Redis still has in play is ended as the scan would; one it has lost
-// entirely means no event will ever come, so the order is cancelled
+// entirely (in a session whose change sequence is not behind MySQL's, so
+// not a loss the repair will undo) means no event will ever come, so the order is cancelled
 // (TIMEOUT_CANCELLED, seats freed) directly in MySQL. A hold that has
 // ended while its row did not hear of it is the reconciler's. An order of a
 // session being repaired, or on a seat kept out of sale by an integrity
@@ -53,6 +54,12 @@ func (s *Service) sweepOne(ctx context.Context, o mysql.OverdueOrder) error {
 	h, err := sale.GetHold(ctx, s.rdb, o.OrderNo)
 	switch {
 	case boxoffice.ErrorCode(err) == boxoffice.ENOTFOUND:
+		// A hold missing from a session the sale Redis lost changes of
+		// is the repair's to bring back, even before the loss check has
+		// flagged the session.
+		if lost, err := s.lost(ctx, []int64{o.SessionID}); err != nil || len(lost) > 0 {
+			return err
+		}
 		changed, err := mysql.CancelOverdue(ctx, s.db, o.OrderNo, boxoffice.ReasonTimeout)
 		if changed {
 			s.m.swept.WithLabelValues("cancelled").Inc()
