@@ -19,7 +19,7 @@ local cfg, state
 -- init reads the settings (non-secrets from the rendered nginx.conf,
 -- secrets from the environment) and the hold script; call from init_by_lua.
 -- It sets _M.seatmap, the seat maps that seatmap.serve answers from, and
--- _M.grabcounts, the grab counts the grab location's log phase adds to.
+-- _M.grabcounts, the grab counts every grab's answer adds to.
 function _M.init(settings)
     local err
     cfg, err = config.load(settings)
@@ -32,7 +32,8 @@ function _M.init(settings)
     _M.seatmap = assert(seatmap.new("boxoffice_seats", sale, cfg.seats_ttl))
     _M.grabcounts = assert(grabcounts.new("boxoffice_grab_counts", sale))
     grab.init(sale, state, cfg.jwt_keys, scripts.source(settings.lua_dir, "hold"),
-        limit.new(ngx.shared.boxoffice_limits, cfg.rate_ip, cfg.burst_ip), _M.seatmap)
+        limit.new(ngx.shared.boxoffice_limits, cfg.rate_ip, cfg.burst_ip), _M.seatmap,
+        _M.grabcounts)
 end
 
 -- init_worker starts the sale state refresh and the grab counts' flush

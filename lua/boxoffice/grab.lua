@@ -23,7 +23,8 @@ local _M = { _VERSION = "0.1" }
 
 -- deps are set once by init: the sale Redis connector, the sale state, the
 -- JWT verifier, the hold script with its SHA1 (hex), the answered keys,
--- the per-IP limit and the seat maps (boxoffice.seatmap).
+-- the per-IP limit, the seat maps (boxoffice.seatmap) and the grab counts
+-- (boxoffice.grabcounts).
 local deps
 
 local ANSWERED_TTL = 86400 -- as long as the script keeps its record (seconds)
@@ -31,16 +32,22 @@ local ANSWERED_TTL = 86400 -- as long as the script keeps its record (seconds)
 -- init sets what grabs use; call it from init_by_lua. sale is a
 -- boxoffice.redis connector, state a boxoffice.salestate, jwt_keys kid →
 -- secret, script the source of hold.lua, ip_limit a boxoffice.limit, seats
--- a boxoffice.seatmap.
-function _M.init(sale, state, jwt_keys, script, ip_limit, seats)
+-- a boxoffice.seatmap, counts a boxoffice.grabcounts (nil: grabs are not
+-- counted).
+function _M.init(sale, state, jwt_keys, script, ip_limit, seats, counts)
     deps = { sale = sale, state = state, verifier = assert(jwt.new(jwt_keys)),
         script = script, sha = to_hex(ngx.sha1_bin(script)), answered = assert(ngx.shared.boxoffice_grab_keys),
-        ip_limit = ip_limit, seats = seats }
+        ip_limit = ip_limit, seats = seats, counts = counts }
 end
 
+-- answer sends the outcome and counts it (here, not in a log phase: one
+-- Lua handler less per request).
 local function answer(o)
     ngx.var.grab_outcome = o.code
     metrics.outcome(o.code)
+    if deps.counts then
+        deps.counts:log(ngx.var.grab_sid, o.code)
+    end
     if o.status == 201 then
         return response.json(201, o.body)
     end

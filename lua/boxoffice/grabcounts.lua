@@ -1,5 +1,5 @@
 -- Grab counts per session, second and outcome for the admin dashboard.
--- Every grab's log phase counts its outcome in shared memory; a timer on
+-- Every grab's answer counts its outcome in shared memory; a timer on
 -- one worker adds the seconds that are over to the sale Redis once a
 -- second, in one pipeline: HINCRBY {s:N}:grabs:<unix second> <outcome> n,
 -- each key kept five minutes (read by internal/sale GrabCounts). Best
@@ -28,8 +28,7 @@ function _M.new(dict_name, sale)
     return setmetatable({ dict = dict, sale = sale }, mt)
 end
 
--- log counts one finished grab of session sid with its outcome; call
--- from log_by_lua.
+-- log counts one grab of session sid answered with outcome.
 function _M:log(sid, outcome)
     if sid and sid ~= "" and outcome and outcome ~= "" then
         self.dict:incr(sid .. " " .. ngx.time() .. " " .. outcome, 1, 0, KEEP_LOCAL)

@@ -17,6 +17,7 @@ local _M = { _VERSION = "0.1" }
 local mt = { __index = _M }
 
 local ACTIVE_TTL = 60
+local SEEN_EVERY = 10 -- seconds between a worker's marks of a session it sees
 
 -- new returns the sale state kept in the lua_shared_dict dict_name and
 -- refreshed from sale (a boxoffice.redis connector), or nil and an error.
@@ -27,12 +28,19 @@ function _M.new(dict_name, sale)
     end
     -- filters is each worker's copy of the sessions' filter bits, so a
     -- request does not copy the bitset out of shared memory:
-    -- sid → { meta, m, k, bits }.
-    return setmetatable({ dict = dict, sale = sale, filters = {} }, mt)
+    -- sid → { meta, m, k, bits }. seen_at is when this worker last marked
+    -- each session active.
+    return setmetatable({ dict = dict, sale = sale, filters = {}, seen_at = {} }, mt)
 end
 
--- seen marks a session as active so the timer keeps its flags fresh.
+-- seen marks a session as active so the timer keeps its flags fresh: a
+-- write to shared memory every SEEN_EVERY seconds per worker, not per grab.
 function _M:seen(sid)
+    local now = ngx.now()
+    if (self.seen_at[sid] or 0) + SEEN_EVERY > now then
+        return
+    end
+    self.seen_at[sid] = now
     self.dict:set("active:" .. sid, true, ACTIVE_TTL)
 end
 

@@ -156,6 +156,13 @@ function _M.code_at(packed, i)
     return b and band(rshift(b, 6 - 2 * band(i, 3)), 3)
 end
 
+-- load_later is the timer that refreshes a session in the background: a
+-- function of its own, since a closure made in view would keep view's
+-- every call out of the JIT compiler.
+local function load_later(_, maps, sid)
+    maps:load(sid)
+end
+
 -- view returns this worker's copy of session sid's map if the node's copy
 -- is fresh (at most ttl old); otherwise nil, and a refresh starts in the
 -- background unless one is running.
@@ -163,7 +170,7 @@ function _M:view(sid)
     local d = self.dict
     if not d:get("fresh:" .. sid) then
         if d:add("lock:" .. sid, true, WAIT) then
-            local ok, err = ngx.timer.at(0, function() self:load(sid) end)
+            local ok, err = ngx.timer.at(0, load_later, self, sid)
             if not ok then
                 d:delete("lock:" .. sid)
                 ngx.log(ngx.ERR, "seat map refresh of session ", sid, ": ", err)

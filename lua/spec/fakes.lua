@@ -183,7 +183,7 @@ function _M.ngx(dicts)
     ngx.req = { get_method = function() return rec.method or "GET" end }
     ngx.timer = { -- luacheck: ignore 122
         every = function(every, fn) rec.every, rec.timer = every, fn; return true end,
-        at = function(_, fn) rec.timers = (rec.timers or 0) + 1; fn(false); return true end,
+        at = function(_, fn, ...) rec.timers = (rec.timers or 0) + 1; fn(false, ...); return true end,
     }
     ngx.sleep = function(s) rec.slept = (rec.slept or 0) + s end
     ngx.md5 = function(s) return string.format("%08x%d", _M.hash(s), #s) end
