@@ -10,7 +10,7 @@ APT_PACKAGES := nginx libnginx-mod-http-lua \
 	lua-resty-core lua-resty-lrucache lua-nginx-redis lua-nginx-string \
 	lua-cjson lua-luaossl luajit2 lua-busted lua-check \
 	redis-server redis-tools mariadb-server mariadb-client curl ca-certificates \
-	chromium fonts-dejavu-core nodejs systemd
+	chromium fonts-dejavu-core nodejs systemd docker-compose
 
 # The test stack: its own run folder and ports, so tests never touch the dev stack.
 TEST_ENV := BOXOFFICE_RUN_DIR=$(CURDIR)/.run/test BOXOFFICE_PUBLIC_URL=http://127.0.0.1:18080 \
