@@ -11,7 +11,7 @@ APT_PACKAGES := nginx libnginx-mod-http-lua \
 	lua-resty-core lua-resty-lrucache lua-nginx-redis lua-nginx-string \
 	lua-cjson lua-luaossl luajit2 lua-busted lua-check \
 	redis-server redis-tools mariadb-server mariadb-client curl ca-certificates \
-	chromium fonts-dejavu-core fonts-wqy-microhei nodejs systemd
+	chromium fonts-dejavu-core fonts-wqy-microhei nodejs systemd docker-compose
 
 # stack_env is the settings of a stack in .run/$(1) on the dev ports + $(2).
 port = 127.0.0.1:$(shell echo $$(($(1) + $(2))))
