@@ -97,7 +97,7 @@ function _M:node(addr)
     if node then
         return node
     end
-    local host, port = match(addr, "^(.+):(%d+)$")
+    local host, port = match(addr, "^%[?(.-)%]?:(%d+)$") -- an IPv6 address comes in brackets
     local o = self.opts
     local err
     node, err = redis.new({ host = host or "", port = port, password = o.password, timeout = o.timeout,

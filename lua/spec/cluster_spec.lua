@@ -117,6 +117,12 @@ describe("boxoffice.cluster", function()
         assert.are.equal(4, #nodes["10.0.0.1:7000"].calls)
     end)
 
+    it("connects to an IPv6 node without its brackets", function()
+        nodes["::1:7000"] = node(function() return "six" end)
+        local c = assert(cluster.new({ seeds = { "[::1]:7000" }, dict = fakes.dict(), timeout = 100 }))
+        assert.are.equal("six", assert(c:connect(1)):get("k"))
+    end)
+
     it("refuses to start without seeds or a dict", function()
         assert.is_nil(cluster.new({ dict = fakes.dict() }))
         assert.is_nil(cluster.new({ seeds = { "10.0.0.1:7000" } }))
