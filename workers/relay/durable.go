@@ -41,6 +41,9 @@ type Durable struct {
 // Check reports why the sale Redis (every master of a cluster) does not
 // match the mode; nil if it does.
 func (d Durable) Check(ctx context.Context) error {
+	if !d.Mode.Fsync && d.Mode.Replicas == 0 {
+		return nil
+	}
 	return redis.ForEachMaster(ctx, d.RDB, d.check)
 }
 
@@ -70,15 +73,16 @@ func (d Durable) check(ctx context.Context, rdb *goredis.Client) error {
 }
 
 // Pipelined queues, with queue, the reads of the streams keys names and
-// runs them in a pipeline; when the mode asks for replicas it queues WAIT
+// runs them in a pipeline of rdb; when the mode asks for replicas it queues WAIT
 // after them, on the same connection. On a cluster that is one pipeline
 // per master holding any of the keys, each with its WAIT, since WAIT
 // counts only what its own connection wrote. It returns what the WAITs
 // report; each read's own error is in its command. When it cannot tell
 // which master holds a key, it queues and sends nothing.
-func (d Durable) Pipelined(ctx context.Context, keys []string, queue func(p goredis.Pipeliner, i int)) error {
+func (d Durable) Pipelined(ctx context.Context, rdb goredis.UniversalClient, keys []string,
+	queue func(p goredis.Pipeliner, i int)) error {
 	if d.Mode.Replicas == 0 {
-		pipe := d.RDB.Pipeline()
+		pipe := rdb.Pipeline()
 		for i := range keys {
 			queue(pipe, i)
 		}
@@ -87,7 +91,7 @@ func (d Durable) Pipelined(ctx context.Context, keys []string, queue func(p gore
 	}
 	byNode := map[*goredis.Client][]int{}
 	for i, key := range keys {
-		node, err := redis.NodeFor(ctx, d.RDB, key)
+		node, err := redis.NodeFor(ctx, rdb, key)
 		if err != nil {
 			return fmt.Errorf("find the sale Redis node of %s: %w", key, err)
 		}

@@ -242,7 +242,7 @@ func (r *Relay) read(ctx context.Context, all bool) ([]entry, error) {
 		return nil, nil
 	}
 	cmds := make([]*goredis.XStreamSliceCmd, len(streams))
-	waited := r.Durable.Pipelined(ctx, keysOf(streams), func(p goredis.Pipeliner, i int) {
+	waited := r.Durable.Pipelined(ctx, r.RDB, keysOf(streams), func(p goredis.Pipeliner, i int) {
 		cmds[i] = p.XReadGroup(ctx, &goredis.XReadGroupArgs{Group: Group, Consumer: r.Consumer,
 			Streams: []string{streams[i].key, ">"}, Count: int64(r.Batch), Block: -1})
 	})
@@ -299,7 +299,7 @@ func (r *Relay) reclaim(ctx context.Context) ([]entry, error) {
 		return nil, nil
 	}
 	cmds := make([]*goredis.XAutoClaimCmd, len(streams))
-	waited := r.Durable.Pipelined(ctx, keysOf(streams), func(p goredis.Pipeliner, i int) {
+	waited := r.Durable.Pipelined(ctx, r.RDB, keysOf(streams), func(p goredis.Pipeliner, i int) {
 		cmds[i] = p.XAutoClaim(ctx, &goredis.XAutoClaimArgs{Stream: streams[i].key, Group: Group,
 			Consumer: r.Consumer, MinIdle: r.Reclaim, Start: "0-0", Count: int64(r.Batch)})
 	})
