@@ -11,7 +11,7 @@ APT_PACKAGES := nginx libnginx-mod-http-lua \
 	lua-resty-core lua-resty-lrucache lua-nginx-redis lua-nginx-string \
 	lua-cjson lua-luaossl luajit2 lua-busted lua-check \
 	redis-server redis-tools mariadb-server mariadb-client curl ca-certificates \
-	chromium fonts-dejavu-core fonts-wqy-microhei nodejs systemd
+	chromium fonts-dejavu-core fonts-wqy-microhei nodejs systemd docker-compose
 
 # stack_env is the settings of a stack in .run/$(1) on the dev ports + $(2).
 port = 127.0.0.1:$(shell echo $$(($(1) + $(2))))
@@ -32,6 +32,12 @@ TEST_SETTINGS := BOXOFFICE_EDGE_WORKERS=2 BOXOFFICE_EDGE_REAL_IP_FROM=127.0.0.1/
 TEST_ENV := $(call stack_env,test,10000) $(TEST_SETTINGS)
 FAULT_ENV := $(call stack_env,faults,5000) $(TEST_SETTINGS)
 
+# The cluster stack: the test stack's settings with every port moved by
+# 500 and a run folder of its own; its sale Redis is a cluster of three
+# masters on the test stack's sale Redis port + 510, 511 and 512.
+CLUSTER_ENV = $(shell echo '$(TEST_ENV)' | perl -pe 's/(127\.0\.0\.1:)(\d+)/$$1.($$2+500)/ge; s{/\.run/\w+}{/.run/cluster}') \
+	BOXOFFICE_SALE_REDIS_CLUSTER=$(shell echo '$(TEST_ENV)' | perl -ne '/BOXOFFICE_SALE_REDIS_ADDR=127\.0\.0\.1:(\d+)/ and print join ",", map {"127.0.0.1:".($$1+$$_)} 510..512')
+
 # The bench stack: its own run folder and ports. Its edge trusts
 # X-Forwarded-For from 127.0.0.1, so the per-IP limit sees each bench buyer
 # as a client of its own.
@@ -50,7 +56,7 @@ define with_stack
 	[ $$started = 0 ] || $(BIN) dev down >/dev/null; exit $$status
 endef
 
-.PHONY: help deps build install up down status test vet unit lua js integration test-faults test-up test-env test-run bench bench-arm bench-soldout bench-hold clean
+.PHONY: help deps build install up down status test vet unit lua js integration test-faults test-up test-env test-run test-cluster cluster-env bench bench-arm bench-soldout bench-hold clean
 
 help:
 	@echo "make up      install what is missing, start the stack with demo data"
@@ -90,16 +96,17 @@ down:
 	@$(TEST_ENV) $(BIN) dev down
 	@$(BENCH_ENV) $(BIN) dev down
 	@$(FAULT_ENV) $(BIN) dev down
+	@$(CLUSTER_ENV) $(BIN) dev down
 
 status:
 	@[ -x $(BIN) ] || $(GO) build -o $(BIN) .
 	@$(BIN) dev status
 
 # integration runs every Go test, unit tests included, against the test stack.
-test: deps build vet lua js integration
+test: deps build vet lua js integration test-cluster
 
 vet:
-	$(GO) vet -tags integration,faults ./...
+	$(GO) vet -tags integration,faults,cluster ./...
 
 # unit runs only the tests that need no servers.
 unit:
@@ -134,6 +141,15 @@ test-up: build
 # test-env prints the test stack's settings: eval "$$(make -s test-env)"
 test-env:
 	@for kv in $(TEST_ENV); do echo "export $$kv"; done
+
+# test-cluster runs the cluster tests on the cluster stack (CLUSTER_ENV),
+# started for them unless it runs, and stopped after.
+test-cluster: build
+	$(call with_stack,$(CLUSTER_ENV),$(GO) test -race -count=1 -tags cluster -timeout 5m ./internal/clustertest/)
+
+# cluster-env prints the cluster stack's settings: eval "$$(make -s cluster-env)"
+cluster-env:
+	@for kv in $(CLUSTER_ENV); do echo "export $$kv"; done
 
 # Packages run one at a time (-p 1): they share the one test stack, and
 # some stop or pause a part of it.

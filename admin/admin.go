@@ -29,8 +29,8 @@ type Invalidator interface {
 type API struct {
 	Log     *slog.Logger
 	DB      *sqlx.DB
-	Sale    *goredis.Client // the sale Redis, for arming
-	BloomFP float64         // false-positive rate of the reserved-buyers filter
+	Sale    goredis.UniversalClient // the sale Redis, for arming
+	BloomFP float64                 // false-positive rate of the reserved-buyers filter
 	Keys    *auth.Keys
 	Logins  *redis.LoginGuard
 	Cache   Invalidator

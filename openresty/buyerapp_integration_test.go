@@ -215,7 +215,7 @@ func crowd(t *testing.T, s *testenv.Session, buyers []testenv.Buyer, keep ...int
 	return sold
 }
 
-func saleRedis(t *testing.T) *goredis.Client {
+func saleRedis(t *testing.T) goredis.UniversalClient {
 	t.Helper()
 	cfg := testenv.Config(t)
 	rdb := goredis.NewClient(&goredis.Options{Addr: cfg.SaleRedisAddr, Password: cfg.SaleRedisPassword})

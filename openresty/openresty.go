@@ -120,18 +120,21 @@ type Params struct {
 	CacheRedisHost string
 	CacheRedisPort string
 	// The sale Redis of the grab path, likewise.
-	SaleRedisHost  string
-	SaleRedisPort  string
-	RedisTimeoutMS int64
-	RedisPool      int
-	RedisBacklog   int
-	StateRefresh   float64 // seconds between sale state refreshes
-	SeatsTTL       float64 // seconds a seat map copy is current
-	RateIPPerSec   float64 // the grab limit per client IP, counted in Lua before anything else
-	BurstIP        int
-	RateUser       string
-	BurstUser      int
-	RealIPFrom     []string
+	SaleRedisHost string
+	SaleRedisPort string
+	// The sale Redis Cluster's nodes (ip:port) to read its slot map from,
+	// if it is one.
+	SaleRedisCluster []string
+	RedisTimeoutMS   int64
+	RedisPool        int
+	RedisBacklog     int
+	StateRefresh     float64 // seconds between sale state refreshes
+	SeatsTTL         float64 // seconds a seat map copy is current
+	RateIPPerSec     float64 // the grab limit per client IP, counted in Lua before anything else
+	BurstIP          int
+	RateUser         string
+	BurstUser        int
+	RealIPFrom       []string
 }
 
 // ParamsFor derives the template values from the configuration. When run as
@@ -150,7 +153,11 @@ func ParamsFor(cfg *config.Config) (Params, error) {
 	if err != nil {
 		return Params{}, fmt.Errorf("BOXOFFICE_SALE_REDIS_ADDR: %w", err)
 	}
-	p := Params{Env: Env, Workers: cfg.EdgeWorkers, EdgeAddr: cfg.EdgeAddr, APIAddr: cfg.APIAddr, NotifyAddr: cfg.NotifyAddr, LuaDir: lua,
+	cluster, err := resolveAll(cfg.SaleRedisCluster)
+	if err != nil {
+		return Params{}, fmt.Errorf("BOXOFFICE_SALE_REDIS_CLUSTER: %w", err)
+	}
+	p := Params{Env: Env, SaleRedisCluster: cluster, Workers: cfg.EdgeWorkers, EdgeAddr: cfg.EdgeAddr, APIAddr: cfg.APIAddr, NotifyAddr: cfg.NotifyAddr, LuaDir: lua,
 		CacheRedisHost: host, CacheRedisPort: port, SaleRedisHost: saleHost, SaleRedisPort: salePort,
 		RedisTimeoutMS: cfg.EdgeRedisTimeout.Milliseconds(), RedisPool: cfg.EdgeRedisPool, RedisBacklog: cfg.EdgeRedisBacklog,
 		StateRefresh: cfg.EdgeStateRefresh.Seconds(), SeatsTTL: cfg.EdgeSeatsTTL.Seconds(),
@@ -186,6 +193,19 @@ func resolve(addr string) (ip, port string, err error) {
 		return "", "", fmt.Errorf("cannot resolve %q: %v", host, err)
 	}
 	return ips[0], port, nil
+}
+
+// resolveAll resolves each host:port of addrs.
+func resolveAll(addrs []string) ([]string, error) {
+	out := make([]string, 0, len(addrs))
+	for _, a := range addrs {
+		ip, port, err := resolve(a)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, net.JoinHostPort(ip, port))
+	}
+	return out, nil
 }
 
 // perSecond reads a checked rate such as 50r/s or 600r/m as requests per second.

@@ -81,7 +81,7 @@ func holdSHA(t *testing.T) string {
 }
 
 // loadScripts loads every sale script into the sale Redis, as Go sends it.
-func loadScripts(t *testing.T, rdb *goredis.Client) {
+func loadScripts(t *testing.T, rdb goredis.UniversalClient) {
 	t.Helper()
 	files, err := filepath.Glob(filepath.Join(testenv.Root(), "lua", "redis", "*.lua"))
 	if err != nil || len(files) == 0 {
@@ -102,7 +102,7 @@ var evalshaLine = regexp.MustCompile(`cmdstat_evalsha:calls=(\d+),.*failed_calls
 
 // evalshaStats returns how often the sale Redis ran EVALSHA and how often
 // that failed, from INFO commandstats.
-func evalshaStats(t *testing.T, rdb *goredis.Client) (calls, failed int64) {
+func evalshaStats(t *testing.T, rdb goredis.UniversalClient) (calls, failed int64) {
 	t.Helper()
 	info, err := rdb.Info(context.Background(), "commandstats").Result()
 	if err != nil {

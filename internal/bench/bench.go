@@ -46,7 +46,7 @@ type Options struct {
 // Deps are the stack's parts the bench talks to.
 type Deps struct {
 	DB      *sqlx.DB
-	Sale    *goredis.Client
+	Sale    goredis.UniversalClient
 	Keys    *auth.Keys
 	BloomFP float64
 }

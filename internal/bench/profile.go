@@ -38,7 +38,7 @@ const clockTick = 10 * time.Millisecond
 
 // snapshot reads the parts' CPU times (pids: part → pid) and EVALSHA's
 // counters.
-func snapshot(ctx context.Context, rdb *goredis.Client, pids map[string]int) probe {
+func snapshot(ctx context.Context, rdb goredis.UniversalClient, pids map[string]int) probe {
 	p := probe{at: time.Now(), cpu: map[string]time.Duration{}}
 	for name, pid := range pids {
 		p.cpu[name] = treeCPU(pid)
@@ -48,7 +48,7 @@ func snapshot(ctx context.Context, rdb *goredis.Client, pids map[string]int) pro
 }
 
 // since is the profile from p to now.
-func (p probe) since(ctx context.Context, rdb *goredis.Client, pids map[string]int) Profile {
+func (p probe) since(ctx context.Context, rdb goredis.UniversalClient, pids map[string]int) Profile {
 	now := snapshot(ctx, rdb, pids)
 	wall := now.at.Sub(p.at).Seconds() * float64(runtime.NumCPU())
 	out := Profile{CPU: map[string]float64{}, EvalshaCalls: now.evalsha.calls - p.evalsha.calls,
@@ -112,7 +112,7 @@ func procCPU(pid int) time.Duration {
 
 var evalshaLine = regexp.MustCompile(`cmdstat_evalsha:calls=(\d+),usec=(\d+),.*failed_calls=(\d+)`)
 
-func readEvalsha(ctx context.Context, rdb *goredis.Client) evalshaStats {
+func readEvalsha(ctx context.Context, rdb goredis.UniversalClient) evalshaStats {
 	info, err := rdb.Info(ctx, "commandstats").Result()
 	m := evalshaLine.FindStringSubmatch(info)
 	if err != nil || m == nil {

@@ -129,7 +129,7 @@ func insert(ctx context.Context, db *sqlx.DB, q string, args ...any) (int64, err
 
 // session creates a session of the fixture's show, reserved by every buyer,
 // and arms and opens it as the admin API does.
-func (f *fixture) session(ctx context.Context, db *sqlx.DB, rdb *goredis.Client) (int64, error) {
+func (f *fixture) session(ctx context.Context, db *sqlx.DB, rdb goredis.UniversalClient) (int64, error) {
 	now := time.Now().UTC()
 	sid, err := insert(ctx, db, `INSERT INTO sessions (show_id, venue_id, starts_at, reserve_opens_at,
 		reserve_closes_at, sale_opens_at, sale_closes_at, seat_limit, hold_seconds, state)

@@ -40,7 +40,7 @@ type target interface {
 // limitTarget calls hold.lua directly in the sale Redis: the requests of all
 // the mix's buyers are batched into pipelines, pipes of them at a time.
 type limitTarget struct {
-	rdb   *goredis.Client
+	rdb   goredis.UniversalClient
 	keys  sale.Keys
 	sid   string
 	sha   string
@@ -60,7 +60,7 @@ const (
 var holdScript = lua.Script("hold")
 
 // newLimit loads hold.lua and starts the pipelines; stop them with close.
-func newLimit(ctx context.Context, rdb *goredis.Client, sid int64) (*limitTarget, error) {
+func newLimit(ctx context.Context, rdb goredis.UniversalClient, sid int64) (*limitTarget, error) {
 	sha, err := holdScript.Load(ctx, rdb).Result()
 	if err != nil {
 		return nil, err

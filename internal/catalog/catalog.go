@@ -78,7 +78,7 @@ func (o Options) withDefaults() Options {
 type Cache struct {
 	log     *slog.Logger
 	db      *sqlx.DB
-	rdb     *goredis.Client
+	rdb     goredis.UniversalClient
 	opts    Options
 	metrics *metrics
 	flights singleflight.Group
@@ -96,7 +96,7 @@ type Cache struct {
 
 // New returns a Cache over db and the cache Redis rdb; its metrics are
 // registered on reg (a fresh registry when nil).
-func New(log *slog.Logger, db *sqlx.DB, rdb *goredis.Client, reg prometheus.Registerer, opts Options) *Cache {
+func New(log *slog.Logger, db *sqlx.DB, rdb goredis.UniversalClient, reg prometheus.Registerer, opts Options) *Cache {
 	if reg == nil {
 		reg = prometheus.NewRegistry()
 	}

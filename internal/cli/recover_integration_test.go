@@ -31,7 +31,7 @@ type saleSnapshot struct {
 	Reserved                  []string
 }
 
-func snapshot(t *testing.T, rdb *goredis.Client, sid int64) saleSnapshot {
+func snapshot(t *testing.T, rdb goredis.UniversalClient, sid int64) saleSnapshot {
 	t.Helper()
 	ctx := context.Background()
 	k := sale.KeysFor(sid)
@@ -73,7 +73,7 @@ func snapshot(t *testing.T, rdb *goredis.Client, sid int64) saleSnapshot {
 
 // dropSession deletes every key of the session from the sale Redis, as a
 // Redis that lost its data would (the stack is shared: no FLUSHALL).
-func dropSession(t *testing.T, rdb *goredis.Client, sid int64) {
+func dropSession(t *testing.T, rdb goredis.UniversalClient, sid int64) {
 	t.Helper()
 	ctx := context.Background()
 	iter := rdb.Scan(ctx, 0, fmt.Sprintf("{s:%d}:*", sid), 1000).Iterator()

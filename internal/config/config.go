@@ -45,6 +45,7 @@ type Config struct {
 	DevKafkaAddr     string
 
 	SaleRedisAddr      string
+	SaleRedisCluster   []string
 	SaleRedisPassword  string
 	SaleDurability     Durability
 	CacheRedisAddr     string

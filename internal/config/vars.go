@@ -48,6 +48,7 @@ var Vars = []Var{
 	addr("BOXOFFICE_DEVKAFKA_ADDR", "127.0.0.1:8087", "devkafka health and metrics address (the broker itself listens on the first of BOXOFFICE_KAFKA_BROKERS).", func(c *Config) *string { return &c.DevKafkaAddr }),
 
 	addr("BOXOFFICE_SALE_REDIS_ADDR", "127.0.0.1:6390", "Sale Redis (seats, holds, outbox; AOF on).", func(c *Config) *string { return &c.SaleRedisAddr }),
+	addrList("BOXOFFICE_SALE_REDIS_CLUSTER", "", "Comma-separated host:port of Redis Cluster nodes to find the sale Redis cluster by (empty: the one sale Redis at BOXOFFICE_SALE_REDIS_ADDR). Every key of a session is on one slot; make up starts a cluster on these addresses when set.", 0, func(c *Config) *[]string { return &c.SaleRedisCluster }),
 	secret("BOXOFFICE_SALE_REDIS_PASSWORD", "Sale Redis password, if it has one.", false, func(c *Config) *string { return &c.SaleRedisPassword }),
 	durability("BOXOFFICE_SALE_DURABILITY", "fsync", "What relay waits for before it publishes a sale event: fsync (the sale Redis must run appendfsync always), wait:N (WAIT until N replicas have it), or fsync+wait:N.", func(c *Config) *Durability { return &c.SaleDurability }),
 	addr("BOXOFFICE_CACHE_REDIS_ADDR", "127.0.0.1:6391", "Cache Redis: the catalog cache-aside (api) and the edge cache version (nginx).", func(c *Config) *string { return &c.CacheRedisAddr }),
@@ -284,6 +285,11 @@ func cidrs(name, def, doc string, field func(*Config) *[]string) Var {
 }
 
 func brokers(name, def, doc string, field func(*Config) *[]string) Var {
+	return addrList(name, def, doc, 1, field)
+}
+
+// addrList parses comma-separated host:port addresses, wanting at least least of them.
+func addrList(name, def, doc string, least int, field func(*Config) *[]string) Var {
 	return Var{Name: name, Default: def, Doc: doc,
 		set: func(c *Config, s string) error {
 			var out []string
@@ -292,12 +298,12 @@ func brokers(name, def, doc string, field func(*Config) *[]string) Var {
 					continue
 				}
 				if err := parseAddr(b); err != nil {
-					return fmt.Errorf("broker %q: %v", b, err)
+					return fmt.Errorf("address %q: %v", b, err)
 				}
 				out = append(out, b)
 			}
-			if len(out) == 0 {
-				return fmt.Errorf("want at least one host:port")
+			if len(out) < least {
+				return fmt.Errorf("want at least %d host:port", least)
 			}
 			*field(c) = out
 			return nil

@@ -63,6 +63,9 @@ func (s *Stack) Up(ctx context.Context) (*seed.Summary, error) {
 	if err := s.startAll(ctx, s.infra()); err != nil {
 		return nil, err
 	}
+	if err := s.formCluster(ctx); err != nil {
+		return nil, err
+	}
 	if err := s.mariadbBootstrap(ctx); err != nil {
 		return nil, err
 	}

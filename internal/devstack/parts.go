@@ -37,17 +37,34 @@ func (s *Stack) newProc(name, match string) proc {
 // infra are the servers the daemons depend on; daemons come up after them.
 func (s *Stack) infra() []*part {
 	c := s.cfg
-	return []*part{
-		{proc: s.newProc("mariadb", "mariadbd"), addr: c.MySQLAddr, addrVar: "BOXOFFICE_MYSQL_ADDR",
-			wait: 90 * time.Second, command: s.mariadbCommand, ready: dialReady(c.MySQLAddr)},
-		{proc: s.newProc("sale-redis", "redis-server"), addr: c.SaleRedisAddr, addrVar: "BOXOFFICE_SALE_REDIS_ADDR",
-			wait: 30 * time.Second, command: s.redisCommand("sale-redis", c.SaleRedisAddr, saleFsync(c.SaleDurability)),
-			ready: redisReady(c.SaleRedisAddr, c.SaleRedisPassword, saleFsync(c.SaleDurability))},
-		{proc: s.newProc("cache-redis", "redis-server"), addr: c.CacheRedisAddr, addrVar: "BOXOFFICE_CACHE_REDIS_ADDR",
+	parts := []*part{{proc: s.newProc("mariadb", "mariadbd"), addr: c.MySQLAddr, addrVar: "BOXOFFICE_MYSQL_ADDR",
+		wait: 90 * time.Second, command: s.mariadbCommand, ready: dialReady(c.MySQLAddr)}}
+	parts = append(parts, s.saleRedis()...)
+	return append(parts,
+		&part{proc: s.newProc("cache-redis", "redis-server"), addr: c.CacheRedisAddr, addrVar: "BOXOFFICE_CACHE_REDIS_ADDR",
 			wait: 30 * time.Second, command: s.redisCommand("cache-redis", c.CacheRedisAddr, ""),
 			ready: redisReady(c.CacheRedisAddr, c.CacheRedisPassword, "")},
-		s.infraDaemon("devkafka", c.KafkaBrokers[0], "BOXOFFICE_KAFKA_BROKERS", c.DevKafkaAddr),
+		s.infraDaemon("devkafka", c.KafkaBrokers[0], "BOXOFFICE_KAFKA_BROKERS", c.DevKafkaAddr))
+}
+
+// saleRedis is the sale Redis server, or one cluster node
+// (sale-redis-1, ...) at each address of BOXOFFICE_SALE_REDIS_CLUSTER.
+func (s *Stack) saleRedis() []*part {
+	c := s.cfg
+	fsync := saleFsync(c.SaleDurability)
+	if len(c.SaleRedisCluster) == 0 {
+		return []*part{{proc: s.newProc("sale-redis", "redis-server"), addr: c.SaleRedisAddr, addrVar: "BOXOFFICE_SALE_REDIS_ADDR",
+			wait: 30 * time.Second, command: s.redisCommand("sale-redis", c.SaleRedisAddr, fsync),
+			ready: redisReady(c.SaleRedisAddr, c.SaleRedisPassword, fsync)}}
 	}
+	var out []*part
+	for i, addr := range c.SaleRedisCluster {
+		name := fmt.Sprintf("sale-redis-%d", i+1)
+		out = append(out, &part{proc: s.newProc(name, "redis-server"), addr: addr, addrVar: "BOXOFFICE_SALE_REDIS_CLUSTER",
+			wait: 30 * time.Second, command: s.redisCommand(name, addr, fsync, clusterNodeArgs...),
+			ready: redisReady(addr, c.SaleRedisPassword, fsync)})
+	}
+	return out
 }
 
 // services face users; they come up once the schema is in place.
@@ -100,8 +117,9 @@ func saleFsync(d config.Durability) string {
 }
 
 // redisCommand starts a Redis server; with fsync set ("always" or
-// "everysec") it keeps an AOF, without it is a cache.
-func (s *Stack) redisCommand(name, addr, fsync string) func() (*exec.Cmd, error) {
+// "everysec") it keeps an AOF, without it is a cache. extra are more
+// arguments of redis-server.
+func (s *Stack) redisCommand(name, addr, fsync string, extra ...string) func() (*exec.Cmd, error) {
 	return func() (*exec.Cmd, error) {
 		dir := filepath.Join(s.run, name)
 		if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -117,7 +135,7 @@ func (s *Stack) redisCommand(name, addr, fsync string) func() (*exec.Cmd, error)
 		} else {
 			args = append(args, "--appendonly", "no", "--maxmemory", "256mb", "--maxmemory-policy", "allkeys-lru")
 		}
-		return s.cmd("redis-server", args...), nil
+		return s.cmd("redis-server", append(args, extra...)...), nil
 	}
 }
 

@@ -11,6 +11,10 @@ import (
 func (s *Stack) PrintWelcome(sum *seed.Summary) {
 	c := s.cfg
 	edge := strings.TrimRight(c.PublicURL, "/")
+	saleRedis := c.SaleRedisAddr
+	if len(c.SaleRedisCluster) > 0 {
+		saleRedis = "cluster " + strings.Join(c.SaleRedisCluster, ",")
+	}
 	fmt.Fprintf(s.out, `
 boxoffice is up.
 
@@ -34,7 +38,7 @@ Logins (password %[10]s, also in %[11]s as BOXOFFICE_DEMO_PASSWORD):
 Demo: show %[14]d, session %[15]d on sale (%[16]d seats at venue %[17]d).
 Stop everything with: make down
 `, edge, c.APIAddr, strings.Join(c.KafkaBrokers, ","), c.MySQLAddr, c.MySQLDatabase, c.MySQLUser,
-		c.SaleRedisAddr, c.CacheRedisAddr, s.rel(s.run+"/logs"), c.DemoPassword, s.rel(s.run+"/secrets.env"),
+		saleRedis, c.CacheRedisAddr, s.rel(s.run+"/logs"), c.DemoPassword, s.rel(s.run+"/secrets.env"),
 		sum.AdminEmail, strings.Join(sum.BuyerPhones, ", "), sum.ShowID, sum.SessionID, sum.SeatCount, sum.VenueID,
 		c.PaygwURL)
 }

@@ -11,12 +11,10 @@
 package faults_test
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -37,7 +35,7 @@ const (
 // suite is the running stack, its crowd of buyers and the checker.
 type suite struct {
 	sid   int64
-	load  *load
+	load  *testenv.Crowd
 	check *invariants.Checker
 	run   string // the stack's run folder
 }
@@ -52,8 +50,8 @@ func TestFaults(t *testing.T) {
 	defer check.Close()
 	testenv.WaitRelayed(t, sess.ID)
 	s := &suite{sid: sess.ID, check: check, run: cfg.RunDir,
-		load: startLoad("http://"+cfg.EdgeAddr, cfg.PaygwURL, sess, buyers, 8)}
-	defer s.load.end()
+		load: testenv.StartCrowd([]string{"http://" + cfg.EdgeAddr}, cfg.PaygwURL, sess, buyers, 8)}
+	defer s.load.End()
 	start := time.Now()
 
 	// Each fault starts from the state the one before left: the first
@@ -75,12 +73,12 @@ func (s *suite) crash(t *testing.T, part string) bool {
 	return t.Run(part, func(t *testing.T) {
 		began := time.Now()
 		s.waitHolds(t, holdsPerPhase)
-		failed := s.load.failed.Load()
+		failed := s.load.Failed.Load()
 		dev(t, "kill", part)
 		s.waitTries(t, 40)
 		dev(t, "start", part)
 		s.waitHolds(t, holdsPerPhase)
-		failed = s.load.failed.Load() - failed
+		failed = s.load.Failed.Load() - failed
 		seen := s.settleAndCheck(t)
 		t.Logf("%s: killed, restarted and checked in %s; %d requests retried meanwhile; in flight after: %s",
 			part, time.Since(began).Round(100*time.Millisecond), failed, seen)
@@ -103,11 +101,11 @@ func (s *suite) oldSnapshot(t *testing.T) {
 
 	timeouts := "http://" + testenv.Config(t).TimeoutsAddr
 	repaired := metric(t, timeouts, "boxoffice_timeouts_repaired_holds_total")
-	s.load.pause()
+	s.load.Pause()
 	paused := true
 	defer func() {
 		if paused {
-			s.load.resume()
+			s.load.Resume()
 		}
 	}()
 	s.waitRelayed(t)
@@ -117,7 +115,7 @@ func (s *suite) oldSnapshot(t *testing.T) {
 	}
 	copyDir(t, old, aof)
 	dev(t, "start", "sale-redis")
-	s.load.resume()
+	s.load.Resume()
 	paused = false
 
 	s.waitHolds(t, holdsPerPhase)
@@ -130,57 +128,19 @@ func (s *suite) oldSnapshot(t *testing.T) {
 		metric(t, timeouts, "boxoffice_timeouts_repaired_holds_total")-repaired, time.Since(began).Round(100*time.Millisecond), seen)
 }
 
-// settleAndCheck pauses the buyers, waits until nothing is in flight and
-// checks every invariant; the buyers then go on. It returns what was in
-// flight when the wait began.
-func (s *suite) settleAndCheck(t *testing.T) (first string) {
+// settleAndCheck waits until nothing is in flight and checks every
+// invariant (testenv.SettleAndCheck).
+func (s *suite) settleAndCheck(t *testing.T) string {
 	t.Helper()
-	s.load.pause()
-	defer s.load.resume()
-	ctx := context.Background()
-	answered := s.load.answered()
-	testenv.Eventually(t, settleWithin, "the stack to settle", func() (done bool, seen string) {
-		defer func() {
-			if first == "" {
-				first = seen
-			}
-		}()
-		pending, err := s.check.Pending(ctx, []int64{s.sid}, answered)
-		if err != nil {
-			return false, err.Error()
-		}
-		// A hold that expires between the wait and the checks would
-		// be seen half-released: wait for those the buyers left too.
-		soon, err := s.check.Sale.ZCount(ctx, sale.KeysFor(s.sid).Key(sale.KeyExpiry), "-inf",
-			fmt.Sprint(time.Now().Add(time.Minute).UnixMilli())).Result()
-		if err != nil {
-			return false, err.Error()
-		}
-		if soon > 0 {
-			pending = append(pending, fmt.Sprintf("%d holds expire within a minute", soon))
-		}
-		return len(pending) == 0, summary(pending)
-	})
-	first = cmp.Or(first, "nothing")
-	problems, err := s.check.Check(ctx, []int64{s.sid}, answered)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range problems {
-		t.Error(p)
-	}
-	if t.Failed() {
-		t.FailNow()
-	}
-	return first
+	return testenv.SettleAndCheck(t, s.check, settleWithin, s.load)
 }
 
 // waitHolds waits until the buyers made n more holds.
 func (s *suite) waitHolds(t *testing.T, n int64) {
 	t.Helper()
-	want := s.load.created.Load() + n
+	want := s.load.Created.Load() + n
 	testenv.Eventually(t, settleWithin, fmt.Sprintf("%d more holds", n), func() (bool, string) {
-		return s.load.created.Load() >= want, s.load.String()
+		return s.load.Created.Load() >= want, s.load.String()
 	})
 }
 
@@ -188,9 +148,9 @@ func (s *suite) waitHolds(t *testing.T, n int64) {
 // met by the sale.
 func (s *suite) waitTries(t *testing.T, n int64) {
 	t.Helper()
-	want := s.load.tries.Load() + n
+	want := s.load.Tries.Load() + n
 	testenv.Eventually(t, settleWithin, fmt.Sprintf("%d more requests", n), func() (bool, string) {
-		return s.load.tries.Load() >= want, s.load.String()
+		return s.load.Tries.Load() >= want, s.load.String()
 	})
 }
 
@@ -227,12 +187,4 @@ func copyDir(t *testing.T, from, to string) {
 	if err := os.CopyFS(to, os.DirFS(from)); err != nil {
 		t.Fatalf("copy %s: %v", from, err)
 	}
-}
-
-// summary shortens a list of pending things to its first few.
-func summary(list []string) string {
-	if len(list) > 5 {
-		return fmt.Sprintf("%s … (%d in all)", strings.Join(list[:5], "; "), len(list))
-	}
-	return strings.Join(list, "; ")
 }

@@ -27,7 +27,7 @@ func NewCounter() *prometheus.CounterVec {
 // Recorder raises conflicts: Flag, and the new ones counted and logged.
 type Recorder struct {
 	DB    *sqlx.DB
-	RDB   *goredis.Client
+	RDB   goredis.UniversalClient
 	Log   *slog.Logger
 	Count *prometheus.CounterVec // NewCounter, registered by the daemon
 }
@@ -49,7 +49,7 @@ func (r *Recorder) Raise(ctx context.Context, sid int64, c boxoffice.Conflict, s
 // those of its seats still open out of sale. It reports whether the
 // conflict is new (a disagreement found again, or already cleared by an
 // admin, is not), so callers count and log it once.
-func Flag(ctx context.Context, db *sqlx.DB, rdb *goredis.Client, sid int64, c boxoffice.Conflict, seats []int64) (bool, error) {
+func Flag(ctx context.Context, db *sqlx.DB, rdb goredis.UniversalClient, sid int64, c boxoffice.Conflict, seats []int64) (bool, error) {
 	if c.At == 0 {
 		c.At = time.Now().UnixMilli()
 	}
@@ -63,7 +63,7 @@ func Flag(ctx context.Context, db *sqlx.DB, rdb *goredis.Client, sid int64, c bo
 // Clear puts a seat kept out of sale by conflicts back on sale: closed in
 // MySQL, then dropped from the sale Redis (a retry after a failure of the
 // second finishes it). ENOTFOUND if neither store has it flagged.
-func Clear(ctx context.Context, db *sqlx.DB, rdb *goredis.Client, sid, seat int64) error {
+func Clear(ctx context.Context, db *sqlx.DB, rdb goredis.UniversalClient, sid, seat int64) error {
 	closed, err := mysql.ClearConflicts(ctx, db, sid, seat)
 	if err != nil {
 		return err

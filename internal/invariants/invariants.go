@@ -48,7 +48,7 @@ var Left = []string{boxoffice.OrderTimeoutCancelled, boxoffice.OrderLocked, boxo
 // payment gateway.
 type Checker struct {
 	DB        *sqlx.DB
-	Sale      *goredis.Client
+	Sale      goredis.UniversalClient
 	Gateway   *payments.Gateway
 	Brokers   []string
 	Topic     string
@@ -280,7 +280,7 @@ func (c *Checker) holds(ctx context.Context, sid int64) (map[string]*boxoffice.H
 	return holdsOf(ctx, c.Sale, sid)
 }
 
-func holdsOf(ctx context.Context, rdb *goredis.Client, sid int64) (map[string]*boxoffice.Hold, error) {
+func holdsOf(ctx context.Context, rdb goredis.UniversalClient, sid int64) (map[string]*boxoffice.Hold, error) {
 	raw, err := rdb.HGetAll(ctx, sale.KeysFor(sid).Key(sale.KeyHolds)).Result()
 	if err != nil {
 		return nil, fmt.Errorf("holds of session %d: %w", sid, err)

@@ -36,7 +36,7 @@ func verdict(name string, problems []string, fine string) Result {
 
 // SeatsInOneHold checks session sid in the sale Redis: no seat is in two
 // live (not released) holds.
-func SeatsInOneHold(ctx context.Context, rdb *goredis.Client, sid int64) Result {
+func SeatsInOneHold(ctx context.Context, rdb goredis.UniversalClient, sid int64) Result {
 	const name = "no seat in two holds"
 	holds, err := holdsOf(ctx, rdb, sid)
 	if err != nil {
@@ -47,7 +47,7 @@ func SeatsInOneHold(ctx context.Context, rdb *goredis.Client, sid int64) Result 
 
 // CountersMatchSeats checks that session sid's counters equal the seat
 // hash's states (sale.Audit).
-func CountersMatchSeats(ctx context.Context, rdb *goredis.Client, sid int64) Result {
+func CountersMatchSeats(ctx context.Context, rdb goredis.UniversalClient, sid int64) Result {
 	const name = "counters equal seat states"
 	problems, err := sale.Audit(ctx, rdb, sid)
 	if err != nil {

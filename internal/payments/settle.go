@@ -42,7 +42,7 @@ const (
 // whose amount does not match (nothing is recorded); EUNAVAILABLE when the
 // sale Redis is down; ECONFLICT when the transaction is recorded for
 // another order.
-func Settle(ctx context.Context, db *sqlx.DB, rdb *goredis.Client, p Payment) (Outcome, error) {
+func Settle(ctx context.Context, db *sqlx.DB, rdb goredis.UniversalClient, p Payment) (Outcome, error) {
 	if p.Status != StatusSucceeded || p.TxnID == "" || p.OrderNo == "" || len(p.TxnID) > 64 || len(p.OrderNo) > 40 {
 		return "", boxoffice.Errorf(boxoffice.EINVALID,
 			"payment %q of order %q is %s: only a SUCCEEDED payment with a transaction id settles", p.ID, p.OrderNo, p.Status)
@@ -91,7 +91,7 @@ func Settle(ctx context.Context, db *sqlx.DB, rdb *goredis.Client, p Payment) (O
 // checkAmount fails with EINVALID unless p pays what the hold (or, once the
 // hold is gone from the sale Redis, the order row) costs. It returns the
 // hold, nil if the sale Redis has none.
-func checkAmount(ctx context.Context, db *sqlx.DB, rdb *goredis.Client, p Payment) (*boxoffice.Hold, error) {
+func checkAmount(ctx context.Context, db *sqlx.DB, rdb goredis.UniversalClient, p Payment) (*boxoffice.Hold, error) {
 	want := int64(-1)
 	h, err := sale.GetHold(ctx, rdb, p.OrderNo)
 	switch {
@@ -121,7 +121,7 @@ func checkAmount(ctx context.Context, db *sqlx.DB, rdb *goredis.Client, p Paymen
 // seats are kept out of sale by a conflict naming both orders, and the
 // hold is released, so its order records the refund (NotAllHeld, and so
 // for a replay).
-func confirm(ctx context.Context, db *sqlx.DB, rdb *goredis.Client, p Payment, h *boxoffice.Hold) (string, error) {
+func confirm(ctx context.Context, db *sqlx.DB, rdb goredis.UniversalClient, p Payment, h *boxoffice.Hold) (string, error) {
 	if h != nil && h.Reason == boxoffice.ReasonSoldTwice {
 		return sale.NotAllHeld, nil
 	}
@@ -155,7 +155,7 @@ func confirm(ctx context.Context, db *sqlx.DB, rdb *goredis.Client, p Payment, h
 
 // paidByOther reports whether a sold hold was paid by another transaction
 // than p's: then p is a second payment of the same order.
-func paidByOther(ctx context.Context, rdb *goredis.Client, p Payment) (bool, error) {
+func paidByOther(ctx context.Context, rdb goredis.UniversalClient, p Payment) (bool, error) {
 	h, err := sale.GetHold(ctx, rdb, p.OrderNo)
 	if err != nil {
 		return false, err

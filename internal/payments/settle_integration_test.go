@@ -24,7 +24,7 @@ import (
 type fixture struct {
 	sess  *testenv.Session
 	buyer testenv.Buyer
-	rdb   *goredis.Client
+	rdb   goredis.UniversalClient
 	db    *sqlx.DB
 }
 

@@ -16,7 +16,7 @@ import (
 // Session reads session id's snapshot and open conflicts from MySQL and
 // recovers them into the sale Redis (sale.Recover): rebuilt if Redis lost
 // it wholly, repaired if in part; then grabs resume.
-func Session(ctx context.Context, db *sqlx.DB, rdb *goredis.Client, id int64, fp float64) (*sale.Recovered, error) {
+func Session(ctx context.Context, db *sqlx.DB, rdb goredis.UniversalClient, id int64, fp float64) (*sale.Recovered, error) {
 	plan, holds, applied, err := mysql.RecoverySnapshot(ctx, db, id)
 	if err != nil {
 		return nil, err

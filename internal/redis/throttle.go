@@ -12,14 +12,14 @@ import (
 // Throttle counts failures per key in fixed windows and blocks a key that
 // reached its limit until its window ends.
 type Throttle struct {
-	rdb    *goredis.Client
+	rdb    goredis.UniversalClient
 	prefix string
 	limit  int64
 	window time.Duration
 }
 
 // NewThrottle allows limit failures per key per window.
-func NewThrottle(rdb *goredis.Client, prefix string, limit int64, window time.Duration) *Throttle {
+func NewThrottle(rdb goredis.UniversalClient, prefix string, limit int64, window time.Duration) *Throttle {
 	return &Throttle{rdb: rdb, prefix: prefix, limit: limit, window: window}
 }
 
@@ -69,7 +69,7 @@ type LoginGuard struct {
 }
 
 // NewLoginGuard allows 5 failures per account and 50 per IP in 15 minutes.
-func NewLoginGuard(rdb *goredis.Client, name string) *LoginGuard {
+func NewLoginGuard(rdb goredis.UniversalClient, name string) *LoginGuard {
 	return &LoginGuard{
 		byAccount: NewThrottle(rdb, "throttle:"+name+":account:", 5, 15*time.Minute),
 		byIP:      NewThrottle(rdb, "throttle:"+name+":ip:", 50, 15*time.Minute),

@@ -33,7 +33,7 @@ const batch = 2000
 // them in with one script. It fails with EUNAVAILABLE if Redis is down;
 // a failure before the switch leaves the previous state untouched. A
 // session the sale Redis has ON_SALE or CLOSED is never touched: ECONFLICT.
-func Arm(ctx context.Context, rdb *goredis.Client, plan *boxoffice.ArmPlan, fp float64) (*Armed, error) {
+func Arm(ctx context.Context, rdb goredis.UniversalClient, plan *boxoffice.ArmPlan, fp float64) (*Armed, error) {
 	began := time.Now()
 	k := KeysFor(plan.Session.ID)
 	if err := CheckArmable(ctx, rdb, plan.Session.ID); err != nil {
@@ -67,7 +67,7 @@ func Arm(ctx context.Context, rdb *goredis.Client, plan *boxoffice.ArmPlan, fp f
 
 // buildAndSwitch builds the staging keys and switches them in; -1 when the
 // session went live meanwhile.
-func buildAndSwitch(ctx context.Context, rdb *goredis.Client, k Keys, staging []string, plan *boxoffice.ArmPlan,
+func buildAndSwitch(ctx context.Context, rdb goredis.UniversalClient, k Keys, staging []string, plan *boxoffice.ArmPlan,
 	f *bloomfilter.Filter, version int64) (int64, error) {
 	if err := build(ctx, rdb, k, plan, f, version); err != nil {
 		return 0, err
@@ -78,7 +78,7 @@ func buildAndSwitch(ctx context.Context, rdb *goredis.Client, k Keys, staging []
 
 // CheckArmable fails with ECONFLICT if the sale Redis has session id past
 // ARMED: its live sale state wins over MySQL's.
-func CheckArmable(ctx context.Context, rdb *goredis.Client, id int64) error {
+func CheckArmable(ctx context.Context, rdb goredis.UniversalClient, id int64) error {
 	state, err := rdb.HGet(ctx, KeysFor(id).Key("meta"), "state").Result()
 	switch {
 	case err == goredis.Nil || (err == nil && state == boxoffice.SessionArmed):
@@ -92,7 +92,7 @@ func CheckArmable(ctx context.Context, rdb *goredis.Client, id int64) error {
 }
 
 // build writes the staging keys in pipelined batches.
-func build(ctx context.Context, rdb *goredis.Client, k Keys, plan *boxoffice.ArmPlan, f *bloomfilter.Filter, version int64) error {
+func build(ctx context.Context, rdb goredis.UniversalClient, k Keys, plan *boxoffice.ArmPlan, f *bloomfilter.Filter, version int64) error {
 	taken := make(map[int64]boxoffice.TakenSeat, len(plan.Taken))
 	held := map[string]int64{}
 	for _, t := range plan.Taken {

@@ -25,17 +25,17 @@ import (
 // sessions, which have no MySQL rows.
 const testDB = 9
 
-func client(t *testing.T) *goredis.Client {
+func client(t *testing.T) goredis.UniversalClient {
 	t.Helper()
 	rdb := redis.NewSale(testenv.Config(t))
-	rdb.Options().DB = testDB
+	rdb.(*goredis.Client).Options().DB = testDB
 	t.Cleanup(func() { rdb.Close() })
 	return rdb
 }
 
 // plan makes a session with a random id far from real ones, seats 1..n
 // alternating tiers A and B, and the given taken seats and reservations.
-func plan(t *testing.T, rdb *goredis.Client, n int, taken []boxoffice.TakenSeat, reserved []int64) *boxoffice.ArmPlan {
+func plan(t *testing.T, rdb goredis.UniversalClient, n int, taken []boxoffice.TakenSeat, reserved []int64) *boxoffice.ArmPlan {
 	t.Helper()
 	id := int64(1e12) + rand.Int64N(1e12)
 	t.Cleanup(func() {
@@ -59,7 +59,7 @@ func plan(t *testing.T, rdb *goredis.Client, n int, taken []boxoffice.TakenSeat,
 	return p
 }
 
-func hash(t *testing.T, rdb *goredis.Client, key string) map[string]string {
+func hash(t *testing.T, rdb goredis.UniversalClient, key string) map[string]string {
 	t.Helper()
 	m, err := rdb.HGetAll(context.Background(), key).Result()
 	if err != nil {
@@ -69,7 +69,7 @@ func hash(t *testing.T, rdb *goredis.Client, key string) map[string]string {
 }
 
 // wantConsistent checks that the counters match the seat states.
-func wantConsistent(t *testing.T, rdb *goredis.Client, id int64) {
+func wantConsistent(t *testing.T, rdb goredis.UniversalClient, id int64) {
 	t.Helper()
 	problems, err := sale.Audit(context.Background(), rdb, id)
 	if err != nil || len(problems) > 0 {
@@ -200,7 +200,7 @@ func TestArmFailureKeepsOldState(t *testing.T) {
 		before[name] = hash(t, rdb, k.Key(name))
 	}
 	broken := redis.NewSale(testenv.Config(t))
-	broken.Options().DB = testDB
+	broken.(*goredis.Client).Options().DB = testDB
 	defer broken.Close()
 	broken.AddHook(&failAfter{n: 1})
 	p.Reserved = append(p.Reserved, 4)
@@ -243,7 +243,7 @@ func TestSetStateAndStats(t *testing.T) {
 // goLiveBeforeSwitch opens the session (as a concurrent open would) just
 // before the arm's switch script runs.
 type goLiveBeforeSwitch struct {
-	rdb  *goredis.Client
+	rdb  goredis.UniversalClient
 	meta string
 }
 
@@ -278,7 +278,7 @@ func TestArmRefusesLiveSession(t *testing.T) {
 	}
 	t.Run("Racing", func(t *testing.T) {
 		racing := redis.NewSale(testenv.Config(t))
-		racing.Options().DB = testDB
+		racing.(*goredis.Client).Options().DB = testDB
 		defer racing.Close()
 		racing.AddHook(&goLiveBeforeSwitch{rdb: rdb, meta: k.Key("meta")})
 		if _, err := sale.Arm(ctx, racing, p, 0.001); boxoffice.ErrorCode(err) != boxoffice.ECONFLICT {

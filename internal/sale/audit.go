@@ -13,7 +13,7 @@ import (
 // result with its counters; it returns one line per mismatch (none when
 // consistent). It reads the whole seat map: for tests and operators, not
 // for the hot path.
-func Audit(ctx context.Context, rdb *goredis.Client, sid int64) ([]string, error) {
+func Audit(ctx context.Context, rdb goredis.UniversalClient, sid int64) ([]string, error) {
 	k := KeysFor(sid)
 	pipe := rdb.Pipeline()
 	seats := pipe.HGetAll(ctx, k.Key("seats"))

@@ -15,7 +15,7 @@ import (
 // FlagConflict keeps seats out of sale for conflict c (hold.lua treats
 // them as taken, the packed seat map shows them so) and on the session's
 // stats until ClearConflict. MySQL keeps the record (internal/integrity).
-func FlagConflict(ctx context.Context, rdb *goredis.Client, sid int64, c boxoffice.Conflict, seats []int64) error {
+func FlagConflict(ctx context.Context, rdb goredis.UniversalClient, sid int64, c boxoffice.Conflict, seats []int64) error {
 	if len(seats) == 0 {
 		return nil
 	}
@@ -40,7 +40,7 @@ func conflictFields(c boxoffice.Conflict, seats []int64) []any {
 // RestoreConflicts makes session sid's conflict hash list exactly list
 // (MySQL's open conflicts), after the sale Redis lost changes; the repair
 // runs it while the session's grabs are stopped.
-func RestoreConflicts(ctx context.Context, rdb *goredis.Client, sid int64, list []boxoffice.Conflict) error {
+func RestoreConflicts(ctx context.Context, rdb goredis.UniversalClient, sid int64, list []boxoffice.Conflict) error {
 	have, err := rdb.HKeys(ctx, KeysFor(sid).Key(KeyConflict)).Result()
 	if err != nil {
 		return unavailable(err)
@@ -71,7 +71,7 @@ func conflictKeys(sid int64) []string {
 
 // ClearConflict puts a seat flagged by FlagConflict back on sale as it is
 // in the sale Redis; it reports whether the seat was flagged.
-func ClearConflict(ctx context.Context, rdb *goredis.Client, sid, seat int64) (bool, error) {
+func ClearConflict(ctx context.Context, rdb goredis.UniversalClient, sid, seat int64) (bool, error) {
 	n, err := conflictScript.Run(ctx, rdb, conflictKeys(sid), "clear", seat).Int64()
 	if err != nil {
 		return false, unavailable(err)

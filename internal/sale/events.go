@@ -8,6 +8,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"boxoffice/internal/boxoffice"
+	"boxoffice/internal/redis"
 	"boxoffice/lua"
 )
 
@@ -47,7 +48,7 @@ func streamValues(e boxoffice.SaleEvent) []any {
 // Emit appends e to its session's outbox, as a script would but without a
 // seq (it changes nothing in Redis), and returns its entry id: the
 // reconciler uses it to re-send events Kafka lost.
-func Emit(ctx context.Context, rdb *goredis.Client, e boxoffice.SaleEvent) (string, error) {
+func Emit(ctx context.Context, rdb goredis.UniversalClient, e boxoffice.SaleEvent) (string, error) {
 	id, err := rdb.XAdd(ctx, &goredis.XAddArgs{Stream: KeysFor(e.SessionID).Key("outbox"), Values: streamValues(e)}).Result()
 	if err != nil {
 		return "", unavailable(err)
@@ -57,10 +58,11 @@ func Emit(ctx context.Context, rdb *goredis.Client, e boxoffice.SaleEvent) (stri
 
 // Sessions is the set of session ids ever armed in this sale Redis: where
 // the relay, the timeouts and the reconciler look for work.
-const Sessions = "sale:sessions"
+// The {sale} hash tag keeps the global keys on one cluster slot.
+const Sessions = "{sale}:sessions"
 
 // ActiveSessions returns the armed session ids.
-func ActiveSessions(ctx context.Context, rdb *goredis.Client) ([]int64, error) {
+func ActiveSessions(ctx context.Context, rdb goredis.UniversalClient) ([]int64, error) {
 	members, err := rdb.SMembers(ctx, Sessions).Result()
 	if err != nil {
 		return nil, unavailable(err)
@@ -87,7 +89,7 @@ func ActiveSessions(ctx context.Context, rdb *goredis.Client) ([]int64, error) {
 // deleted in batches; then it leaves Sessions. All of it works in a full
 // sale Redis. What a grab reads first (meta) stays: it answers 403
 // sale_not_open; a late payment finds no hold and is flagged for refund.
-func Retire(ctx context.Context, rdb *goredis.Client, id, applied int64) (bool, error) {
+func Retire(ctx context.Context, rdb goredis.UniversalClient, id, applied int64) (bool, error) {
 	k := KeysFor(id)
 	ok, err := retireScript.Run(ctx, rdb, k.keys("meta", "expiry", "outbox", "eventseq"), applied).Int()
 	if err != nil {
@@ -117,13 +119,18 @@ const trimBatch = 500
 
 // trim deletes a retired session's hold records and idempotency records,
 // trimBatch at a time, so Redis never blocks on one big delete.
-func trim(ctx context.Context, rdb *goredis.Client, k Keys) error {
+func trim(ctx context.Context, rdb goredis.UniversalClient, k Keys) error {
 	holds := rdb.HScan(ctx, k.Key("holds"), 0, "", trimBatch).Iterator()
 	err := inBatches(ctx, holds, 2, func(fields []string) error { return rdb.HDel(ctx, k.Key("holds"), fields...).Err() })
 	if err != nil {
 		return err
 	}
-	idem := rdb.Scan(ctx, 0, k.Key("idem:")+"*", trimBatch).Iterator()
+	// SCAN walks one server: the one holding the session's slot.
+	node, err := redis.NodeFor(ctx, rdb, k.Key("holds"))
+	if err != nil {
+		return unavailable(err)
+	}
+	idem := node.Scan(ctx, 0, k.Key("idem:")+"*", trimBatch).Iterator()
 	return inBatches(ctx, idem, 1, func(keys []string) error { return rdb.Unlink(ctx, keys...).Err() })
 }
 

@@ -22,7 +22,7 @@ type GrabSeries struct {
 
 // GrabCounts reads the grabs of session id in the seconds from..to
 // (inclusive) in one pipeline.
-func GrabCounts(ctx context.Context, rdb *goredis.Client, id int64, from, to time.Time) (*GrabSeries, error) {
+func GrabCounts(ctx context.Context, rdb goredis.UniversalClient, id int64, from, to time.Time) (*GrabSeries, error) {
 	k := KeysFor(id)
 	first, last := from.Unix(), to.Unix()
 	pipe := rdb.Pipeline()
@@ -49,7 +49,7 @@ func GrabCounts(ctx context.Context, rdb *goredis.Client, id int64, from, to tim
 
 // HoldsMade returns how many holds session id has had since it was armed
 // first (the hold script's sequence).
-func HoldsMade(ctx context.Context, rdb *goredis.Client, id int64) (int64, error) {
+func HoldsMade(ctx context.Context, rdb goredis.UniversalClient, id int64) (int64, error) {
 	n, err := rdb.Get(ctx, KeysFor(id).Key("seq")).Int64()
 	if err == goredis.Nil {
 		return 0, nil

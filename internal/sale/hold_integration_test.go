@@ -18,7 +18,7 @@ import (
 type answer = testenv.HoldAnswer
 
 // grab runs the hold script the way the edge does.
-func grab(t *testing.T, rdb *goredis.Client, sid, uid int64, key string, seats ...int64) answer {
+func grab(t *testing.T, rdb goredis.UniversalClient, sid, uid int64, key string, seats ...int64) answer {
 	t.Helper()
 	a, err := testenv.RunHold(rdb, sid, uid, key, seats...)
 	if err != nil {
@@ -28,7 +28,7 @@ func grab(t *testing.T, rdb *goredis.Client, sid, uid int64, key string, seats .
 }
 
 // onSale arms a plan and opens it; the cleanup also drops the hot-path keys.
-func onSale(t *testing.T, rdb *goredis.Client, p *boxoffice.ArmPlan) {
+func onSale(t *testing.T, rdb goredis.UniversalClient, p *boxoffice.ArmPlan) {
 	t.Helper()
 	ctx := context.Background()
 	if _, err := sale.Arm(ctx, rdb, p, 0.001); err != nil {
@@ -45,7 +45,7 @@ func onSale(t *testing.T, rdb *goredis.Client, p *boxoffice.ArmPlan) {
 
 // oneHold puts a session of 4 seats on sale in rdb with buyer 1 holding
 // seat 1; it returns the plan and the hold's order number.
-func oneHold(t *testing.T, rdb *goredis.Client) (*boxoffice.ArmPlan, string) {
+func oneHold(t *testing.T, rdb goredis.UniversalClient) (*boxoffice.ArmPlan, string) {
 	t.Helper()
 	p := plan(t, rdb, 4, nil, []int64{1})
 	onSale(t, rdb, p)

@@ -67,7 +67,7 @@ var (
 )
 
 // GetHold reads a hold; ENOTFOUND if the sale Redis has none by that number.
-func GetHold(ctx context.Context, rdb *goredis.Client, orderNo string) (*boxoffice.Hold, error) {
+func GetHold(ctx context.Context, rdb goredis.UniversalClient, orderNo string) (*boxoffice.Hold, error) {
 	sid, err := boxoffice.OrderSession(orderNo)
 	if err != nil {
 		return nil, boxoffice.Errorf(boxoffice.ENOTFOUND, "no order %s", orderNo)
@@ -105,7 +105,7 @@ type ReleaseOpts struct {
 
 // Release runs the release script for orderNo and returns its outcome:
 // Released, ReleasedAlready, Sold, Unknown, NotOwner or NotDue.
-func Release(ctx context.Context, rdb *goredis.Client, orderNo string, o ReleaseOpts) (string, error) {
+func Release(ctx context.Context, rdb goredis.UniversalClient, orderNo string, o ReleaseOpts) (string, error) {
 	sid, err := boxoffice.OrderSession(orderNo)
 	if err != nil {
 		return "", err
@@ -124,7 +124,7 @@ func Release(ctx context.Context, rdb *goredis.Client, orderNo string, o Release
 // MarkPaying moves the owner's LOCKED hold to PAYING with a deadline window
 // from now. It returns the outcome (Paying, Unknown, NotOwner, Expired,
 // Released or Sold) and the hold as it now is.
-func MarkPaying(ctx context.Context, rdb *goredis.Client, orderNo string, owner int64, window time.Duration) (string, *boxoffice.Hold, error) {
+func MarkPaying(ctx context.Context, rdb goredis.UniversalClient, orderNo string, owner int64, window time.Duration) (string, *boxoffice.Hold, error) {
 	sid, err := boxoffice.OrderSession(orderNo)
 	if err != nil {
 		return "", nil, err
@@ -144,7 +144,7 @@ func MarkPaying(ctx context.Context, rdb *goredis.Client, orderNo string, owner 
 // Confirm runs the confirm script after a payment: Sold, SoldAlready,
 // Released (too late: refund), Conflict (some of the hold's seats are not
 // locked by it: nothing sold, an integrity fault) or Unknown.
-func Confirm(ctx context.Context, rdb *goredis.Client, orderNo, txnID string) (string, error) {
+func Confirm(ctx context.Context, rdb goredis.UniversalClient, orderNo, txnID string) (string, error) {
 	sid, err := boxoffice.OrderSession(orderNo)
 	if err != nil {
 		return "", err
@@ -155,7 +155,7 @@ func Confirm(ctx context.Context, rdb *goredis.Client, orderNo, txnID string) (s
 		sid, orderNo, txnID)
 }
 
-func runOutcome(ctx context.Context, s *goredis.Script, rdb *goredis.Client, keys []string, args ...any) (string, error) {
+func runOutcome(ctx context.Context, s *goredis.Script, rdb goredis.UniversalClient, keys []string, args ...any) (string, error) {
 	res, err := s.Run(ctx, rdb, keys, args...).StringSlice()
 	if err != nil {
 		return "", unavailable(err)

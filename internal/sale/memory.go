@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	goredis "github.com/redis/go-redis/v9"
+
+	"boxoffice/internal/redis"
 )
 
 // FullAt is the share of maxmemory at which the sale Redis's memory is an
@@ -22,12 +25,41 @@ type Memory struct {
 	Policy string
 }
 
-// ReadMemory reads INFO memory of the sale Redis.
-func ReadMemory(ctx context.Context, rdb *goredis.Client) (Memory, error) {
-	info, err := rdb.Info(ctx, "memory").Result()
+// ReadMemory reads INFO memory of the sale Redis; of a cluster, that of
+// its master nearest to trouble: one set up unsafely, else the fullest.
+func ReadMemory(ctx context.Context, rdb goredis.UniversalClient) (Memory, error) {
+	var mu sync.Mutex
+	var worst Memory
+	first := true
+	err := redis.ForEachMaster(ctx, rdb, func(ctx context.Context, node *goredis.Client) error {
+		info, err := node.Info(ctx, "memory").Result()
+		if err != nil {
+			return err
+		}
+		m := parseMemory(info)
+		mu.Lock()
+		defer mu.Unlock()
+		if first || m.worse(worst) {
+			worst, first = m, false
+		}
+		return nil
+	})
 	if err != nil {
 		return Memory{}, unavailable(err)
 	}
+	return worst, nil
+}
+
+// worse reports whether m is nearer to trouble than o.
+func (m Memory) worse(o Memory) bool {
+	if m.Unsafe() != o.Unsafe() {
+		return m.Unsafe()
+	}
+	return m.Ratio() > o.Ratio()
+}
+
+// parseMemory reads the fields of INFO memory that Memory holds.
+func parseMemory(info string) Memory {
 	var m Memory
 	sc := bufio.NewScanner(strings.NewReader(info))
 	for sc.Scan() {
@@ -41,7 +73,7 @@ func ReadMemory(ctx context.Context, rdb *goredis.Client) (Memory, error) {
 			m.Policy = value
 		}
 	}
-	return m, nil
+	return m
 }
 
 // Ratio is the share of maxmemory in use (0 without a maxmemory).

@@ -78,7 +78,7 @@ var packRebuild = lua.Script("pack_rebuild")
 
 // Unpacked returns the sessions of sids that have no seat order, so no
 // packed seat map the edge can read: armed by a version without them.
-func Unpacked(ctx context.Context, rdb *goredis.Client, sids []int64) ([]int64, error) {
+func Unpacked(ctx context.Context, rdb goredis.UniversalClient, sids []int64) ([]int64, error) {
 	if len(sids) == 0 {
 		return nil, nil
 	}
@@ -104,7 +104,7 @@ func Unpacked(ctx context.Context, rdb *goredis.Client, sids []int64) ([]int64, 
 // the seats it changes), then pack_rebuild.lua builds the map from the
 // live seats and writes the order, in one call. It reports whether it
 // built the map; a session with no seats in the sale Redis gets none.
-func RebuildPacked(ctx context.Context, rdb *goredis.Client, sid int64) (bool, error) {
+func RebuildPacked(ctx context.Context, rdb goredis.UniversalClient, sid int64) (bool, error) {
 	k := KeysFor(sid)
 	fields, err := rdb.HKeys(ctx, k.Key(KeySeats)).Result()
 	if err != nil {

@@ -82,7 +82,7 @@ func TestPackedMapFollowsSeats(t *testing.T) {
 
 // rearm arms p again, as an admin does while the session is ARMED, and
 // opens it again.
-func rearm(t *testing.T, rdb *goredis.Client, p *boxoffice.ArmPlan) string {
+func rearm(t *testing.T, rdb goredis.UniversalClient, p *boxoffice.ArmPlan) string {
 	t.Helper()
 	ctx := context.Background()
 	if err := sale.SetState(ctx, rdb, p.Session.ID, boxoffice.SessionArmed); err != nil {
@@ -100,7 +100,7 @@ func rearm(t *testing.T, rdb *goredis.Client, p *boxoffice.ArmPlan) string {
 
 // wantPacked checks every seat's packed code against its seat and conflict
 // hash entries, and the seat order against the plan's ids.
-func wantPacked(t *testing.T, rdb *goredis.Client, p *boxoffice.ArmPlan, when string) {
+func wantPacked(t *testing.T, rdb goredis.UniversalClient, p *boxoffice.ArmPlan, when string) {
 	t.Helper()
 	ctx := context.Background()
 	k := sale.KeysFor(p.Session.ID)

@@ -46,7 +46,7 @@ var (
 // grabs resume.
 //
 // It returns EINVALID for another state and EUNAVAILABLE if Redis is down.
-func Recover(ctx context.Context, rdb *goredis.Client, plan *boxoffice.ArmPlan, holds []boxoffice.Hold, conflicts []boxoffice.Conflict, applied int64, fp float64) (*Recovered, error) {
+func Recover(ctx context.Context, rdb goredis.UniversalClient, plan *boxoffice.ArmPlan, holds []boxoffice.Hold, conflicts []boxoffice.Conflict, applied int64, fp float64) (*Recovered, error) {
 	state := plan.Session.State
 	switch state {
 	case boxoffice.SessionArmed, boxoffice.SessionOnSale, boxoffice.SessionClosed:
@@ -84,7 +84,7 @@ func Recover(ctx context.Context, rdb *goredis.Client, plan *boxoffice.ArmPlan, 
 }
 
 // rebuild arms a session the sale Redis lost wholly, from plan and holds.
-func rebuild(ctx context.Context, rdb *goredis.Client, plan *boxoffice.ArmPlan, holds []boxoffice.Hold, fp float64, rec *Recovered) error {
+func rebuild(ctx context.Context, rdb goredis.UniversalClient, plan *boxoffice.ArmPlan, holds []boxoffice.Hold, fp float64, rec *Recovered) error {
 	var err error
 	withHolds := *plan
 	withHolds.Taken = takenBy(holds)
@@ -104,7 +104,7 @@ func rebuild(ctx context.Context, rdb *goredis.Client, plan *boxoffice.ArmPlan, 
 // Repair runs repair.lua over holds (MySQL's word) in batches: each hold
 // the sale Redis lacks or knows older gets MySQL's state, seats, counters,
 // held count and expiry. It adds what it did to rec.
-func Repair(ctx context.Context, rdb *goredis.Client, id int64, holds []boxoffice.Hold, rec *Recovered) error {
+func Repair(ctx context.Context, rdb goredis.UniversalClient, id int64, holds []boxoffice.Hold, rec *Recovered) error {
 	k := KeysFor(id)
 	keys := k.keys("seats", "tier", "counts", "held", "holds", "expiry", "outbox", "eventseq", "soldout",
 		"index", "packed", "conflict")
@@ -135,7 +135,7 @@ func Repair(ctx context.Context, rdb *goredis.Client, id int64, holds []boxoffic
 // MarkRecovering flags an armed session as being repaired: grabs answer
 // 503 recovering (hold.lua, the edge) and timeouts releases nothing of it.
 // It reports whether the session is armed in this Redis.
-func MarkRecovering(ctx context.Context, rdb *goredis.Client, id int64) (bool, error) {
+func MarkRecovering(ctx context.Context, rdb goredis.UniversalClient, id int64) (bool, error) {
 	k := KeysFor(id).Key("meta")
 	n, err := rdb.Exists(ctx, k).Result()
 	if err == nil && n > 0 {
@@ -148,7 +148,7 @@ func MarkRecovering(ctx context.Context, rdb *goredis.Client, id int64) (bool, e
 }
 
 // Recovering reports whether session id is flagged as being repaired.
-func Recovering(ctx context.Context, rdb *goredis.Client, id int64) (bool, error) {
+func Recovering(ctx context.Context, rdb goredis.UniversalClient, id int64) (bool, error) {
 	n, err := rdb.HExists(ctx, KeysFor(id).Key("meta"), "recovering").Result()
 	if err != nil {
 		return false, unavailable(err)
@@ -159,7 +159,7 @@ func Recovering(ctx context.Context, rdb *goredis.Client, id int64) (bool, error
 // Disputed reports whether session id is flagged as being repaired or any
 // of seats is kept out of sale by an integrity conflict: what waits for
 // the repair or an admin.
-func Disputed(ctx context.Context, rdb *goredis.Client, id int64, seats []int64) (bool, error) {
+func Disputed(ctx context.Context, rdb goredis.UniversalClient, id int64, seats []int64) (bool, error) {
 	k := KeysFor(id)
 	fields := []string{"recovering"}
 	for _, s := range seats {
@@ -180,7 +180,7 @@ func Disputed(ctx context.Context, rdb *goredis.Client, id int64, seats []int64)
 }
 
 // EventSeq reads session id's change sequence in the sale Redis.
-func EventSeq(ctx context.Context, rdb *goredis.Client, id int64) (int64, error) {
+func EventSeq(ctx context.Context, rdb goredis.UniversalClient, id int64) (int64, error) {
 	seq, err := rdb.Get(ctx, KeysFor(id).Key("eventseq")).Int64()
 	if errors.Is(err, goredis.Nil) {
 		return 0, nil
@@ -207,7 +207,7 @@ func takenBy(holds []boxoffice.Hold) []boxoffice.TakenSeat {
 
 // writeHolds writes the hold records and the expiry queue in one MULTI, so
 // an expiry entry never lacks its hold.
-func writeHolds(ctx context.Context, rdb *goredis.Client, k Keys, holds []boxoffice.Hold) error {
+func writeHolds(ctx context.Context, rdb goredis.UniversalClient, k Keys, holds []boxoffice.Hold) error {
 	for start := 0; start < len(holds); start += batch {
 		pipe := rdb.TxPipeline()
 		for _, h := range holds[start:min(start+batch, len(holds))] {

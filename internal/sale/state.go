@@ -15,7 +15,7 @@ var setState = lua.Script("set_state")
 
 // SetState sets the sale state of an armed session. It returns ECONFLICT
 // if the session is not armed in the sale Redis, EUNAVAILABLE if Redis is down.
-func SetState(ctx context.Context, rdb *goredis.Client, id int64, state string) error {
+func SetState(ctx context.Context, rdb goredis.UniversalClient, id int64, state string) error {
 	ok, err := setState.Run(ctx, rdb, []string{KeysFor(id).Key("meta")}, state).Int()
 	if err != nil {
 		return unavailable(err)
@@ -45,7 +45,7 @@ type Stats struct {
 }
 
 // LiveStats reads the counters of session id; ENOTFOUND if it is not armed.
-func LiveStats(ctx context.Context, rdb *goredis.Client, id int64) (*Stats, error) {
+func LiveStats(ctx context.Context, rdb goredis.UniversalClient, id int64) (*Stats, error) {
 	k := KeysFor(id)
 	pipe := rdb.Pipeline()
 	meta := pipe.HMGet(ctx, k.Key("meta"), "state", "version")

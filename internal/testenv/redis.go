@@ -22,7 +22,7 @@ import (
 // with maxmemory bytes and noeviction and no persistence, and stops it at
 // cleanup: for tests that fill Redis up, which must never touch the test
 // stack's sale Redis.
-func PrivateRedis(tb testing.TB, maxmemory int64) *goredis.Client {
+func PrivateRedis(tb testing.TB, maxmemory int64) goredis.UniversalClient {
 	tb.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -53,7 +53,7 @@ func PrivateRedis(tb testing.TB, maxmemory int64) *goredis.Client {
 // writes for want of memory, then sets maxmemory 256 KiB below what is
 // used, so that every write stays refused however Redis's own buffers come
 // and go.
-func FillRedis(tb testing.TB, rdb *goredis.Client) {
+func FillRedis(tb testing.TB, rdb goredis.UniversalClient) {
 	tb.Helper()
 	ctx := context.Background()
 	filler := strings.Repeat("x", 4096)
@@ -88,7 +88,7 @@ type HoldAnswer struct {
 // RunHold runs lua/redis/hold.lua on rdb as the edge does: buyer uid grabs
 // seats of session sid with the Idempotency-Key key. The error is the
 // script's (a full Redis refuses it).
-func RunHold(rdb *goredis.Client, sid, uid int64, key string, seats ...int64) (HoldAnswer, error) {
+func RunHold(rdb goredis.UniversalClient, sid, uid int64, key string, seats ...int64) (HoldAnswer, error) {
 	keys := sale.KeysFor(sid).Hold(uid, key)
 	sorted := slices.Clone(seats)
 	slices.Sort(sorted)

@@ -15,12 +15,25 @@ import (
 // for n new buyers, and arms and opens it through the admin API.
 func OnSale(tb testing.TB, spec SessionSpec, n int) (*Session, []Buyer) {
 	tb.Helper()
-	db := DB(tb)
-	now := time.Now()
+	s := NewSession(tb, DB(tb), SellingNow(spec))
+	return s, Open(tb, s, n)
+}
+
+// SellingNow is spec with its reservations over and its sale open now,
+// unless spec says when the sale opens.
+func SellingNow(spec SessionSpec) SessionSpec {
 	if spec.SaleOpen.IsZero() {
+		now := time.Now()
 		spec.ReserveOpen, spec.ReserveEnd, spec.SaleOpen = now.Add(-time.Hour), now.Add(-time.Minute), now.Add(-time.Minute)
 	}
-	s := NewSession(tb, db, spec)
+	return spec
+}
+
+// Open reserves session s for n new buyers, and arms and opens it through
+// the admin API; it returns the buyers.
+func Open(tb testing.TB, s *Session, n int) []Buyer {
+	tb.Helper()
+	db := DB(tb)
 	buyers := NewBuyers(tb, db, n)
 	Reserve(tb, db, s.ID, buyers)
 	admin := Admin(tb)
@@ -29,7 +42,7 @@ func OnSale(tb testing.TB, spec SessionSpec, n int) (*Session, []Buyer) {
 			tb.Fatalf("%s session %d = %d %s", verb, s.ID, r.Status, r.Body)
 		}
 	}
-	return s, buyers
+	return buyers
 }
 
 // Grab sends a hold request for seats as the buyer with an idempotency key.

@@ -57,7 +57,7 @@ func Metric(tb testing.TB, addr, sample string) float64 {
 }
 
 // Hold reads the hold of order no from the sale Redis.
-func Hold(tb testing.TB, rdb *goredis.Client, no string) *boxoffice.Hold {
+func Hold(tb testing.TB, rdb goredis.UniversalClient, no string) *boxoffice.Hold {
 	tb.Helper()
 	h, err := sale.GetHold(context.Background(), rdb, no)
 	if err != nil {
@@ -70,13 +70,13 @@ func Hold(tb testing.TB, rdb *goredis.Client, no string) *boxoffice.Hold {
 // becomes due, a PAYING one stays until its payment deadline. Tests give
 // holds a long hold time and call it, so nothing expires before they mean
 // it to, however slow the machine.
-func Expire(tb testing.TB, rdb *goredis.Client, no string) {
+func Expire(tb testing.TB, rdb goredis.UniversalClient, no string) {
 	tb.Helper()
 	rewriteHold(tb, rdb, no, boxoffice.HoldLocked, boxoffice.HoldPaying, func(h *boxoffice.Hold, past int64) { h.ExpiresAt = past })
 }
 
 // ExpirePayment ends the PAYING hold no's payment deadline now: it is due.
-func ExpirePayment(tb testing.TB, rdb *goredis.Client, no string) {
+func ExpirePayment(tb testing.TB, rdb goredis.UniversalClient, no string) {
 	tb.Helper()
 	rewriteHold(tb, rdb, no, boxoffice.HoldPaying, boxoffice.HoldPaying, func(h *boxoffice.Hold, past int64) { h.PayDeadline = past })
 }
@@ -84,7 +84,7 @@ func ExpirePayment(tb testing.TB, rdb *goredis.Client, no string) {
 // rewriteHold applies change to hold no's record, which must be in state a
 // or b, and moves its expiry queue entry, if it has one, to when the hold
 // is now due. Nothing else may change the hold meanwhile.
-func rewriteHold(tb testing.TB, rdb *goredis.Client, no, a, b string, change func(h *boxoffice.Hold, past int64)) {
+func rewriteHold(tb testing.TB, rdb goredis.UniversalClient, no, a, b string, change func(h *boxoffice.Hold, past int64)) {
 	tb.Helper()
 	ctx := context.Background()
 	h := Hold(tb, rdb, no)

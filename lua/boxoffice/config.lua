@@ -29,7 +29,8 @@ function _M.load(settings, getenv)
     if next(c.jwt_keys) == nil then
         return nil, "BOXOFFICE_JWT_SECRET is not set"
     end
-    if type(c.redis_host) ~= "string" or type(c.redis_port) ~= "number" then
+    local cluster = type(c.redis_cluster) == "table" and c.redis_cluster[1]
+    if not cluster and (type(c.redis_host) ~= "string" or type(c.redis_port) ~= "number") then
         return nil, "the sale Redis address is missing"
     end
     local pw = getenv("BOXOFFICE_SALE_REDIS_PASSWORD")

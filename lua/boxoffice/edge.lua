@@ -1,5 +1,6 @@
 -- Wiring of the edge's sale path: at init the settings, the sale Redis and
 -- what reads it (sale state, seat maps, grabs); per worker the timer.
+local cluster = require "boxoffice.cluster"
 local config = require "boxoffice.config"
 local grab = require "boxoffice.grab"
 local grabcounts = require "boxoffice.grabcounts"
@@ -13,8 +14,22 @@ local ngx = ngx
 
 local _M = { _VERSION = "0.1" }
 
--- cfg and state are set once by init.
-local cfg, state
+-- cfg, sale and state are set once by init.
+local cfg, sale, state
+
+local CLUSTER_REFRESH = 5 -- seconds between reads of a cluster's slot map
+
+-- sale_redis is the connector to the sale Redis: to the masters of a
+-- cluster when the settings list its nodes (redis_cluster).
+local function sale_redis(c)
+    local opts = { host = c.redis_host, port = c.redis_port, password = c.redis_password,
+        timeout = c.redis_timeout_ms, pool_size = c.redis_pool, backlog = c.redis_backlog }
+    if not (c.redis_cluster and c.redis_cluster[1]) then
+        return redis.new(opts)
+    end
+    opts.seeds, opts.dict = c.redis_cluster, ngx.shared.boxoffice_cluster
+    return cluster.new(opts)
+end
 
 -- init reads the settings (non-secrets from the rendered nginx.conf,
 -- secrets from the environment) and the hold script; call from init_by_lua.
@@ -26,8 +41,7 @@ function _M.init(settings)
     if not cfg then
         error("edge settings: " .. err, 2)
     end
-    local sale = assert(redis.new({ host = cfg.redis_host, port = cfg.redis_port, password = cfg.redis_password,
-        timeout = cfg.redis_timeout_ms, pool_size = cfg.redis_pool, backlog = cfg.redis_backlog }))
+    sale = assert(sale_redis(cfg))
     state = assert(salestate.new("boxoffice_sale", sale))
     _M.seatmap = assert(seatmap.new("boxoffice_seats", sale, cfg.seats_ttl))
     _M.grabcounts = assert(grabcounts.new("boxoffice_grab_counts", sale))
@@ -36,10 +50,13 @@ function _M.init(settings)
         _M.grabcounts)
 end
 
--- init_worker starts the sale state refresh and the grab counts' flush
--- on one worker.
+-- init_worker starts the sale state refresh, the grab counts' flush and,
+-- on a cluster, the slot map's refresh on one worker.
 function _M.init_worker()
     if ngx.worker.id() == 0 then
+        if sale.start then
+            sale:start(CLUSTER_REFRESH)
+        end
         state:start(cfg.state_refresh)
         _M.grabcounts:start()
     end

@@ -110,7 +110,7 @@ function _M.content()
     if o then
         return answer(o)
     end
-    local red, err = deps.sale:connect()
+    local red, err = deps.sale:connect(g.sid)
     local res
     if red then
         local began = ngx.now()

@@ -1,7 +1,7 @@
 -- Grab counts per session, second and outcome for the admin dashboard.
 -- Every grab's answer counts its outcome in shared memory; a timer on
 -- one worker adds the seconds that are over to the sale Redis once a
--- second, in one pipeline: HINCRBY {s:N}:grabs:<unix second> <outcome> n,
+-- second, in one pipeline per session: HINCRBY {s:N}:grabs:<unix second> <outcome> n,
 -- each key kept five minutes (read by internal/sale GrabCounts). Best
 -- effort: counts of a flush that fails are tried again next second and
 -- dropped after a minute.
@@ -9,7 +9,7 @@ local keys = require "boxoffice.keys"
 
 local ngx = ngx
 local match = string.match
-local tonumber = tonumber
+local tonumber, ipairs, pairs = tonumber, ipairs, pairs
 local setmetatable = setmetatable
 
 local _M = { _VERSION = "0.1" }
@@ -48,13 +48,23 @@ local function due(dict, now)
     return out
 end
 
--- flush sends the seconds that are over to Redis in one pipeline.
+-- flush sends the seconds that are over to Redis, one pipeline per
+-- session (on a cluster, each to the node of its session).
 function _M:flush()
-    local batch = due(self.dict, ngx.time())
-    if #batch == 0 then
-        return
+    local by_sid = {}
+    for _, b in ipairs(due(self.dict, ngx.time())) do
+        local list = by_sid[b[2]] or {}
+        list[#list + 1] = b
+        by_sid[b[2]] = list
     end
-    local red, err = self.sale:connect()
+    for sid, batch in pairs(by_sid) do
+        self:send(sid, batch)
+    end
+end
+
+-- send adds one session's due counts to Redis in one pipeline.
+function _M:send(sid, batch)
+    local red, err = self.sale:connect(sid)
     if not red then
         ngx.log(ngx.WARN, "grab counts: ", err)
         return

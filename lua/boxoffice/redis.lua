@@ -40,7 +40,9 @@ function _M.new(opts)
         timeout = opts.timeout, pool_size = opts.pool_size, backlog = backlog }, mt)
 end
 
--- connect returns a connected client, or nil and the error.
+-- connect returns a connected client, or nil and the error. It takes the
+-- session id whose keys the caller will use, as boxoffice.cluster does; one
+-- server has them all.
 function _M:connect()
     local red, err = client:new()
     if not red then

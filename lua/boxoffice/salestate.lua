@@ -115,27 +115,22 @@ end
 -- refresh reads the state of every active session from the sale Redis,
 -- logging what fails.
 function _M:refresh()
-    local red, err
     for _, key in ipairs(self.dict:get_keys(0)) do
         local sid = match(key, "^active:(%d+)$")
         if sid then
+            local red, err = self.sale:connect(sid)
             if not red then
-                red, err = self.sale:connect()
-                if not red then
-                    ngx.log(ngx.WARN, "sale state refresh: ", err)
-                    return
-                end
+                ngx.log(ngx.WARN, "sale state refresh: ", err)
+                return
             end
             local ok, rerr = refresh_one(self.dict, red, sid)
-            if not ok then
+            if ok then
+                self.sale:release(red)
+            else
                 ngx.log(ngx.WARN, "sale state refresh of session ", sid, ": ", rerr)
                 red:close() -- a failed call may leave the connection unusable
-                red = nil
             end
         end
-    end
-    if red then
-        self.sale:release(red)
     end
 end
 

@@ -49,7 +49,7 @@ end
 -- fetch reads the packed map and the seat order: both, NONE, or nil and
 -- the error.
 local function fetch(sale, sid)
-    local red, err = sale:connect()
+    local red, err = sale:connect(sid)
     if not red then
         return nil, err
     end

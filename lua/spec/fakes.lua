@@ -70,10 +70,11 @@ end
 -- fail; opts.fail makes every command fail with that error (nil, as a
 -- broken connection), opts.refuse makes scripts get that error reply
 -- (false, as resty.redis gives a "-ERR" answer); opts.script is what
--- scripts return otherwise. It counts connects, releases and closes.
+-- scripts return otherwise. It counts connects (and keeps the session ids
+-- they name), releases and closes.
 function _M.sale(store, opts)
     opts = opts or {}
-    local conn = { connects = 0, released = 0, closed = 0, commands = {} }
+    local conn = { connects = 0, released = 0, closed = 0, commands = {}, sids = {} }
     local red = {}
 
     local function reply(name, v)
@@ -127,9 +128,10 @@ function _M.sale(store, opts)
     end
     function red.close() conn.closed = conn.closed + 1 end
 
-    function conn.connect()
+    function conn.connect(_, sid)
         if opts.down then return nil, "connect: connection refused" end
         conn.connects = conn.connects + 1
+        conn.sids[#conn.sids + 1] = sid
         return red
     end
     function conn.release() conn.released = conn.released + 1 end

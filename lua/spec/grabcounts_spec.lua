@@ -29,7 +29,11 @@ describe("boxoffice.grabcounts", function()
         ngx.worker = { id = function() return 0 end }
         ngx.timer = { every = function(_, fn) flush = fn; return true end }
         local sale = {
-            connect = function() return fake_conn(sent, fail) end,
+            connect = function(_, sid)
+                sent.sids = sent.sids or {}
+                sent.sids[#sent.sids + 1] = sid
+                return fake_conn(sent, fail)
+            end,
             release = function() sent.released = true end,
         }
         counts = require("boxoffice.grabcounts").new("boxoffice_grab_counts", sale)
@@ -63,6 +67,18 @@ describe("boxoffice.grabcounts", function()
         assert.is_true(sent.released)
         assert.equal(0, dict.data["7 1000 created"])
         assert.equal(1, dict.data["7 1001 created"])
+    end)
+
+    it("sends each session's counts on a connection to that session's node", function()
+        grab("7", "created")
+        grab("8", "sold_out")
+        now = 1001
+        flush(false)
+        assert.equal(2, sent.pipelines)
+        table.sort(sent.sids)
+        assert.same({ "7", "8" }, sent.sids)
+        assert.equal(0, dict.data["7 1000 created"])
+        assert.equal(0, dict.data["8 1000 sold_out"])
     end)
 
     it("sends nothing when no second is over", function()

@@ -30,7 +30,7 @@ describe("boxoffice.seatmap", function()
         return assert(seatmap.new("boxoffice_seats", sale, 1)), sale
     end
 
-    it("answers the packed map in base64 with the seat order, read with one MGET", function()
+    it("answers the packed map in base64 with the seat order, read with one MGET from the session's node", function()
         local m, sale = maps()
         local json, etag = m:get("7")
         local v = cjson.decode(json)
@@ -39,6 +39,7 @@ describe("boxoffice.seatmap", function()
         assert.are.equal("2027-01-15T08:00:00.250Z", v.at)
         assert.matches('^W/".+"$', etag)
         assert.are.same({ "mget" }, sale.commands)
+        assert.are.same({ "7" }, sale.sids)
     end)
 
     it("serves its copy without Redis until the copy expires", function()

@@ -27,8 +27,8 @@ import (
 type Server struct {
 	Log   *slog.Logger
 	DB    *sqlx.DB
-	Sale  *goredis.Client
-	Cache *goredis.Client
+	Sale  goredis.UniversalClient
+	Cache goredis.UniversalClient
 	Keys  *auth.Keys
 	Admin *admin.API
 	// Catalog serves the public catalog reads (L3 cache) and drops them on admin writes.
@@ -80,7 +80,7 @@ func Main(cfg *config.Config, _ []string) error {
 }
 
 // New wires the handlers; their metrics go to reg.
-func New(cfg *config.Config, log *slog.Logger, db *sqlx.DB, sale, cache *goredis.Client, reg prometheus.Registerer) *Server {
+func New(cfg *config.Config, log *slog.Logger, db *sqlx.DB, sale, cache goredis.UniversalClient, reg prometheus.Registerer) *Server {
 	keys := auth.NewKeys(cfg)
 	s := &Server{Log: log, DB: db, Sale: sale, Cache: cache, Keys: keys, TrustedProxies: cfg.TrustedProxies,
 		BuyerLogins: redis.NewLoginGuard(cache, "buyer-login")}

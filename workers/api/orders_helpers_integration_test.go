@@ -22,7 +22,7 @@ type payFixture struct {
 	sess   *testenv.Session
 	buyers []testenv.Buyer
 	edge   *testenv.Client
-	rdb    *goredis.Client
+	rdb    goredis.UniversalClient
 	db     *sqlx.DB
 }
 

@@ -2,6 +2,7 @@ package relay
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"boxoffice/internal/config"
+	"boxoffice/internal/redis"
 )
 
 // Durable checks that the sale Redis can no longer lose what the relay
@@ -32,14 +34,22 @@ import (
 //     XREADGROUP on the same connection it answers 0 until the replica
 //     runs again. Hence the WAIT goes in the read's own pipeline.
 type Durable struct {
-	RDB  *goredis.Client
+	RDB  goredis.UniversalClient
 	Mode config.Durability
 }
 
-// Check reports why the sale Redis does not match the mode; nil if it does.
+// Check reports why the sale Redis (every master of a cluster) does not
+// match the mode; nil if it does.
 func (d Durable) Check(ctx context.Context) error {
+	if !d.Mode.Fsync && d.Mode.Replicas == 0 {
+		return nil
+	}
+	return redis.ForEachMaster(ctx, d.RDB, d.check)
+}
+
+func (d Durable) check(ctx context.Context, rdb *goredis.Client) error {
 	if d.Mode.Fsync {
-		got, err := d.RDB.ConfigGet(ctx, "append*").Result()
+		got, err := rdb.ConfigGet(ctx, "append*").Result()
 		if err != nil {
 			return fmt.Errorf("read the sale Redis's appendfsync (CONFIG GET): %w", err)
 		}
@@ -50,7 +60,7 @@ func (d Durable) Check(ctx context.Context) error {
 		}
 	}
 	if d.Mode.Replicas > 0 {
-		info, err := d.RDB.Info(ctx, "replication").Result()
+		info, err := rdb.Info(ctx, "replication").Result()
 		if err != nil {
 			return fmt.Errorf("read the sale Redis's replicas (INFO replication): %w", err)
 		}
@@ -62,9 +72,47 @@ func (d Durable) Check(ctx context.Context) error {
 	return nil
 }
 
-// Wait queues WAIT in pipe after its reads when the mode asks for replicas;
+// Pipelined queues, with queue, the reads of the streams keys names and
+// runs them in a pipeline of rdb; when the mode asks for replicas it queues WAIT
+// after them, on the same connection. On a cluster that is one pipeline
+// per master holding any of the keys, each with its WAIT, since WAIT
+// counts only what its own connection wrote. It returns what the WAITs
+// report; each read's own error is in its command. When it cannot tell
+// which master holds a key, it queues and sends nothing.
+func (d Durable) Pipelined(ctx context.Context, rdb goredis.UniversalClient, keys []string,
+	queue func(p goredis.Pipeliner, i int)) error {
+	if d.Mode.Replicas == 0 {
+		pipe := rdb.Pipeline()
+		for i := range keys {
+			queue(pipe, i)
+		}
+		_, _ = pipe.Exec(ctx)
+		return nil
+	}
+	byNode := map[*goredis.Client][]int{}
+	for i, key := range keys {
+		node, err := redis.NodeFor(ctx, rdb, key)
+		if err != nil {
+			return fmt.Errorf("find the sale Redis node of %s: %w", key, err)
+		}
+		byNode[node] = append(byNode[node], i)
+	}
+	var errs []error
+	for node, idx := range byNode {
+		pipe := node.Pipeline()
+		for _, i := range idx {
+			queue(pipe, i)
+		}
+		wait := d.wait(ctx, pipe, waitFor)
+		_, _ = pipe.Exec(ctx)
+		errs = append(errs, d.replicated(wait))
+	}
+	return errors.Join(errs...)
+}
+
+// wait queues WAIT in pipe after its reads when the mode asks for replicas;
 // nil otherwise.
-func (d Durable) Wait(ctx context.Context, pipe goredis.Pipeliner, timeout time.Duration) *goredis.IntCmd {
+func (d Durable) wait(ctx context.Context, pipe goredis.Pipeliner, timeout time.Duration) *goredis.IntCmd {
 	if d.Mode.Replicas == 0 {
 		return nil
 	}
@@ -73,9 +121,9 @@ func (d Durable) Wait(ctx context.Context, pipe goredis.Pipeliner, timeout time.
 	return cmd
 }
 
-// Replicated reports whether the WAIT queued by Wait was acknowledged by
+// replicated reports whether the WAIT queued by wait was acknowledged by
 // enough replicas (true when there was none to wait for).
-func (d Durable) Replicated(cmd *goredis.IntCmd) error {
+func (d Durable) replicated(cmd *goredis.IntCmd) error {
 	if cmd == nil {
 		return nil
 	}

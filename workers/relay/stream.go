@@ -36,7 +36,7 @@ type Publisher interface {
 // down to one per 25 ms while nothing comes), the others four times a
 // second.
 type Relay struct {
-	RDB      *goredis.Client
+	RDB      goredis.UniversalClient
 	Events   Publisher
 	DLQ      Publisher
 	Consumer string
@@ -232,22 +232,27 @@ func (r *Relay) watch(ctx context.Context) {
 // read reads new entries of the hot streams, or of all when all is set.
 func (r *Relay) read(ctx context.Context, all bool) ([]entry, error) {
 	now := time.Now()
-	pipe := r.RDB.Pipeline()
-	cmds := map[*stream]*goredis.XStreamSliceCmd{}
+	var streams []*stream
 	for _, s := range r.streams {
 		if s.ready && (all || now.Sub(s.seen) < hotFor) {
-			cmds[s] = pipe.XReadGroup(ctx, &goredis.XReadGroupArgs{Group: Group, Consumer: r.Consumer,
-				Streams: []string{s.key, ">"}, Count: int64(r.Batch), Block: -1})
+			streams = append(streams, s)
 		}
 	}
-	if len(cmds) == 0 {
+	if len(streams) == 0 {
 		return nil, nil
 	}
-	wait := r.Durable.Wait(ctx, pipe, waitFor)
-	_, _ = pipe.Exec(ctx)
+	cmds := make([]*goredis.XStreamSliceCmd, len(streams))
+	waited := r.Durable.Pipelined(ctx, r.RDB, keysOf(streams), func(p goredis.Pipeliner, i int) {
+		cmds[i] = p.XReadGroup(ctx, &goredis.XReadGroupArgs{Group: Group, Consumer: r.Consumer,
+			Streams: []string{streams[i].key, ">"}, Count: int64(r.Batch), Block: -1})
+	})
+	if cmds[0] == nil {
+		return nil, waited // no read was sent
+	}
 	var out []entry
-	errs := []error{r.Durable.Replicated(wait)}
-	for s, cmd := range cmds {
+	errs := []error{waited}
+	for i, cmd := range cmds {
+		s := streams[i]
 		res, err := cmd.Result()
 		switch {
 		case errors.Is(err, goredis.Nil):
@@ -260,6 +265,15 @@ func (r *Relay) read(ctx context.Context, all bool) ([]entry, error) {
 		}
 	}
 	return r.unlessLost(out, errors.Join(errs...))
+}
+
+// keysOf names the streams' keys.
+func keysOf(streams []*stream) []string {
+	keys := make([]string, len(streams))
+	for i, s := range streams {
+		keys[i] = s.key
+	}
+	return keys
 }
 
 // unlessLost holds back entries read while a replica WAIT failed: they stay
@@ -275,22 +289,27 @@ func (r *Relay) unlessLost(out []entry, err error) ([]entry, error) {
 // reclaim takes over entries pending longer than Reclaim: those of a relay
 // that died, or that this one failed to acknowledge.
 func (r *Relay) reclaim(ctx context.Context) ([]entry, error) {
-	pipe := r.RDB.Pipeline()
-	cmds := map[*stream]*goredis.XAutoClaimCmd{}
+	var streams []*stream
 	for _, s := range r.streams {
 		if s.ready {
-			cmds[s] = pipe.XAutoClaim(ctx, &goredis.XAutoClaimArgs{Stream: s.key, Group: Group,
-				Consumer: r.Consumer, MinIdle: r.Reclaim, Start: "0-0", Count: int64(r.Batch)})
+			streams = append(streams, s)
 		}
 	}
-	if len(cmds) == 0 {
+	if len(streams) == 0 {
 		return nil, nil
 	}
-	wait := r.Durable.Wait(ctx, pipe, waitFor)
-	_, _ = pipe.Exec(ctx)
+	cmds := make([]*goredis.XAutoClaimCmd, len(streams))
+	waited := r.Durable.Pipelined(ctx, r.RDB, keysOf(streams), func(p goredis.Pipeliner, i int) {
+		cmds[i] = p.XAutoClaim(ctx, &goredis.XAutoClaimArgs{Stream: streams[i].key, Group: Group,
+			Consumer: r.Consumer, MinIdle: r.Reclaim, Start: "0-0", Count: int64(r.Batch)})
+	})
+	if cmds[0] == nil {
+		return nil, waited // no read was sent
+	}
 	var out []entry
-	errs := []error{r.Durable.Replicated(wait)}
-	for s, cmd := range cmds {
+	errs := []error{waited}
+	for i, cmd := range cmds {
+		s := streams[i]
 		msgs, _, err := cmd.Result()
 		switch {
 		case err != nil && strings.HasPrefix(err.Error(), "NOGROUP"):

@@ -29,7 +29,7 @@ type fixture struct {
 	sess   *testenv.Session
 	buyers []testenv.Buyer
 	edge   *testenv.Client
-	rdb    *goredis.Client
+	rdb    goredis.UniversalClient
 	db     *sqlx.DB
 }
 
@@ -39,7 +39,7 @@ func newFixture(t *testing.T, spec testenv.SessionSpec, buyers int) *fixture {
 	return &fixture{sess: s, buyers: b, edge: testenv.Edge(t), rdb: saleRedis(t), db: testenv.DB(t)}
 }
 
-func saleRedis(t *testing.T) *goredis.Client {
+func saleRedis(t *testing.T) goredis.UniversalClient {
 	t.Helper()
 	rdb := redis.NewSale(testenv.Config(t))
 	t.Cleanup(func() { rdb.Close() })

@@ -18,11 +18,11 @@ var leaseScript = lua.Script("lease")
 // leases takes leases in the sale Redis as one process: its token marks
 // the leases it holds, so it renews and releases only its own.
 type leases struct {
-	rdb   *goredis.Client
+	rdb   goredis.UniversalClient
 	token string
 }
 
-func newLeases(rdb *goredis.Client) *leases {
+func newLeases(rdb goredis.UniversalClient) *leases {
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	host, _ := os.Hostname()

@@ -23,7 +23,7 @@ import (
 
 // privateService is a timeouts service on the sale Redis rdb (a private
 // one), logging into the returned buffer.
-func privateService(t *testing.T, rdb *goredis.Client, set timeouts.Settings) (*timeouts.Service, *prometheus.Registry, *bytes.Buffer) {
+func privateService(t *testing.T, rdb goredis.UniversalClient, set timeouts.Settings) (*timeouts.Service, *prometheus.Registry, *bytes.Buffer) {
 	t.Helper()
 	var logs bytes.Buffer
 	reg := prometheus.NewRegistry()

@@ -18,7 +18,7 @@ import (
 
 // dumpSession snapshots every key of session sid (DUMP), as the sale
 // Redis has them now.
-func dumpSession(t *testing.T, rdb *goredis.Client, sid int64) map[string]string {
+func dumpSession(t *testing.T, rdb goredis.UniversalClient, sid int64) map[string]string {
 	t.Helper()
 	out := map[string]string{}
 	for _, name := range sale.Names {
@@ -34,7 +34,7 @@ func dumpSession(t *testing.T, rdb *goredis.Client, sid int64) map[string]string
 
 // restoreSession puts session sid's keys back to a snapshot in one MULTI:
 // the sale Redis comes back with older data for the session.
-func restoreSession(t *testing.T, rdb *goredis.Client, sid int64, snap map[string]string) {
+func restoreSession(t *testing.T, rdb goredis.UniversalClient, sid int64, snap map[string]string) {
 	t.Helper()
 	ctx := context.Background()
 	_, err := rdb.TxPipelined(ctx, func(p goredis.Pipeliner) error {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	goredis "github.com/redis/go-redis/v9"
 
 	"boxoffice/internal/boxoffice"
 	"boxoffice/internal/redis"
@@ -29,7 +30,7 @@ const isolatedDB = 10
 func TestReemitOnlyWhatIsLost(t *testing.T) {
 	ctx := context.Background()
 	rdb := redis.NewSale(testenv.Config(t))
-	rdb.Options().DB = isolatedDB
+	rdb.(*goredis.Client).Options().DB = isolatedDB
 	t.Cleanup(func() { rdb.Close() })
 	sid := int64(1e12) + rand.Int64N(1e12)
 	k := sale.KeysFor(sid)

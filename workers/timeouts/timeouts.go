@@ -83,7 +83,7 @@ type Gateway interface {
 type Service struct {
 	set    Settings
 	db     *sqlx.DB
-	rdb    *goredis.Client
+	rdb    goredis.UniversalClient
 	gw     Gateway
 	log    *slog.Logger
 	m      *metrics
@@ -100,7 +100,7 @@ type Service struct {
 
 // New returns a service over the sale Redis rdb, MySQL db and the gateway
 // gw, registering its metrics on reg.
-func New(set Settings, db *sqlx.DB, rdb *goredis.Client, gw Gateway, log *slog.Logger, reg prometheus.Registerer) *Service {
+func New(set Settings, db *sqlx.DB, rdb goredis.UniversalClient, gw Gateway, log *slog.Logger, reg prometheus.Registerer) *Service {
 	m := newMetrics(reg)
 	return &Service{set: set, db: db, rdb: rdb, gw: gw, log: log, m: m,
 		leases: newLeases(rdb), emits: &emitted{last: map[string]emitRecord{}},
@@ -146,7 +146,7 @@ func (s *Service) loop(name string, every time.Duration, pass func(context.Conte
 }
 
 // globalLease is the key of a lease for work done by one process at a time.
-func globalLease(name string) string { return "timeouts:lease:" + name }
+func globalLease(name string) string { return "{sale}:lease:timeouts:" + name }
 
 // holdGlobal takes or renews the global lease of a worker for three of its
 // intervals. The holder keeps it from pass to pass (the reconciler's memory

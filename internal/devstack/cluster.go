@@ -1,0 +1,76 @@
+package devstack
+
+import (
+	"context"
+	"fmt"
+	"os/exec"
+	"strings"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+)
+
+// clusterNodeArgs make a redis-server a Redis Cluster node; its node file
+// lives in its own folder, so a restarted node rejoins its cluster.
+var clusterNodeArgs = []string{"--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+	"--cluster-node-timeout", "5000"}
+
+// formCluster makes the sale Redis nodes of BOXOFFICE_SALE_REDIS_CLUSTER
+// one cluster of masters, the slots spread evenly over them, unless they
+// are one already; then it waits until every node says the cluster is ok.
+func (s *Stack) formCluster(ctx context.Context) error {
+	addrs := s.cfg.SaleRedisCluster
+	if len(addrs) == 0 {
+		return nil
+	}
+	info, err := clusterInfo(ctx, addrs[0], s.cfg.SaleRedisPassword)
+	if err != nil {
+		return err
+	}
+	if info["cluster_slots_assigned"] == "0" {
+		if len(addrs) < 3 {
+			return fmt.Errorf("BOXOFFICE_SALE_REDIS_CLUSTER names %d nodes; a Redis Cluster needs at least 3 masters", len(addrs))
+		}
+		fmt.Fprintf(s.out, "forming the sale Redis cluster of %s\n", strings.Join(addrs, ", "))
+		args := append(append([]string{"--cluster", "create"}, addrs...), "--cluster-yes")
+		cmd := exec.CommandContext(ctx, "redis-cli", args...)
+		cmd.Env = s.env
+		if pw := s.cfg.SaleRedisPassword; pw != "" {
+			cmd.Env = append(cmd.Env, "REDISCLI_AUTH="+pw)
+		}
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("redis-cli --cluster create: %v\n%s", err, out)
+		}
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for _, addr := range addrs {
+		for {
+			info, err := clusterInfo(ctx, addr, s.cfg.SaleRedisPassword)
+			if err == nil && info["cluster_state"] == "ok" {
+				break
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("the sale Redis cluster is not ok at %s within 30s (%v, %s)", addr, err, info["cluster_state"])
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	return nil
+}
+
+// clusterInfo reads CLUSTER INFO of the node at addr as field → value.
+func clusterInfo(ctx context.Context, addr, password string) (map[string]string, error) {
+	rdb := goredis.NewClient(&goredis.Options{Addr: addr, Password: password})
+	defer rdb.Close()
+	raw, err := rdb.ClusterInfo(ctx).Result()
+	if err != nil {
+		return nil, fmt.Errorf("CLUSTER INFO of %s: %w", addr, err)
+	}
+	info := map[string]string{}
+	for _, line := range strings.Split(raw, "\n") {
+		if k, v, ok := strings.Cut(strings.TrimSpace(line), ":"); ok {
+			info[k] = v
+		}
+	}
+	return info, nil
+}
