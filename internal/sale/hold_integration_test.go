@@ -56,6 +56,21 @@ func oneHold(t *testing.T, rdb *goredis.Client) (*boxoffice.ArmPlan, string) {
 	return p, a.Payload["order_no"].(string)
 }
 
+// holder reports whether the session's holders bitmap has buyer uid.
+func holder(t *testing.T, rdb *goredis.Client, k sale.Keys, uid int64) bool {
+	t.Helper()
+	ctx := context.Background()
+	n, err := rdb.StrLen(ctx, k.Key("holders")).Result()
+	if err != nil || n == 0 {
+		t.Fatalf("holders: %d bytes, %v", n, err)
+	}
+	bit, err := rdb.GetBit(ctx, k.Key("holders"), uid%(8*n)).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bit == 1
+}
+
 func TestHoldScript(t *testing.T) {
 	ctx := context.Background()
 	rdb := client(t)
@@ -130,6 +145,12 @@ func TestHoldScript(t *testing.T) {
 		}
 		if a := grab(t, rdb, sid, 3, "k6", 3, 4, 5, 6, 7); a.Status != 400 {
 			t.Errorf("got %+v, want 400 for 5 seats over a limit of 4", a)
+		}
+	})
+	t.Run("Holders", func(t *testing.T) {
+		if !holder(t, rdb, k, 1) || holder(t, rdb, k, 2) || holder(t, rdb, k, 77) {
+			t.Errorf("holders: 1 %v, 2 %v, 77 %v; want only buyer 1, who holds seats",
+				holder(t, rdb, k, 1), holder(t, rdb, k, 2), holder(t, rdb, k, 77))
 		}
 	})
 	t.Run("SoldOut", func(t *testing.T) {

@@ -85,13 +85,19 @@ const (
 	// KeyOrder STRING: the session's seat order as JSON runs of consecutive
 	// ids, [[first id, count], ...]. Armed; read by the edge with KeyPacked.
 	KeyOrder = "order"
+	// KeyHolders STRING: the buyers granted a hold in the session, as a
+	// bitmap: bit (user id mod its size) set by hold.lua with the hold,
+	// never cleared. Created by the first arm (holders in arm.go);
+	// read by the edge with KeyPacked, to let a buyer's retry past the
+	// sold-out flag and the seats it knows taken, to be replayed.
+	KeyHolders = "holders"
 )
 
 // Names are every key of a session but the idempotency records (Idem),
 // the grab counts (Grabs) and the staging keys (Staging).
 var Names = []string{KeyMeta, KeySeats, KeyPrice, KeyTier, KeyCounts, KeySoldOut, KeyReserved, KeyBloom,
 	KeyHeld, KeyArms, KeyHolds, KeyExpiry, KeyOutbox, KeySeq, KeyEventSeq, KeyLeaseTimeouts, KeyConflict,
-	KeyIndex, KeyPacked, KeyOrder}
+	KeyIndex, KeyPacked, KeyOrder, KeyHolders}
 
 // Keys names the keys of one session.
 type Keys struct{ prefix string }
@@ -127,7 +133,7 @@ var Rebuilt = []string{KeyMeta, KeySeats, KeyPrice, KeyTier, KeyCounts, KeyReser
 // holdKeys are the keys of lua/redis/hold.lua in its KEYS order, before
 // the idempotency record (keys.hold in lua/boxoffice/keys.lua).
 var holdKeys = []string{KeyMeta, KeySeats, KeyPrice, KeyTier, KeyCounts, KeySoldOut, KeyReserved, KeyHeld,
-	KeyHolds, KeyExpiry, KeyOutbox, KeySeq, KeyConflict, KeyEventSeq, KeyIndex, KeyPacked}
+	KeyHolds, KeyExpiry, KeyOutbox, KeySeq, KeyConflict, KeyEventSeq, KeyIndex, KeyPacked, KeyHolders}
 
 // Hold returns the KEYS of hold.lua for a grab by userID with Idempotency-Key key.
 func (k Keys) Hold(userID int64, key string) []string {

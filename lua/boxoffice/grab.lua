@@ -96,10 +96,16 @@ function _M.content()
     state:seen(g.sid)
     local sold_out = state:sold_out(g.sid)
     local answered_key = g.sid .. ":" .. g.uid .. ":" .. g.key
-    local answered = deps.answered:get(answered_key)
+    local retry = deps.answered:get(answered_key)
+    if sold_out and not retry then
+        retry = deps.seats:holder(g.sid, g.uid, sold_out)
+    end
     -- Once sold out, the filter need not be read.
-    local o = decision.state(sold_out, sold_out or state:eligible(g.sid, g.uid), answered, state:recovering(g.sid))
-        or decision.taken(g.ids, deps.seats:codes(g.sid, g.ids), answered)
+    local o = decision.state(sold_out, sold_out or state:eligible(g.sid, g.uid), retry, state:recovering(g.sid))
+    if not o then
+        local codes, holder = deps.seats:codes(g.sid, g.ids, g.uid)
+        o = decision.taken(g.ids, codes, retry or holder)
+    end
     if o then
         return answer(o)
     end

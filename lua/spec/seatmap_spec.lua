@@ -137,6 +137,56 @@ describe("boxoffice.seatmap", function()
         end)
     end)
 
+    describe("holders", function()
+        -- 16 bits; buyer 42 is bit 42 mod 16 = 10, the third bit of the second byte.
+        local HOLDERS = "\0\32"
+
+        it("tells, with the codes, whether the copy has the buyer among the holders", function()
+            store["{s:7}:holders"] = HOLDERS
+            local m = maps()
+            m:get("7")
+            assert.are.same({ { 1 }, true }, { m:codes("7", { "11" }, "42") })
+            assert.are.same({ { 1 }, false }, { m:codes("7", { "11" }, "43") })
+        end)
+
+        it("answers from a copy read after the session was seen sold out", function()
+            store["{s:7}:holders"] = HOLDERS
+            local m = maps()
+            m:get("7") -- read at ngx.now()
+            local before = ngx.now() - 1
+            assert.is_true(m:holder("7", "42", before))
+            assert.is_true(m:holder("7", "26", before), "26 mod 16 is 42's bit too")
+            assert.is_false(m:holder("7", "43", before))
+            assert.is_nil(rec.timers)
+        end)
+
+        it("lets everyone pass, and refreshes, when the copy is not newer than the sold-out flag", function()
+            store["{s:7}:holders"] = HOLDERS
+            local m, sale = maps()
+            m:get("7")
+            assert.is_true(m:holder("7", "43", ngx.now()))
+            assert.are.equal(1, rec.timers)
+            assert.are.equal(2, sale.connects)
+        end)
+
+        it("lets everyone pass, and refreshes, without a fresh copy", function()
+            store["{s:7}:holders"] = HOLDERS
+            local m = maps()
+            assert.is_true(m:holder("7", "43", 0))
+            assert.are.equal(1, rec.timers)
+            assert.is_false(m:holder("7", "43", 0))
+        end)
+
+        it("has nobody in a session that keeps no holders or has no map", function()
+            local m = maps()
+            m:get("7")
+            assert.is_false(m:holder("7", "42", 0))
+            assert.are.same({ { 1 }, false }, { m:codes("7", { "11" }, "42") })
+            m:get("8")
+            assert.is_false(m:holder("8", "42", 0))
+        end)
+    end)
+
     describe("index_of", function()
         it("finds ids across runs, and nothing in the gaps", function()
             local runs = seatmap.decode_order("[[1,2],[5,1],[100,1000]]")
