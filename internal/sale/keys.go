@@ -87,9 +87,10 @@ const (
 	KeyOrder = "order"
 	// KeyHolders STRING: the buyers granted a hold in the session, as a
 	// bitmap: bit (user id mod its size) set by hold.lua with the hold,
-	// never cleared. Created by the first arm (holders in arm.go);
-	// read by the edge with KeyPacked, to let a buyer's retry past the
-	// sold-out flag and the seats it knows taken, to be replayed.
+	// deleted only by the session's trim (Retire). Created by the first
+	// arm (holders in arm.go); read by the edge with KeyPacked, to let a
+	// buyer's retry past the sold-out flag and the seats it knows taken,
+	// to be replayed.
 	KeyHolders = "holders"
 )
 

@@ -68,7 +68,8 @@ local function fetch(sale, sid)
 end
 
 -- load reads session sid from Redis into the dict and gives back the lock
--- its caller took. "fresh:" holds the time the read began; "grab:" what
+-- its caller took. "fresh:" and "read:" hold the time the read began,
+-- "fresh:" only while the copy is fresh; "grab:" what
 -- grabs use, in one value so a worker never mixes two reads: the ETag,
 -- the seat order, the packed map's length, the packed map and the holders.
 function _M:load(sid)
@@ -81,6 +82,7 @@ function _M:load(sid)
     elseif packed == NONE then
         d:set("map:" .. sid, NONE, STALE)
         d:delete("etag:" .. sid)
+        d:set("read:" .. sid, at, STALE)
         d:set("fresh:" .. sid, at, self.ttl)
     else
         -- A hold changes the packed map in the call that adds its buyer
@@ -91,6 +93,7 @@ function _M:load(sid)
         d:set("grab:" .. sid, etag .. "\n" .. order .. "\n" .. #packed .. "\n" .. packed .. holders, STALE)
         d:set("map:" .. sid, etag .. "\n" .. body, STALE)
         d:set("etag:" .. sid, etag, STALE)
+        d:set("read:" .. sid, at, STALE)
         d:set("fresh:" .. sid, at, self.ttl)
     end
     d:delete("lock:" .. sid)
@@ -190,15 +193,19 @@ local function decode_view(s)
 end
 
 -- view returns this worker's copy of session sid's map and the time its
--- read began if the node's copy is fresh (at most ttl old): false when the
--- session has no map; otherwise nil, and a refresh starts in the
--- background unless one is running.
-function _M:view(sid)
+-- read began if the node's copy is fresh (at most ttl old), or if stale is
+-- true and an expired copy is left: false when the session has no map;
+-- otherwise nil. Past ttl a refresh starts in the background unless one
+-- is running.
+function _M:view(sid, stale)
     local d = self.dict
     local at = d:get("fresh:" .. sid)
     if not at then
         self:refresh(sid)
-        return nil
+        at = stale and d:get("read:" .. sid)
+        if not at then
+            return nil
+        end
     end
     local etag = d:get("etag:" .. sid)
     if not etag then
@@ -244,11 +251,12 @@ end
 
 -- holder reports whether buyer uid may hold seats of session sid, from a
 -- copy whose read began after since (when the node first saw the session
--- sold out; holders are only ever added): false only when such a copy
--- leaves the buyer out, or the session keeps no holders. Without such a
--- copy it is true, and a refresh starts.
+-- sold out; holders are only ever added, so an expired copy serves while
+-- it is read again): false only when such a copy leaves the buyer out, or
+-- the session keeps no holders. Without such a copy it is true, and a
+-- refresh starts.
 function _M:holder(sid, uid, since)
-    local v, at = self:view(sid)
+    local v, at = self:view(sid, true)
     if v == false then
         return false
     end

@@ -169,12 +169,25 @@ describe("boxoffice.seatmap", function()
             assert.are.equal(2, sale.connects)
         end)
 
-        it("lets everyone pass, and refreshes, without a fresh copy", function()
+        it("answers from an expired copy while it is read again", function()
+            store["{s:7}:holders"] = HOLDERS
+            local m, sale = maps()
+            m:get("7")
+            dict.data["fresh:7"] = nil -- expired
+            dict.data["lock:7"] = true -- another request is reading Redis
+            assert.is_false(m:holder("7", "43", ngx.now() - 1))
+            assert.is_true(m:holder("7", "42", ngx.now() - 1))
+            assert.are.equal(1, sale.connects)
+        end)
+
+        it("lets everyone pass without a copy, and reads one", function()
             store["{s:7}:holders"] = HOLDERS
             local m = maps()
+            dict.data["lock:7"] = true -- another request is reading Redis
             assert.is_true(m:holder("7", "43", 0))
+            dict.data["lock:7"] = nil
+            assert.is_false(m:holder("7", "43", 0), "from the copy its own refresh read")
             assert.are.equal(1, rec.timers)
-            assert.is_false(m:holder("7", "43", 0))
         end)
 
         it("has nobody in a session that keeps no holders or has no map", function()
