@@ -91,11 +91,11 @@ func CheckArmable(ctx context.Context, rdb *goredis.Client, id int64) error {
 		With("current_state", state)
 }
 
-// holders returns the holders bitmap (KeyHolders) of a session of seats
-// seats whose taken seats are taken: 8 bits a seat, 8192 at least, each
-// buyer's bit (user id mod its size) set as SETBIT would.
-func holders(taken []boxoffice.TakenSeat, seats int) []byte {
-	b := make([]byte, max(seats, 1024))
+// holders returns a new holders bitmap (KeyHolders) for a session of n
+// seats: 8 bits a seat, 8192 at least, with the bit (user id mod its size)
+// of the buyer of each seat of taken set, as SETBIT sets it.
+func holders(taken []boxoffice.TakenSeat, n int) []byte {
+	b := make([]byte, max(n, 1024))
 	for _, t := range taken {
 		i := t.UserID % int64(8*len(b))
 		b[i/8] |= 0x80 >> (i % 8)
