@@ -262,7 +262,7 @@ func TestGrabSoldOut(t *testing.T) {
 		t.Fatalf("grab = %d %s", r.Status, r.Body)
 	}
 	c := testenv.Edge(t).As(buyers[1].Token)
-	waitStatus(t, func() *testenv.Response { return c.Grab(t, s.ID, "late", s.SeatIDs[0]) }, 410).WantError(t, 410, "sold_out")
+	waitSoldOut(t, c, s.ID, s.SeatIDs[0]).WantError(t, 410, "sold_out")
 }
 
 // The sale Redis stopped: grabs answer 503 quickly and work again once it
@@ -352,15 +352,17 @@ func takenAt(t *testing.T, edge *testenv.Client, s *testenv.Session) {
 
 // replayTests are the retries of a grab made through first, sent through
 // again, that must be replayed: after a sold out (once again's node
-// refuses a buyer without seats 410), on seats again's node knows taken
-// (where it refuses a buyer without them 409), and after the sale closed.
+// refuses other grabs 410, the same buyer's new ones too), on seats
+// again's node knows taken (where it refuses another buyer 409), and after
+// the sale closed.
 func replayTests(t *testing.T, first, again *testenv.Client) {
 	t.Run("SoldOut", func(t *testing.T) {
 		s, buyers := testenv.OnSale(t, testenv.SessionSpec{Seats: 2}, 2)
 		no := grabTwo(t, first, s, buyers, "k-sold-out")
-		late := again.As(buyers[1].Token)
-		waitStatus(t, func() *testenv.Response { return late.Grab(t, s.ID, "late", s.SeatIDs[0]) }, 410)
+		waitSoldOut(t, again.As(buyers[1].Token), s.ID, s.SeatIDs[0])
 		replays(t, again, s, buyers, "k-sold-out", no)
+		// Only the grab granted passes: the same buyer's next is refused.
+		waitSoldOut(t, again.As(buyers[0].Token), s.ID, s.SeatIDs[0])
 	})
 	t.Run("KnownTaken", func(t *testing.T) {
 		s, buyers := testenv.OnSale(t, testenv.SessionSpec{Seats: 3}, 2)
@@ -389,9 +391,9 @@ func TestGrabReplayWins(t *testing.T) {
 }
 
 // The same retry reaching another edge node than the first grab, one that
-// never saw its key, is replayed too: every node reads the session's
-// holders with its seat map, and lets a holder past its sold-out flag and
-// the seats its copy shows taken.
+// never saw its key, is replayed too: every node reads the grabs the
+// session granted (its holders) with its seat map, and lets their retries
+// past its sold-out flag and the seats its copy shows taken.
 func TestGrabReplayOnAnotherEdge(t *testing.T) {
 	replayTests(t, testenv.Edge(t), testenv.StartEdge(t))
 }

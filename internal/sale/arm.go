@@ -91,18 +91,6 @@ func CheckArmable(ctx context.Context, rdb *goredis.Client, id int64) error {
 		With("current_state", state)
 }
 
-// holders returns a new holders bitmap (KeyHolders) for a session of n
-// seats: 8 bits a seat, 8192 at least, with the bit (user id mod its size)
-// of the buyer of each seat of taken set, as SETBIT sets it.
-func holders(taken []boxoffice.TakenSeat, n int) []byte {
-	b := make([]byte, max(n, 1024))
-	for _, t := range taken {
-		i := t.UserID % int64(8*len(b))
-		b[i/8] |= 0x80 >> (i % 8)
-	}
-	return b
-}
-
 // build writes the staging keys in pipelined batches.
 func build(ctx context.Context, rdb *goredis.Client, k Keys, plan *boxoffice.ArmPlan, f *bloomfilter.Filter, version int64) error {
 	taken := make(map[int64]boxoffice.TakenSeat, len(plan.Taken))
@@ -151,8 +139,9 @@ func build(ctx context.Context, rdb *goredis.Client, k Keys, plan *boxoffice.Arm
 	}
 	pipe.Set(ctx, k.Staging("packed"), packed, 0)
 	pipe.Set(ctx, k.Staging("order"), orderRuns(order), 0)
-	// Kept across re-arms: the holds it records stay.
-	pipe.SetNX(ctx, k.Key(KeyHolders), holders(plan.Taken, len(order)), 0)
+	// 8 bits a seat, 8192 at least; kept across re-arms, as the grants it
+	// records stay.
+	pipe.SetNX(ctx, k.Key(KeyHolders), make([]byte, max(len(order), 1024)), 0)
 	for start := 0; start < len(plan.Reserved); start += 10 * batch {
 		var members []any
 		for _, id := range plan.Reserved[start:min(start+10*batch, len(plan.Reserved))] {

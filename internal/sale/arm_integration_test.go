@@ -141,7 +141,7 @@ func TestReArmKeepsLiveState(t *testing.T) {
 	rdb.HIncrBy(ctx, k.Key("counts"), "sold:A", 1)
 	rdb.HIncrBy(ctx, k.Key("counts"), "avail", -1)
 	rdb.HSet(ctx, k.Key("held"), "1", 1)
-	rdb.SetBit(ctx, k.Key("holders"), 1, 1)
+	rdb.SetBit(ctx, k.Key("holders"), 1, 1) // as a grant does
 
 	p.Taken = []boxoffice.TakenSeat{{SeatID: 2, OrderNo: "stale", UserID: 9}} // released in Redis already
 	armed, err := sale.Arm(ctx, rdb, p, 0.001)
@@ -158,8 +158,8 @@ func TestReArmKeepsLiveState(t *testing.T) {
 	if held := hash(t, rdb, k.Key("held")); held["1"] != "1" || held["9"] != "" {
 		t.Errorf("held = %v, want the live counts", held)
 	}
-	if !holder(t, rdb, k, 1) || holder(t, rdb, k, 9) {
-		t.Errorf("holders: 1 %v, 9 %v; want the live holders", holder(t, rdb, k, 1), holder(t, rdb, k, 9))
+	if bit, _ := rdb.GetBit(ctx, k.Key("holders"), 1).Result(); bit != 1 {
+		t.Error("the re-arm cleared the holders")
 	}
 	wantConsistent(t, rdb, p.Session.ID)
 }
@@ -174,13 +174,9 @@ func TestArmSoldOut(t *testing.T) {
 	if got, _ := rdb.Get(context.Background(), sale.KeysFor(p.Session.ID).Key("soldout")).Result(); got != "1" || armed.Available != 0 {
 		t.Errorf("soldout = %q, available = %d; want 1 and 0", got, armed.Available)
 	}
-	k := sale.KeysFor(p.Session.ID)
-	if n, _ := rdb.StrLen(context.Background(), k.Key("holders")).Result(); n != 1024 {
-		t.Errorf("holders of 2 seats: %d bytes, want 1024", n)
-	}
-	if !holder(t, rdb, k, 1) || !holder(t, rdb, k, 2) || holder(t, rdb, k, 3) {
-		t.Errorf("holders: 1 %v, 2 %v, 3 %v; want the buyers of the taken seats",
-			holder(t, rdb, k, 1), holder(t, rdb, k, 2), holder(t, rdb, k, 3))
+	holders, _ := rdb.Get(context.Background(), sale.KeysFor(p.Session.ID).Key("holders")).Result()
+	if holders != string(make([]byte, 1024)) {
+		t.Errorf("holders of 2 seats: %d bytes, want 1024 empty ones", len(holders))
 	}
 }
 

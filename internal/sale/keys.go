@@ -85,12 +85,13 @@ const (
 	// KeyOrder STRING: the session's seat order as JSON runs of consecutive
 	// ids, [[first id, count], ...]. Armed; read by the edge with KeyPacked.
 	KeyOrder = "order"
-	// KeyHolders STRING: the buyers granted a hold in the session, as a
-	// bitmap: bit (user id mod its size) set by hold.lua with the hold,
-	// deleted only by the session's trim (Retire). Created by the first
-	// arm (holders in arm.go); read by the edge with KeyPacked, to let a
-	// buyer's retry past the sold-out flag and the seats it knows taken,
-	// to be replayed.
+	// KeyHolders STRING: the grabs the session granted a hold, as a
+	// bitmap: the bit of each one's idempotency record (Idem), the first 4
+	// bytes of the SHA-1 of its name (big-endian) mod the bitmap's size,
+	// set by hold.lua with the hold; deleted only by the session's trim
+	// (Retire). Created empty by the first arm; read by the edge with
+	// KeyPacked, to let a retry past the sold-out flag and the seats it
+	// knows taken, to be replayed.
 	KeyHolders = "holders"
 )
 

@@ -76,7 +76,7 @@ end
 -- state checks what the edge knows of the session after the rate limits:
 -- whether it is being repaired, its sold-out flag, and whether its Bloom
 -- filter lets the buyer pass. A possible retry (retry: this edge answered
--- the buyer's key 201 or could not tell, or the buyer holds seats) goes to
+-- the buyer's key 201 or could not tell, or the session granted it) goes to
 -- the script even when sold out, to be replayed. It returns the outcome,
 -- or nil when the hold script is to decide.
 function _M.state(sold_out, eligible, retry, recovering)

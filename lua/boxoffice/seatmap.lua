@@ -2,8 +2,8 @@
 -- GET /api/sale/sessions/{sid}/seats answers, and what lets a grab of seats
 -- known to be taken be refused without Redis. The sale scripts keep the
 -- map ({s:N}:packed, 2 bits a seat at its index in the seat order
--- {s:N}:order) and the buyers granted a hold ({s:N}:holders, bit uid mod
--- its size, written by hold.lua); one MGET per node per refresh
+-- {s:N}:order) and the grabs granted a hold ({s:N}:holders, a bit per
+-- idempotency record, set by hold.lua); one MGET per node per refresh
 -- (BOXOFFICE_EDGE_SEATS_TTL) reads the three into a lua_shared_dict. One
 -- request per node reads Redis, the first read too: the others serve the
 -- copy that just expired or, when there is none yet, wait for it.
@@ -222,21 +222,23 @@ function _M:view(sid, stale)
     return v, at
 end
 
--- has reports whether the holders bitmap of v has buyer uid: bit uid mod
--- its size, the first bit of a byte the high one (SETBIT).
-local function has(v, uid)
+-- has reports whether the holders bitmap of v has the grab whose
+-- idempotency record is named idem: its bit is the first 4 bytes of the
+-- name's SHA-1 (big-endian) mod the bitmap's size, the first bit of a byte
+-- the high one (as hold.lua sets it).
+local function has(v, idem)
     local h = v.holders
     if h == "" then
         return false
     end
-    local i = tonumber(uid) % (8 * #h)
+    local a, b, c, d = byte(ngx.sha1_bin(idem), 1, 4)
+    local i = (((a * 256 + b) * 256 + c) * 256 + d) % (8 * #h)
     return band(byte(h, floor(i / 8) + 1), lshift(1, 7 - i % 8)) ~= 0
 end
 
 -- codes returns the packed code of each seat of ids (strings) from a fresh
--- copy (nil for a seat the session lacks), or nil without a fresh copy;
--- then whether that copy has buyer uid among the holders.
-function _M:codes(sid, ids, uid)
+-- copy (nil for a seat the session lacks), or nil without a fresh copy.
+function _M:codes(sid, ids)
     local v = self:view(sid)
     if not v then
         return nil
@@ -246,16 +248,17 @@ function _M:codes(sid, ids, uid)
         local at = _M.index_of(v.runs, tonumber(id))
         out[i] = at and _M.code_at(v.packed, at)
     end
-    return out, has(v, uid)
+    return out
 end
 
--- holder reports whether buyer uid may hold seats of session sid, from a
--- copy whose read began after since (when the node first saw the session
--- sold out; holders are only ever added, so an expired copy serves while
--- it is read again): false only when such a copy leaves the buyer out, or
--- the session keeps no holders. Without such a copy it is true, and a
--- refresh starts.
-function _M:holder(sid, uid, since)
+-- holder reports whether the grab whose idempotency record is named idem
+-- may have been granted (a retry to replay), from a copy whose read began
+-- after since: when the node first saw the session sold out, or 0 to ask
+-- of the copy codes just read or a newer one. Grants are only ever added,
+-- so an expired copy serves while it is read again. It is false only when
+-- such a copy leaves the grab out, or the session keeps no holders; true
+-- without such a copy, and a refresh starts.
+function _M:holder(sid, idem, since)
     local v, at = self:view(sid, true)
     if v == false then
         return false
@@ -267,7 +270,7 @@ function _M:holder(sid, uid, since)
         self:refresh(sid)
         return true
     end
-    return has(v, uid)
+    return has(v, idem)
 end
 
 -- serve answers the request for $grab_sid's seat map from maps (a seat
