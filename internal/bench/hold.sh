@@ -10,7 +10,9 @@ trap 'redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || true; rm -rf "$dir
 redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --save "" --appendonly yes --daemonize yes \
   --logfile "$dir/redis.log" >/dev/null
 until redis-cli -p "$port" ping >/dev/null 2>&1; do sleep 0.1; done
-sha=$(redis-cli -p "$port" script load "$(cat "$(dirname "$0")/../../lua/redis/hold.lua")")
+# The script's text as the edge sends it: the scripts' prelude, then hold.lua.
+scripts="$(dirname "$0")/../../lua/redis"
+sha=$(redis-cli -p "$port" script load "$(cat "$scripts/prelude.lua" "$scripts/hold.lua")")
 # Keys of hold.lua; __rand_int__ is a 12-digit number, so seat and buyer
 # ids are prepared in that shape.
 keys='{s:1}:meta {s:1}:seats {s:1}:price {s:1}:tier {s:1}:counts {s:1}:soldout {s:1}:reserved {s:1}:held {s:1}:holds {s:1}:expiry {s:1}:outbox {s:1}:seq {s:1}:conflict {s:1}:eventseq {s:1}:index {s:1}:packed'
