@@ -88,13 +88,13 @@ const (
 	// ids, [[first id, count], ...]. Armed, or by pack_rebuild; read by the
 	// edge with KeyPacked.
 	KeyOrder = "order"
-	// KeyHolders STRING: the grabs the session granted a hold, as a
-	// bitmap: the bit of each one's idempotency record (Idem), the first 4
-	// bytes of the SHA-1 of its name (big-endian) mod the bitmap's size,
-	// set by hold.lua with the hold; deleted only by the session's trim
-	// (Retire). Created empty by the first arm; read by the edge with
-	// KeyPacked, to let a retry past the sold-out flag and the seats it
-	// knows taken, to be replayed.
+	// KeyHolders STRING: the grabs the session granted a hold, as a Bloom
+	// filter of their idempotency records' names (Idem): 3 bits each, the
+	// first three 4-byte words (big-endian) of the name's SHA-1 mod the
+	// bitmap's size, set by hold.lua with the hold; deleted only by the
+	// session's trim (Retire). Created empty by the first arm; read by the
+	// edge with KeyPacked, to let a retry past the sold-out flag and the
+	// seats it knows taken, to be replayed.
 	KeyHolders = "holders"
 )
 

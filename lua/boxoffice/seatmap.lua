@@ -2,8 +2,8 @@
 -- GET /api/sale/sessions/{sid}/seats answers, and what lets a grab of seats
 -- known to be taken be refused without Redis. The sale scripts keep the
 -- map ({s:N}:packed, 2 bits a seat at its index in the seat order
--- {s:N}:order) and the grabs granted a hold ({s:N}:holders, a bit per
--- idempotency record, set by hold.lua); one MGET per node per refresh
+-- {s:N}:order) and the grabs granted a hold ({s:N}:holders, a Bloom
+-- filter of idempotency records, set by hold.lua); one MGET per node per refresh
 -- (BOXOFFICE_EDGE_SEATS_TTL) reads the three into a lua_shared_dict. One
 -- request per node reads Redis, the first read too: the others serve the
 -- copy that just expired or, when there is none yet, wait for it.
@@ -222,18 +222,25 @@ function _M:view(sid, stale)
     return v, at
 end
 
--- has reports whether the holders bitmap of v has the grab whose
--- idempotency record is named idem: its bit is the first 4 bytes of the
--- name's SHA-1 (big-endian) mod the bitmap's size, the first bit of a byte
--- the high one (as hold.lua sets it).
+-- has reports whether the holders of v may have the grab whose
+-- idempotency record is named idem: a Bloom filter, whose 3 bits of a
+-- name are the first three 4-byte words (big-endian) of its SHA-1 mod the
+-- bitmap's size, the first bit of a byte the high one (as hold.lua sets
+-- them).
 local function has(v, idem)
     local h = v.holders
     if h == "" then
         return false
     end
-    local a, b, c, d = byte(ngx.sha1_bin(idem), 1, 4)
-    local i = (((a * 256 + b) * 256 + c) * 256 + d) % (8 * #h)
-    return band(byte(h, floor(i / 8) + 1), lshift(1, 7 - i % 8)) ~= 0
+    local sum, bits = ngx.sha1_bin(idem), 8 * #h
+    for j = 1, 9, 4 do
+        local a, b, c, d = byte(sum, j, j + 3)
+        local i = (((a * 256 + b) * 256 + c) * 256 + d) % bits
+        if band(byte(h, floor(i / 8) + 1), lshift(1, 7 - i % 8)) == 0 then
+            return false
+        end
+    end
+    return true
 end
 
 -- codes returns the packed code of each seat of ids (strings) from a fresh

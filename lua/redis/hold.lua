@@ -9,11 +9,11 @@
 --       4 tier, 5 counts, 6 soldout, 7 reserved, 8 held, 9 holds, 10 expiry,
 --       11 outbox, 12 seq, 13 conflict (seats kept out of sale), 14 eventseq,
 --       15 index, 16 packed (the packed seat map, written with the seats),
---       17 holders (the grabs granted a hold, a bit for each idempotency
---       record: the first 4 bytes of the SHA-1 of its name mod the
---       bitmap's size, which arming fixes; read by the edge to let their
---       retries past its refusals), 18 the idempotency record of this
---       buyer and key.
+--       17 holders (the grabs granted a hold, a Bloom filter of their
+--       idempotency records' names: 3 bits each, the first three 4-byte
+--       words of the name's SHA-1 mod the bitmap's size, which arming
+--       fixes; read by the edge to let their retries past its refusals),
+--       18 the idempotency record of this buyer and key.
 -- ARGV: 1 session id, 2 user id, 3 canonical body (sorted seat ids, comma
 --       separated), then the seat ids.
 -- Returns {status, code, payload}: payload is JSON, the body's fields.
@@ -104,7 +104,10 @@ end
 redis.call("HINCRBY", KEYS[8], uid, n)
 local bits = 8 * redis.call("STRLEN", KEYS[17])
 if bits > 0 then
-    redis.call("SETBIT", KEYS[17], tonumber(redis.sha1hex(KEYS[18]):sub(1, 8), 16) % bits, 1)
+    local sum = redis.sha1hex(KEYS[18])
+    for i = 0, 2 do
+        redis.call("SETBIT", KEYS[17], tonumber(sum:sub(8 * i + 1, 8 * i + 8), 16) % bits, 1)
+    end
 end
 local expires = now + tonumber(meta[5])
 local seats = table.concat(ids, ",")
