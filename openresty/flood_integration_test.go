@@ -23,7 +23,7 @@ func BenchmarkSoldOutFlood(b *testing.B) {
 	if r := edge.As(buyers[0].Token).Grab(b, s.ID, "all", s.SeatIDs[0]); r.Status != 201 {
 		b.Fatalf("grab = %d %s", r.Status, r.Body)
 	}
-	waitStatus(b, func() *testenv.Response { return edge.As(buyers[1].Token).Grab(b, s.ID, "late", s.SeatIDs[0]) }, 410)
+	waitSoldOut(b, edge.As(buyers[1].Token), s.ID, s.SeatIDs[0])
 	url := edge.Base + holds(s.ID)
 	body := []byte(fmt.Sprintf(`{"seat_ids":[%d]}`, s.SeatIDs[0]))
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}

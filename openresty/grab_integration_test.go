@@ -262,7 +262,7 @@ func TestGrabSoldOut(t *testing.T) {
 		t.Fatalf("grab = %d %s", r.Status, r.Body)
 	}
 	c := testenv.Edge(t).As(buyers[1].Token)
-	waitStatus(t, func() *testenv.Response { return c.Grab(t, s.ID, "late", s.SeatIDs[0]) }, 410).WantError(t, 410, "sold_out")
+	waitSoldOut(t, c, s.ID, s.SeatIDs[0]).WantError(t, 410, "sold_out")
 }
 
 // The sale Redis stopped: grabs answer 503 quickly and work again once it
@@ -319,38 +319,81 @@ func TestSeatMap(t *testing.T) {
 	testenv.Edge(t).Do(t, "POST", fmt.Sprintf("/api/sale/sessions/%d/seats", s.ID), nil, nil).WantError(t, 405, "method_not_allowed")
 }
 
-// A buyer whose answer was lost retries with the same Idempotency-Key and
-// gets the first answer again, although the session has sold out since or
-// its sale has closed.
-func TestGrabReplayWins(t *testing.T) {
-	// grabTwo has buyer 0 take the first two seats with key k and returns the order number.
-	grabTwo := func(t *testing.T, s *testenv.Session, buyers []testenv.Buyer, k string) string {
-		r := testenv.Edge(t).As(buyers[0].Token).Grab(t, s.ID, k, s.SeatIDs[:2]...)
-		if r.Status != 201 {
-			t.Fatalf("grab = %d %s", r.Status, r.Body)
-		}
-		return fmt.Sprint(r.JSON["order_no"])
+// grabTwo has buyer 0 take the first two seats of s with key k through
+// edge and returns the order number.
+func grabTwo(t *testing.T, edge *testenv.Client, s *testenv.Session, buyers []testenv.Buyer, k string) string {
+	t.Helper()
+	r := edge.As(buyers[0].Token).Grab(t, s.ID, k, s.SeatIDs[:2]...)
+	if r.Status != 201 {
+		t.Fatalf("grab = %d %s", r.Status, r.Body)
 	}
-	replays := func(t *testing.T, s *testenv.Session, buyers []testenv.Buyer, k, no string) {
-		r := testenv.Edge(t).As(buyers[0].Token).Grab(t, s.ID, k, s.SeatIDs[:2]...)
-		if r.Status != 201 || r.JSON["order_no"] != no {
-			t.Errorf("retry with the same key = %d %s, want 201 with order %s", r.Status, r.Body, no)
-		}
+	return fmt.Sprint(r.JSON["order_no"])
+}
+
+// replays checks that buyer 0's retry of grabTwo with key k through edge
+// gets its first answer, order no.
+func replays(t *testing.T, edge *testenv.Client, s *testenv.Session, buyers []testenv.Buyer, k, no string) {
+	t.Helper()
+	r := edge.As(buyers[0].Token).Grab(t, s.ID, k, s.SeatIDs[:2]...)
+	if r.Status != 201 || r.JSON["order_no"] != no {
+		t.Errorf("retry with the same key = %d %s, want 201 with order %s", r.Status, r.Body, no)
 	}
+}
+
+// takenAt waits until the seat map of the edge node shows the first two
+// seats of s LOCKED: a copy that node refuses grabs of them from.
+func takenAt(t *testing.T, edge *testenv.Client, s *testenv.Session) {
+	t.Helper()
+	testenv.Eventually(t, testenv.Settle, "the node's seat map showing the seats LOCKED", func() (bool, string) {
+		m := edge.SeatStates(t, s.ID)
+		return m[s.SeatIDs[0]] == "LOCKED" && m[s.SeatIDs[1]] == "LOCKED", fmt.Sprint(m)
+	})
+}
+
+// replayTests are the retries of a grab made through first, sent through
+// again, that must be replayed: after a sold out (once again's node
+// refuses other grabs 410, the same buyer's new ones too), on seats
+// again's node knows taken (where it refuses another buyer 409), and after
+// the sale closed.
+func replayTests(t *testing.T, first, again *testenv.Client) {
 	t.Run("SoldOut", func(t *testing.T) {
 		s, buyers := testenv.OnSale(t, testenv.SessionSpec{Seats: 2}, 2)
-		no := grabTwo(t, s, buyers, "k-sold-out")
-		late := testenv.Edge(t).As(buyers[1].Token)
-		waitStatus(t, func() *testenv.Response { return late.Grab(t, s.ID, "late", s.SeatIDs[0]) }, 410)
-		replays(t, s, buyers, "k-sold-out", no)
+		no := grabTwo(t, first, s, buyers, "k-sold-out")
+		waitSoldOut(t, again.As(buyers[1].Token), s.ID, s.SeatIDs[0])
+		replays(t, again, s, buyers, "k-sold-out", no)
+		// Only the grab granted passes: the same buyer's next is refused.
+		waitSoldOut(t, again.As(buyers[0].Token), s.ID, s.SeatIDs[0])
+	})
+	t.Run("KnownTaken", func(t *testing.T) {
+		s, buyers := testenv.OnSale(t, testenv.SessionSpec{Seats: 3}, 2)
+		no := grabTwo(t, first, s, buyers, "k-taken")
+		takenAt(t, again, s)
+		again.As(buyers[1].Token).Grab(t, s.ID, "late", s.SeatIDs[:2]...).WantError(t, 409, "seat_unavailable")
+		replays(t, again, s, buyers, "k-taken", no)
 	})
 	t.Run("SaleClosed", func(t *testing.T) {
 		s, buyers := testenv.OnSale(t, testenv.SessionSpec{Seats: 3}, 1)
-		no := grabTwo(t, s, buyers, "k-closed")
+		no := grabTwo(t, first, s, buyers, "k-closed")
 		if r := testenv.Admin(t).Do(t, "POST", fmt.Sprintf("/admin/api/sessions/%d/close", s.ID), nil, nil); r.Status != 200 {
 			t.Fatalf("close = %d %s", r.Status, r.Body)
 		}
-		replays(t, s, buyers, "k-closed", no)
-		testenv.Edge(t).As(buyers[0].Token).Grab(t, s.ID, "k-after", s.SeatIDs[2]).WantError(t, 403, "sale_not_open")
+		takenAt(t, again, s)
+		replays(t, again, s, buyers, "k-closed", no)
+		again.As(buyers[0].Token).Grab(t, s.ID, "k-after", s.SeatIDs[2]).WantError(t, 403, "sale_not_open")
 	})
+}
+
+// A buyer whose answer was lost retries with the same Idempotency-Key and
+// gets the first answer again, although the session has sold out since,
+// its seats are known taken or its sale has closed.
+func TestGrabReplayWins(t *testing.T) {
+	replayTests(t, testenv.Edge(t), testenv.Edge(t))
+}
+
+// The same retry reaching another edge node than the first grab, one that
+// never saw its key, is replayed too: every node reads the grabs the
+// session granted (its holders) with its seat map, and lets their retries
+// past its sold-out flag and the seats its copy shows taken.
+func TestGrabReplayOnAnotherEdge(t *testing.T) {
+	replayTests(t, testenv.Edge(t), testenv.StartEdge(t))
 }

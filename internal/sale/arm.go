@@ -139,6 +139,9 @@ func build(ctx context.Context, rdb goredis.UniversalClient, k Keys, plan *boxof
 	}
 	pipe.Set(ctx, k.Staging("packed"), packed, 0)
 	pipe.Set(ctx, k.Staging("order"), orderRuns(order), 0)
+	// 8 bits a seat, 8192 at least; kept across re-arms, as the grants it
+	// records stay.
+	pipe.SetNX(ctx, k.Key(KeyHolders), make([]byte, max(len(order), 1024)), 0)
 	for start := 0; start < len(plan.Reserved); start += 10 * batch {
 		var members []any
 		for _, id := range plan.Reserved[start:min(start+10*batch, len(plan.Reserved))] {

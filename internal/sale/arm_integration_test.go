@@ -141,6 +141,7 @@ func TestReArmKeepsLiveState(t *testing.T) {
 	rdb.HIncrBy(ctx, k.Key("counts"), "sold:A", 1)
 	rdb.HIncrBy(ctx, k.Key("counts"), "avail", -1)
 	rdb.HSet(ctx, k.Key("held"), "1", 1)
+	rdb.SetBit(ctx, k.Key("holders"), 1, 1) // as a grant does
 
 	p.Taken = []boxoffice.TakenSeat{{SeatID: 2, OrderNo: "stale", UserID: 9}} // released in Redis already
 	armed, err := sale.Arm(ctx, rdb, p, 0.001)
@@ -157,6 +158,9 @@ func TestReArmKeepsLiveState(t *testing.T) {
 	if held := hash(t, rdb, k.Key("held")); held["1"] != "1" || held["9"] != "" {
 		t.Errorf("held = %v, want the live counts", held)
 	}
+	if bit, _ := rdb.GetBit(ctx, k.Key("holders"), 1).Result(); bit != 1 {
+		t.Error("the re-arm cleared the holders")
+	}
 	wantConsistent(t, rdb, p.Session.ID)
 }
 
@@ -169,6 +173,10 @@ func TestArmSoldOut(t *testing.T) {
 	}
 	if got, _ := rdb.Get(context.Background(), sale.KeysFor(p.Session.ID).Key("soldout")).Result(); got != "1" || armed.Available != 0 {
 		t.Errorf("soldout = %q, available = %d; want 1 and 0", got, armed.Available)
+	}
+	holders, _ := rdb.Get(context.Background(), sale.KeysFor(p.Session.ID).Key("holders")).Result()
+	if holders != string(make([]byte, 1024)) {
+		t.Errorf("holders of 2 seats: %d bytes, want 1024 empty ones", len(holders))
 	}
 }
 

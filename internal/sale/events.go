@@ -86,7 +86,7 @@ func ActiveSessions(ctx context.Context, rdb goredis.UniversalClient) ([]int64, 
 // After that no script writes the session. It is marked trimmed (meta, the
 // change sequence then), so a repair never takes its missing records for
 // lost ones, and its hold and idempotency records, all in MySQL, are
-// deleted in batches; then it leaves Sessions. All of it works in a full
+// deleted in batches, and its holders; then it leaves Sessions. All of it works in a full
 // sale Redis. What a grab reads first (meta) stays: it answers 403
 // sale_not_open; a late payment finds no hold and is flagged for refund.
 func Retire(ctx context.Context, rdb goredis.UniversalClient, id, applied int64) (bool, error) {
@@ -118,7 +118,8 @@ const MetaTrimmed = "trimmed"
 const trimBatch = 500
 
 // trim deletes a retired session's hold records and idempotency records,
-// trimBatch at a time, so Redis never blocks on one big delete.
+// trimBatch at a time, so Redis never blocks on one big delete, then its
+// holders, which served only the replays of those records.
 func trim(ctx context.Context, rdb goredis.UniversalClient, k Keys) error {
 	holds := rdb.HScan(ctx, k.Key("holds"), 0, "", trimBatch).Iterator()
 	err := inBatches(ctx, holds, 2, func(fields []string) error { return rdb.HDel(ctx, k.Key("holds"), fields...).Err() })
@@ -131,7 +132,13 @@ func trim(ctx context.Context, rdb goredis.UniversalClient, k Keys) error {
 		return unavailable(err)
 	}
 	idem := node.Scan(ctx, 0, k.Key("idem:")+"*", trimBatch).Iterator()
-	return inBatches(ctx, idem, 1, func(keys []string) error { return rdb.Unlink(ctx, keys...).Err() })
+	if err := inBatches(ctx, idem, 1, func(keys []string) error { return rdb.Unlink(ctx, keys...).Err() }); err != nil {
+		return err
+	}
+	if err := rdb.Unlink(ctx, k.Key(KeyHolders)).Err(); err != nil {
+		return unavailable(err)
+	}
+	return nil
 }
 
 // inBatches deletes what it iterates with del, trimBatch at a time: every

@@ -4,6 +4,8 @@ package sale_test
 
 import (
 	"context"
+	"crypto/sha1"
+	"encoding/binary"
 	"fmt"
 	"testing"
 	"time"
@@ -54,6 +56,29 @@ func oneHold(t *testing.T, rdb goredis.UniversalClient) (*boxoffice.ArmPlan, str
 		t.Fatalf("grab = %+v", a)
 	}
 	return p, a.Payload["order_no"].(string)
+}
+
+// granted reports whether the session's holders have buyer uid's grab
+// with key: the 3 bits of its idempotency record's name, the first three
+// 4-byte words of its SHA-1 mod the bitmap's size, as the edge reads them.
+func granted(t *testing.T, rdb goredis.UniversalClient, k sale.Keys, uid int64, key string) bool {
+	t.Helper()
+	ctx := context.Background()
+	n, err := rdb.StrLen(ctx, k.Key("holders")).Result()
+	if err != nil || n == 0 {
+		t.Fatalf("holders: %d bytes, %v", n, err)
+	}
+	sum := sha1.Sum([]byte(k.Idem(uid, key)))
+	for i := 0; i < 12; i += 4 {
+		bit, err := rdb.GetBit(ctx, k.Key("holders"), int64(binary.BigEndian.Uint32(sum[i:i+4]))%(8*n)).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bit == 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func TestHoldScript(t *testing.T) {
@@ -130,6 +155,12 @@ func TestHoldScript(t *testing.T) {
 		}
 		if a := grab(t, rdb, sid, 3, "k6", 3, 4, 5, 6, 7); a.Status != 400 {
 			t.Errorf("got %+v, want 400 for 5 seats over a limit of 4", a)
+		}
+	})
+	t.Run("Holders", func(t *testing.T) {
+		if !granted(t, rdb, k, 1, "k1") || granted(t, rdb, k, 1, "k5") || granted(t, rdb, k, 2, "k2") {
+			t.Errorf("holders: 1 k1 %v, 1 k5 %v, 2 k2 %v; want only the grab that was granted",
+				granted(t, rdb, k, 1, "k1"), granted(t, rdb, k, 1, "k5"), granted(t, rdb, k, 2, "k2"))
 		}
 	})
 	t.Run("SoldOut", func(t *testing.T) {

@@ -88,13 +88,21 @@ const (
 	// ids, [[first id, count], ...]. Armed, or by pack_rebuild; read by the
 	// edge with KeyPacked.
 	KeyOrder = "order"
+	// KeyHolders STRING: the grabs the session granted a hold, as a Bloom
+	// filter of their idempotency records' names (Idem): 3 bits each, the
+	// first three 4-byte words (big-endian) of the name's SHA-1 mod the
+	// bitmap's size, set by hold.lua with the hold; deleted only by the
+	// session's trim (Retire). Created empty by the first arm; read by the
+	// edge with KeyPacked, to let a retry past the sold-out flag and the
+	// seats it knows taken, to be replayed.
+	KeyHolders = "holders"
 )
 
 // Names are every key of a session but the idempotency records (Idem),
 // the grab counts (Grabs) and the staging keys (Staging).
 var Names = []string{KeyMeta, KeySeats, KeyPrice, KeyTier, KeyCounts, KeySoldOut, KeyReserved, KeyBloom,
 	KeyHeld, KeyArms, KeyHolds, KeyExpiry, KeyOutbox, KeySeq, KeyEventSeq, KeyLeaseTimeouts, KeyConflict,
-	KeyIndex, KeyPacked, KeyOrder}
+	KeyIndex, KeyPacked, KeyOrder, KeyHolders}
 
 // Keys names the keys of one session.
 type Keys struct{ prefix string }
@@ -130,7 +138,7 @@ var Rebuilt = []string{KeyMeta, KeySeats, KeyPrice, KeyTier, KeyCounts, KeyReser
 // holdKeys are the keys of lua/redis/hold.lua in its KEYS order, before
 // the idempotency record (keys.hold in lua/boxoffice/keys.lua).
 var holdKeys = []string{KeyMeta, KeySeats, KeyPrice, KeyTier, KeyCounts, KeySoldOut, KeyReserved, KeyHeld,
-	KeyHolds, KeyExpiry, KeyOutbox, KeySeq, KeyConflict, KeyEventSeq, KeyIndex, KeyPacked}
+	KeyHolds, KeyExpiry, KeyOutbox, KeySeq, KeyConflict, KeyEventSeq, KeyIndex, KeyPacked, KeyHolders}
 
 // Hold returns the KEYS of hold.lua for a grab by userID with Idempotency-Key key.
 func (k Keys) Hold(userID int64, key string) []string {

@@ -41,7 +41,8 @@ func (b *biggest) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.
 
 // A session is retired and trimmed only once it is closed, drained and
 // every change of it is in MySQL; the trim deletes its hold and
-// idempotency records in small batches and leaves what a grab reads.
+// idempotency records in small batches, and its holders, and leaves what
+// a grab reads.
 func TestRetire(t *testing.T) {
 	ctx := context.Background()
 	rdb := client(t)
@@ -99,6 +100,9 @@ func TestRetire(t *testing.T) {
 	}
 	if idem, _ := rdb.Keys(ctx, k.Key("idem:")+"*").Result(); len(idem) != 0 {
 		t.Errorf("%d idempotency records left after the trim", len(idem))
+	}
+	if n, _ := rdb.Exists(ctx, k.Key("holders")).Result(); n != 0 {
+		t.Error("the holders left after the trim")
 	}
 	if sizes.args > 2+500 {
 		t.Errorf("one delete of the trim had %d arguments, want batches of at most 500", sizes.args)

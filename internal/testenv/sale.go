@@ -71,7 +71,13 @@ var packedNames = [4]string{"AVAILABLE", "LOCKED", "SOLD", "OUT"}
 // SOLD or OUT (kept out of sale). It fails the test unless it is a 200.
 func SeatStates(tb testing.TB, sid int64) map[int64]string {
 	tb.Helper()
-	r := Edge(tb).Do(tb, "GET", fmt.Sprintf("/api/sale/sessions/%d/seats", sid), nil, nil)
+	return Edge(tb).SeatStates(tb, sid)
+}
+
+// SeatStates is the package's SeatStates from the edge node c talks to.
+func (c *Client) SeatStates(tb testing.TB, sid int64) map[int64]string {
+	tb.Helper()
+	r := c.Do(tb, "GET", fmt.Sprintf("/api/sale/sessions/%d/seats", sid), nil, nil)
 	if r.Status != 200 {
 		tb.Fatalf("seats of session %d = %d %s", sid, r.Status, r.Body)
 	}

@@ -4,10 +4,12 @@
 -- request and the JWT and exposes the buyer as $grab_uid for limit_req
 -- (per buyer); content() checks the sold-out flag, the Bloom filter and the
 -- edge's copy of the seat map (seats all known taken: 409), then runs
--- lua/redis/hold.lua: one Redis round trip. The keys this edge answered
--- 201 (or could not tell: a 503) are kept in the lua_shared_dict
--- boxoffice_grab_keys, least recently used out first, so their retries
--- reach the script to be replayed while the sold-out flood does not.
+-- lua/redis/hold.lua: one Redis round trip. A retry reaches the script to
+-- be replayed, past the flag and the map, while the sold-out flood does
+-- not: this edge answered its key 201 (or could not tell: a 503), kept in
+-- the lua_shared_dict boxoffice_grab_keys, least recently used out first,
+-- or the session granted it (its holders, boxoffice.seatmap), for a retry
+-- that reaches another node.
 local decision = require "boxoffice.grab_decision"
 local jwt = require "boxoffice.jwt"
 local keys = require "boxoffice.keys"
@@ -102,11 +104,19 @@ function _M.content()
     local state = deps.state
     state:seen(g.sid)
     local sold_out = state:sold_out(g.sid)
-    local answered_key = g.sid .. ":" .. g.uid .. ":" .. g.key
-    local answered = deps.answered:get(answered_key)
+    local idem = keys.idem(g.sid, g.uid, g.key)
+    local retry = deps.answered:get(idem)
+    if sold_out and not retry then
+        retry = deps.seats:holder(g.sid, idem, sold_out)
+    end
     -- Once sold out, the filter need not be read.
-    local o = decision.state(sold_out, sold_out or state:eligible(g.sid, g.uid), answered, state:recovering(g.sid))
-        or decision.taken(g.ids, deps.seats:codes(g.sid, g.ids), answered)
+    local o = decision.state(sold_out, sold_out or state:eligible(g.sid, g.uid), retry, state:recovering(g.sid))
+    if not o then
+        o = decision.taken(g.ids, deps.seats:codes(g.sid, g.ids), retry)
+        if o and deps.seats:holder(g.sid, idem, 0) then
+            o = nil
+        end
+    end
     if o then
         return answer(o)
     end
@@ -130,7 +140,7 @@ function _M.content()
     end
     o = decision.script(res)
     if o.status == 201 or o.status == 503 then
-        deps.answered:set(answered_key, true, ANSWERED_TTL)
+        deps.answered:set(idem, true, ANSWERED_TTL)
     end
     return answer(o)
 end

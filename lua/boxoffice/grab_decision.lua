@@ -75,15 +75,15 @@ end
 
 -- state checks what the edge knows of the session after the rate limits:
 -- whether it is being repaired, its sold-out flag, and whether its Bloom
--- filter lets the buyer pass. A retry (answered: this edge answered the
--- buyer's key 201, or could not tell) goes to the script even when sold
--- out, to be replayed. It returns the outcome, or nil when the hold script
--- is to decide.
-function _M.state(sold_out, eligible, answered, recovering)
+-- filter lets the buyer pass. A possible retry (retry: this edge answered
+-- the buyer's key 201 or could not tell, or the session granted it) goes to
+-- the script even when sold out, to be replayed. It returns the outcome,
+-- or nil when the hold script is to decide.
+function _M.state(sold_out, eligible, retry, recovering)
     if recovering then
         return refuse(503, "recovering", nil, nil, RECOVERING_RETRY)
     end
-    if answered then
+    if retry then
         return nil
     end
     if sold_out then
@@ -98,12 +98,12 @@ end
 -- taken refuses a grab whose seats are all taken in the edge's copy of
 -- the packed seat map: ids are the seat ids (strings), codes their codes
 -- (0 AVAILABLE, else taken; nil for a seat the copy lacks), or nil without
--- a fresh copy. A key this edge answered may be a retry of a grab that
--- succeeded, so it goes to the script to be replayed; so does any grab with
--- a seat that looks free or is unknown: the script is the only judge. It
--- returns the 409 the script would give, or nil.
-function _M.taken(ids, codes, answered)
-    if answered or not codes then
+-- a fresh copy. A possible retry (see state) of a grab that succeeded
+-- goes to the script to be replayed; so does any grab with a seat that
+-- looks free or is unknown: the script is the only judge. It returns the
+-- 409 the script would give, or nil.
+function _M.taken(ids, codes, retry)
+    if retry or not codes then
         return nil
     end
     local seats = {}

@@ -9,7 +9,8 @@ local _M = { _VERSION = "0.1" }
 -- NAMES are the keys of a session after its "{s:N}:" prefix; idem builds
 -- the one family of keys with a name of their own.
 _M.NAMES = { "meta", "seats", "price", "tier", "counts", "soldout", "reserved", "bloom", "held", "arms",
-    "holds", "expiry", "outbox", "seq", "eventseq", "lease:timeouts", "conflict", "index", "packed", "order" }
+    "holds", "expiry", "outbox", "seq", "eventseq", "lease:timeouts", "conflict", "index", "packed", "order",
+    "holders" }
 
 local known = {}
 for _, name in ipairs(_M.NAMES) do known[name] = true end
@@ -38,7 +39,7 @@ end
 -- HOLD are the keys of lua/redis/hold.lua in its KEYS order; the
 -- idempotency record comes last.
 local HOLD = { "meta", "seats", "price", "tier", "counts", "soldout", "reserved", "held", "holds", "expiry",
-    "outbox", "seq", "conflict", "eventseq", "index", "packed" }
+    "outbox", "seq", "conflict", "eventseq", "index", "packed", "holders" }
 
 -- hold returns the KEYS of hold.lua for a grab by uid with Idempotency-Key key.
 function _M.hold(sid, uid, key)

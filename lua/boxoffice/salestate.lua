@@ -44,9 +44,10 @@ function _M:seen(sid)
     self.dict:set("active:" .. sid, true, ACTIVE_TTL)
 end
 
--- sold_out reports the session's sold-out flag.
+-- sold_out returns when (ngx.now()) a refresh that began then first read
+-- the session's sold-out flag raised, or nil while it is not.
 function _M:sold_out(sid)
-    return self.dict:get("soldout:" .. sid) == true
+    return self.dict:get("soldout_at:" .. sid)
 end
 
 -- recovering reports whether the session is being repaired after a sale
@@ -81,8 +82,8 @@ function _M:eligible(sid, uid)
 end
 
 -- refresh_one reads one session's flags and, when its arm version moved,
--- its filter.
-local function refresh_one(d, red, sid)
+-- its filter; at is when the read began.
+local function refresh_one(d, red, sid, at)
     red:init_pipeline()
     red:get(keys.key(sid, "soldout"))
     red:hmget(keys.key(sid, "meta"), "version", "bloom_m", "bloom_k", "limit", "recovering")
@@ -90,7 +91,11 @@ local function refresh_one(d, red, sid)
     if not res then
         return nil, err
     end
-    d:set("soldout:" .. sid, res[1] == "1")
+    if res[1] ~= "1" then
+        d:delete("soldout_at:" .. sid)
+    elseif not d:get("soldout_at:" .. sid) then
+        d:set("soldout_at:" .. sid, at)
+    end
     local meta = res[2]
     if type(meta) ~= "table" or meta[1] == ngx.null then
         d:delete("bloomv:" .. sid)
@@ -123,7 +128,8 @@ function _M:refresh()
                 ngx.log(ngx.WARN, "sale state refresh: ", err)
                 return
             end
-            local ok, rerr = refresh_one(self.dict, red, sid)
+            ngx.update_time()
+            local ok, rerr = refresh_one(self.dict, red, sid, ngx.now())
             if ok then
                 self.sale:release(red)
             else

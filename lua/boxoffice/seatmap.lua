@@ -2,10 +2,11 @@
 -- GET /api/sale/sessions/{sid}/seats answers, and what lets a grab of seats
 -- known to be taken be refused without Redis. The sale scripts keep the
 -- map ({s:N}:packed, 2 bits a seat at its index in the seat order
--- {s:N}:order); one MGET per node per refresh (BOXOFFICE_EDGE_SEATS_TTL)
--- reads both into a lua_shared_dict. One request per node reads Redis,
--- the first read too: the others serve the copy that just expired or, when
--- there is none yet, wait for it.
+-- {s:N}:order) and the grabs granted a hold ({s:N}:holders, a Bloom
+-- filter of idempotency records, set by hold.lua); one MGET per node per refresh
+-- (BOXOFFICE_EDGE_SEATS_TTL) reads the three into a lua_shared_dict. One
+-- request per node reads Redis, the first read too: the others serve the
+-- copy that just expired or, when there is none yet, wait for it.
 local bit = require "bit"
 local cjson = require "cjson.safe"
 local keys = require "boxoffice.keys"
@@ -15,7 +16,7 @@ local ngx = ngx
 local setmetatable = setmetatable
 local tostring, tonumber, type = tostring, tonumber, type
 local byte, find, sub = string.byte, string.find, string.sub
-local band, rshift = bit.band, bit.rshift
+local band, lshift, rshift = bit.band, bit.lshift, bit.rshift
 local floor = math.floor
 
 local _M = { _VERSION = "0.1" }
@@ -46,15 +47,15 @@ local function iso_now()
     return os.date("!%Y-%m-%dT%H:%M:%S", floor(now)) .. string.format(".%03dZ", floor(now * 1000) % 1000)
 end
 
--- fetch reads the packed map and the seat order: both, NONE, or nil and
--- the error.
+-- fetch reads the packed map, the seat order and the holders: the three
+-- ("" for holders when the session has none), NONE, or nil and the error.
 local function fetch(sale, sid)
     local red, err = sale:connect(sid)
     if not red then
         return nil, err
     end
     local res
-    res, err = red:mget(keys.key(sid, "packed"), keys.key(sid, "order"))
+    res, err = red:mget(keys.key(sid, "packed"), keys.key(sid, "order"), keys.key(sid, "holders"))
     if not res then
         red:close()
         return nil, err
@@ -63,29 +64,37 @@ local function fetch(sale, sid)
     if type(res[1]) ~= "string" or type(res[2]) ~= "string" then
         return NONE
     end
-    return res[1], res[2]
+    return res[1], res[2], type(res[3]) == "string" and res[3] or ""
 end
 
 -- load reads session sid from Redis into the dict and gives back the lock
--- its caller took.
+-- its caller took. "fresh:" and "read:" hold the time the read began,
+-- "fresh:" only while the copy is fresh; "grab:" what
+-- grabs use, in one value so a worker never mixes two reads: the ETag,
+-- the seat order, the packed map's length, the packed map and the holders.
 function _M:load(sid)
     local d = self.dict
-    local packed, order = fetch(self.sale, sid)
+    ngx.update_time()
+    local at = ngx.now()
+    local packed, order, holders = fetch(self.sale, sid)
     if not packed then
         ngx.log(ngx.ERR, "seat map of session ", sid, ": ", order)
     elseif packed == NONE then
         d:set("map:" .. sid, NONE, STALE)
         d:delete("etag:" .. sid)
-        d:set("fresh:" .. sid, true, self.ttl)
+        d:set("read:" .. sid, at, STALE)
+        d:set("fresh:" .. sid, at, self.ttl)
     else
+        -- A hold changes the packed map in the call that adds its buyer
+        -- to the holders, so the ETag of the map versions both.
         local etag = 'W/"' .. ngx.md5(order .. packed) .. '"'
         local body = '{"session_id":' .. sid .. ',"at":"' .. iso_now() .. '","bits":2,"order":' .. order ..
             ',"states":"' .. ngx.encode_base64(packed) .. '"}\n'
-        d:set("packed:" .. sid, packed, STALE)
-        d:set("order:" .. sid, order, STALE)
+        d:set("grab:" .. sid, etag .. "\n" .. order .. "\n" .. #packed .. "\n" .. packed .. holders, STALE)
         d:set("map:" .. sid, etag .. "\n" .. body, STALE)
         d:set("etag:" .. sid, etag, STALE)
-        d:set("fresh:" .. sid, true, self.ttl)
+        d:set("read:" .. sid, at, STALE)
+        d:set("fresh:" .. sid, at, self.ttl)
     end
     d:delete("lock:" .. sid)
 end
@@ -163,36 +172,82 @@ local function load_later(_, maps, sid)
     maps:load(sid)
 end
 
--- view returns this worker's copy of session sid's map if the node's copy
--- is fresh (at most ttl old); otherwise nil, and a refresh starts in the
--- background unless one is running.
-function _M:view(sid)
+-- refresh reads session sid again in the background unless a read is
+-- running.
+function _M:refresh(sid)
     local d = self.dict
-    if not d:get("fresh:" .. sid) then
-        if d:add("lock:" .. sid, true, WAIT) then
-            local ok, err = ngx.timer.at(0, load_later, self, sid)
-            if not ok then
-                d:delete("lock:" .. sid)
-                ngx.log(ngx.ERR, "seat map refresh of session ", sid, ": ", err)
-            end
+    if d:add("lock:" .. sid, true, WAIT) then
+        local ok, err = ngx.timer.at(0, load_later, self, sid)
+        if not ok then
+            d:delete("lock:" .. sid)
+            ngx.log(ngx.ERR, "seat map refresh of session ", sid, ": ", err)
         end
+    end
+end
+
+-- decode_view reads a "grab:" value (see load) into { etag, runs,
+-- packed, holders }, or nil.
+local function decode_view(s)
+    local e = find(s, "\n", 1, true)
+    local o = e and find(s, "\n", e + 1, true)
+    local l = o and find(s, "\n", o + 1, true)
+    local runs = l and _M.decode_order(sub(s, e + 1, o - 1))
+    local len = l and tonumber(sub(s, o + 1, l - 1))
+    if not runs or not len then
         return nil
+    end
+    return { etag = sub(s, 1, e - 1), runs = runs, packed = sub(s, l + 1, l + len), holders = sub(s, l + len + 1) }
+end
+
+-- view returns this worker's copy of session sid's map and the time its
+-- read began if the node's copy is fresh (at most ttl old), or if stale is
+-- true and an expired copy is left: false when the session has no map;
+-- otherwise nil. Past ttl a refresh starts in the background unless one
+-- is running.
+function _M:view(sid, stale)
+    local d = self.dict
+    local at = d:get("fresh:" .. sid)
+    if not at then
+        self:refresh(sid)
+        at = stale and d:get("read:" .. sid)
+        if not at then
+            return nil
+        end
     end
     local etag = d:get("etag:" .. sid)
     if not etag then
-        return nil
+        return false
     end
     local v = self.views[sid]
     if not v or v.etag ~= etag then
-        local runs = _M.decode_order(d:get("order:" .. sid) or "")
-        local packed = d:get("packed:" .. sid)
-        if not runs or not packed then
+        v = decode_view(d:get("grab:" .. sid) or "")
+        if not v then
             return nil
         end
-        v = { etag = etag, packed = packed, runs = runs }
         self.views[sid] = v
     end
-    return v
+    return v, at
+end
+
+-- has reports whether the holders of v may have the grab whose
+-- idempotency record is named idem: a Bloom filter, whose 3 bits of a
+-- name are the first three 4-byte words (big-endian) of its SHA-1 mod the
+-- bitmap's size, the first bit of a byte the high one (as hold.lua sets
+-- them).
+local function has(v, idem)
+    local h = v.holders
+    if h == "" then
+        return false
+    end
+    local sum, bits = ngx.sha1_bin(idem), 8 * #h
+    for j = 1, 9, 4 do
+        local a, b, c, d = byte(sum, j, j + 3)
+        local i = (((a * 256 + b) * 256 + c) * 256 + d) % bits
+        if band(byte(h, floor(i / 8) + 1), lshift(1, 7 - i % 8)) == 0 then
+            return false
+        end
+    end
+    return true
 end
 
 -- codes returns the packed code of each seat of ids (strings) from a fresh
@@ -208,6 +263,28 @@ function _M:codes(sid, ids)
         out[i] = at and _M.code_at(v.packed, at)
     end
     return out
+end
+
+-- holder reports whether the grab whose idempotency record is named idem
+-- may have been granted (a retry to replay), from a copy whose read began
+-- after since: when the node first saw the session sold out, or 0 to ask
+-- of the copy codes just read or a newer one. Grants are only ever added,
+-- so an expired copy serves while it is read again. It is false only when
+-- such a copy leaves the grab out, or the session keeps no holders; true
+-- without such a copy, and a refresh starts.
+function _M:holder(sid, idem, since)
+    local v, at = self:view(sid, true)
+    if v == false then
+        return false
+    end
+    if not v then
+        return true
+    end
+    if at <= since then
+        self:refresh(sid)
+        return true
+    end
+    return has(v, idem)
 end
 
 -- serve answers the request for $grab_sid's seat map from maps (a seat

@@ -9,7 +9,11 @@
 --       4 tier, 5 counts, 6 soldout, 7 reserved, 8 held, 9 holds, 10 expiry,
 --       11 outbox, 12 seq, 13 conflict (seats kept out of sale), 14 eventseq,
 --       15 index, 16 packed (the packed seat map, written with the seats),
---       17 the idempotency record of this buyer and key.
+--       17 holders (the grabs granted a hold, a Bloom filter of their
+--       idempotency records' names: 3 bits each, the first three 4-byte
+--       words of the name's SHA-1 mod the bitmap's size, which arming
+--       fixes; read by the edge to let their retries past its refusals),
+--       18 the idempotency record of this buyer and key.
 -- ARGV: 1 session id, 2 user id, 3 canonical body (sorted seat ids, comma
 --       separated), then the seat ids.
 -- Returns {status, code, payload}: payload is JSON, the body's fields.
@@ -29,7 +33,7 @@ if meta[6] then
 end
 -- A repeated key replays its first answer even once the sale has closed:
 -- the buyer holds those seats.
-local replay = redis.call("GET", KEYS[17])
+local replay = redis.call("GET", KEYS[18])
 if replay then
     local first = cjson.decode(replay)
     if first.body ~= body then
@@ -98,6 +102,13 @@ if redis.call("HINCRBY", KEYS[5], "avail", -n) <= 0 then
     redis.call("SET", KEYS[6], "1")
 end
 redis.call("HINCRBY", KEYS[8], uid, n)
+local bits = 8 * redis.call("STRLEN", KEYS[17])
+if bits > 0 then
+    local sum = redis.sha1hex(KEYS[18])
+    for i = 0, 2 do
+        redis.call("SETBIT", KEYS[17], tonumber(sum:sub(8 * i + 1, 8 * i + 8), 16) % bits, 1)
+    end
+end
 local expires = now + tonumber(meta[5])
 local seats = table.concat(ids, ",")
 redis.call("HSET", KEYS[9], order_no, cjson.encode({
@@ -112,5 +123,5 @@ local numeric = {}
 for i = 1, n do numeric[i] = tonumber(ids[i]) end
 local answer = cjson.encode({ order_no = order_no, session_id = tonumber(sid), seat_ids = numeric,
     amount_cents = amount, expires_at = expires })
-redis.call("SET", KEYS[17], cjson.encode({ body = body, answer = answer }), "PX", 86400000)
+redis.call("SET", KEYS[18], cjson.encode({ body = body, answer = answer }), "PX", 86400000)
 return { 201, "created", answer }

@@ -138,6 +138,79 @@ describe("boxoffice.seatmap", function()
         end)
     end)
 
+    describe("holders", function()
+        -- 16 bits, 10 and 12 set. Digests, as ngx.sha1_bin gives them,
+        -- whose first three 4-byte words are a name's bits: all set, one
+        -- clear, and all set again by other words (26 and 28 mod 16).
+        local HOLDERS = "\0\40"
+        local GRANTED, OTHER, SAME_BITS = "{s:7}:idem:42:k-1", "{s:7}:idem:43:k-1", "{s:7}:idem:42:k-2"
+        local words = { [GRANTED] = { 10, 12, 10 }, [OTHER] = { 10, 11, 12 }, [SAME_BITS] = { 26, 28, 10 } }
+
+        before_each(function()
+            store["{s:7}:holders"] = HOLDERS
+            -- luacheck: ignore 122
+            ngx.sha1_bin = function(s)
+                local w = words[s]
+                return "\0\0\0" .. string.char(w[1]) .. "\0\0\0" .. string.char(w[2]) .. "\0\0\0" ..
+                    string.char(w[3]) .. string.rep("\0", 8)
+            end
+        end)
+
+        it("answers from a copy read after the session was seen sold out", function()
+            local m = maps()
+            m:get("7") -- read at ngx.now()
+            local before = ngx.now() - 1
+            assert.is_true(m:holder("7", GRANTED, before))
+            assert.is_true(m:holder("7", SAME_BITS, before), "a grab whose bits are all set passes too")
+            assert.is_false(m:holder("7", OTHER, before))
+            assert.is_nil(rec.timers)
+        end)
+
+        it("answers from the copy codes read when asked since 0", function()
+            local m = maps()
+            m:get("7")
+            assert.are.same({ 1 }, m:codes("7", { "11" }))
+            assert.is_true(m:holder("7", GRANTED, 0))
+            assert.is_false(m:holder("7", OTHER, 0))
+        end)
+
+        it("lets everyone pass, and refreshes, when the copy is not newer than the sold-out flag", function()
+            local m, sale = maps()
+            m:get("7")
+            assert.is_true(m:holder("7", OTHER, ngx.now()))
+            assert.are.equal(1, rec.timers)
+            assert.are.equal(2, sale.connects)
+        end)
+
+        it("answers from an expired copy while it is read again", function()
+            local m, sale = maps()
+            m:get("7")
+            dict.data["fresh:7"] = nil -- expired
+            dict.data["lock:7"] = true -- another request is reading Redis
+            assert.is_false(m:holder("7", OTHER, ngx.now() - 1))
+            assert.is_true(m:holder("7", GRANTED, ngx.now() - 1))
+            assert.are.equal(1, sale.connects)
+        end)
+
+        it("lets everyone pass without a copy, and reads one", function()
+            local m = maps()
+            dict.data["lock:7"] = true -- another request is reading Redis
+            assert.is_true(m:holder("7", OTHER, 0))
+            dict.data["lock:7"] = nil
+            assert.is_false(m:holder("7", OTHER, 0), "from the copy its own refresh read")
+            assert.are.equal(1, rec.timers)
+        end)
+
+        it("has nothing in a session that keeps no holders or has no map", function()
+            store["{s:7}:holders"] = nil
+            local m = maps()
+            m:get("7")
+            assert.is_false(m:holder("7", GRANTED, 0))
+            m:get("8")
+            assert.is_false(m:holder("8", "{s:8}:idem:42:k-1", 0))
+        end)
+    end)
+
     describe("index_of", function()
         it("finds ids across runs, and nothing in the gaps", function()
             local runs = seatmap.decode_order("[[1,2],[5,1],[100,1000]]")
