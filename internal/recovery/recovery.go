@@ -15,7 +15,8 @@ import (
 
 // Session reads session id's snapshot and open conflicts from MySQL and
 // recovers them into the sale Redis (sale.Recover): rebuilt if Redis lost
-// it wholly, repaired if in part; then grabs resume.
+// it wholly, repaired if in part; then grabs resume, and the loss MySQL
+// found (a sequence given twice) is cleared unless another came since.
 func Session(ctx context.Context, db *sqlx.DB, rdb *goredis.Client, id int64, fp float64) (*sale.Recovered, error) {
 	plan, holds, applied, err := mysql.RecoverySnapshot(ctx, db, id)
 	if err != nil {
@@ -25,5 +26,9 @@ func Session(ctx context.Context, db *sqlx.DB, rdb *goredis.Client, id int64, fp
 	if err != nil {
 		return nil, err
 	}
-	return sale.Recover(ctx, rdb, plan, holds, conflicts, applied, fp)
+	rec, err := sale.Recover(ctx, rdb, plan, holds, conflicts, applied.Seq, fp)
+	if err != nil {
+		return nil, err
+	}
+	return rec, mysql.Repaired(ctx, db, id, applied.Lost)
 }

@@ -66,7 +66,7 @@ func Recover(ctx context.Context, rdb *goredis.Client, plan *boxoffice.ArmPlan, 
 	switch {
 	case meta[1] != nil: // trimmed once MySQL had it all: nothing was lost
 	case meta[0] != nil:
-		err = Repair(ctx, rdb, id, holds, rec)
+		err = Repair(ctx, rdb, id, holds, applied, rec)
 	default:
 		err = rebuild(ctx, rdb, plan, holds, fp, rec)
 	}
@@ -103,13 +103,14 @@ func rebuild(ctx context.Context, rdb *goredis.Client, plan *boxoffice.ArmPlan, 
 
 // Repair runs repair.lua over holds (MySQL's word) in batches: each hold
 // the sale Redis lacks or knows older gets MySQL's state, seats, counters,
-// held count and expiry. It adds what it did to rec.
-func Repair(ctx context.Context, rdb *goredis.Client, id int64, holds []boxoffice.Hold, rec *Recovered) error {
+// held count and expiry. The change sequence is raised to applied (MySQL's)
+// first. It adds what it did to rec.
+func Repair(ctx context.Context, rdb *goredis.Client, id int64, holds []boxoffice.Hold, applied int64, rec *Recovered) error {
 	k := KeysFor(id)
 	keys := k.keys("seats", "tier", "counts", "held", "holds", "expiry", "outbox", "eventseq", "soldout",
 		"index", "packed", "conflict")
 	for start := 0; start < len(holds); start += batch / 4 {
-		args := []any{id}
+		args := []any{id, applied}
 		for _, h := range holds[start:min(start+batch/4, len(holds))] {
 			raw, err := EncodeHold(h)
 			if err != nil {

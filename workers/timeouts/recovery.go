@@ -13,11 +13,13 @@ import (
 )
 
 // lost returns the sessions of sids that the sale Redis has lost changes
-// of: its change sequence is behind the one MySQL applied (MySQL is read
-// first: Redis counts a change before MySQL can apply it, so a whole Redis
-// is never behind), or the session is still flagged as being repaired. A
-// session whose records were trimmed (sale.Retire) had all of it in MySQL
-// then and changes no more: its missing records are not a loss.
+// of: MySQL found one of its change sequences given twice (however far the
+// sale Redis has counted since), its change sequence is behind the one
+// MySQL applied (MySQL is read first: Redis counts a change before MySQL
+// can apply it, so a whole Redis is never behind), or the session is still
+// flagged as being repaired. A session whose records were trimmed
+// (sale.Retire) had all of it in MySQL then and changes no more: its
+// missing records are not a loss.
 func (s *Service) lost(ctx context.Context, sids []int64) ([]int64, error) {
 	applied, err := mysql.AppliedSeqs(ctx, s.db, sids)
 	if err != nil {
@@ -38,7 +40,7 @@ func (s *Service) lost(ctx context.Context, sids []int64) ([]int64, error) {
 	for i, sid := range sids {
 		have, _ := seqs[i].Int64()
 		recovering, trimmed := flags[i].Val()[0] != nil, flags[i].Val()[1] != nil
-		if (have < applied[sid] && !trimmed) || recovering {
+		if (have < applied[sid].Seq && !trimmed) || applied[sid].Lost > 0 || recovering {
 			out = append(out, sid)
 		}
 	}
