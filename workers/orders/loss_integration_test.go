@@ -38,7 +38,7 @@ func TestSequenceGivenTwice(t *testing.T) {
 	f.publish(first)
 	waitOrder(t, f.db, first.OrderNo, boxoffice.OrderLocked)
 	late := withSeq(f.created(f.orderNo(), 1), 3) // an earlier change, arriving after
-	f.publish(first, late)                          // and a replay
+	f.publish(first, late)                        // and a replay
 	f.settle(first.OrderNo)
 	waitOrder(t, f.db, late.OrderNo, boxoffice.OrderLocked)
 	f.wantLost(t, 0)
