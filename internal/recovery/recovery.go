@@ -18,6 +18,10 @@ import (
 // it wholly, repaired if in part; then grabs resume, and the loss MySQL
 // found (a sequence given twice) is cleared unless another came since.
 func Session(ctx context.Context, db *sqlx.DB, rdb *goredis.Client, id int64, fp float64) (*sale.Recovered, error) {
+	run, err := sale.RunID(ctx, rdb) // before MySQL: a restart after it is found by the next check
+	if err != nil {
+		return nil, err
+	}
 	plan, holds, applied, err := mysql.RecoverySnapshot(ctx, db, id)
 	if err != nil {
 		return nil, err
@@ -26,7 +30,7 @@ func Session(ctx context.Context, db *sqlx.DB, rdb *goredis.Client, id int64, fp
 	if err != nil {
 		return nil, err
 	}
-	rec, err := sale.Recover(ctx, rdb, plan, holds, conflicts, applied.Seq, fp)
+	rec, err := sale.Recover(ctx, rdb, plan, holds, conflicts, applied.Seq, run, fp)
 	if err != nil {
 		return nil, err
 	}

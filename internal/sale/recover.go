@@ -33,7 +33,9 @@ var (
 // Recover brings a session's sale state back to MySQL's word after the
 // sale Redis lost it, wholly or in part: holds are the session's orders
 // (sessionHolds in internal/mysql), applied the sequence MySQL has applied,
-// conflicts MySQL's open integrity conflicts (their seats stay out of sale).
+// conflicts MySQL's open integrity conflicts (their seats stay out of sale),
+// run the server's run id (RunID) read before MySQL was: the session ends
+// verified for that server.
 //
 // A session the sale Redis has no trace of is rebuilt: armed from plan with
 // the live holds' seats (plan.Taken is replaced, so the two agree), the
@@ -46,7 +48,7 @@ var (
 // grabs resume.
 //
 // It returns EINVALID for another state and EUNAVAILABLE if Redis is down.
-func Recover(ctx context.Context, rdb *goredis.Client, plan *boxoffice.ArmPlan, holds []boxoffice.Hold, conflicts []boxoffice.Conflict, applied int64, fp float64) (*Recovered, error) {
+func Recover(ctx context.Context, rdb *goredis.Client, plan *boxoffice.ArmPlan, holds []boxoffice.Hold, conflicts []boxoffice.Conflict, applied int64, run string, fp float64) (*Recovered, error) {
 	state := plan.Session.State
 	switch state {
 	case boxoffice.SessionArmed, boxoffice.SessionOnSale, boxoffice.SessionClosed:
@@ -76,7 +78,7 @@ func Recover(ctx context.Context, rdb *goredis.Client, plan *boxoffice.ArmPlan, 
 	if err := RestoreConflicts(ctx, rdb, id, conflicts); err != nil {
 		return nil, err
 	}
-	rec.Seq, err = resumeScript.Run(ctx, rdb, k.keys("meta", "eventseq"), applied).Int64()
+	rec.Seq, err = resumeScript.Run(ctx, rdb, k.keys("meta", "eventseq"), applied, run).Int64()
 	if err != nil {
 		return nil, unavailable(err)
 	}

@@ -37,7 +37,7 @@ function _M.init(settings)
         error("edge settings: " .. err, 2)
     end
     local sale = assert(redis.new({ host = cfg.redis_host, port = cfg.redis_port, password = cfg.redis_password,
-        timeout = cfg.redis_timeout_ms, pool_size = cfg.redis_pool, backlog = cfg.redis_backlog }))
+        timeout = cfg.redis_timeout_ms, pool_size = cfg.redis_pool, backlog = cfg.redis_backlog, track_run = true }))
     state = assert(salestate.new("boxoffice_sale", sale))
     _M.seatmap = assert(seatmap.new("boxoffice_seats", sale, cfg.seats_ttl))
     _M.grabcounts = assert(grabcounts.new("boxoffice_grab_counts", sale))

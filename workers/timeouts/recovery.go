@@ -12,15 +12,20 @@ import (
 	"boxoffice/internal/sale"
 )
 
-// lost returns the sessions of sids that the sale Redis has lost changes
-// of: MySQL found one of its change sequences given twice (however far the
-// sale Redis has counted since), its change sequence is behind the one
-// MySQL applied (MySQL is read first: Redis counts a change before MySQL
-// can apply it, so a whole Redis is never behind), or the session is still
-// flagged as being repaired. A session whose records were trimmed
-// (sale.Retire) had all of it in MySQL then and changes no more: its
-// missing records are not a loss.
+// lost returns the sessions of sids that the sale Redis may have lost
+// changes of: it was not checked against MySQL since it started (it may
+// have come back from an older disk or replica), MySQL found one of its
+// change sequences given twice (however far the sale Redis has counted
+// since), its change sequence is behind the one MySQL applied (MySQL is
+// read first: Redis counts a change before MySQL can apply it, so a whole
+// Redis is never behind), or the session is still flagged as being
+// repaired. A session whose records were trimmed (sale.Retire) had all of
+// it in MySQL then and changes no more: its missing records are not a loss.
 func (s *Service) lost(ctx context.Context, sids []int64) ([]int64, error) {
+	run, err := sale.RunID(ctx, s.rdb)
+	if err != nil {
+		return nil, err
+	}
 	applied, err := mysql.AppliedSeqs(ctx, s.db, sids)
 	if err != nil {
 		return nil, err
@@ -31,7 +36,7 @@ func (s *Service) lost(ctx context.Context, sids []int64) ([]int64, error) {
 	for i, sid := range sids {
 		k := sale.KeysFor(sid)
 		seqs[i] = pipe.Get(ctx, k.Key("eventseq"))
-		flags[i] = pipe.HMGet(ctx, k.Key("meta"), "recovering", sale.MetaTrimmed)
+		flags[i] = pipe.HMGet(ctx, k.Key("meta"), "recovering", sale.MetaTrimmed, sale.MetaVerified)
 	}
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, goredis.Nil) {
 		return nil, fmt.Errorf("read the change sequences: %w", err)
@@ -39,8 +44,9 @@ func (s *Service) lost(ctx context.Context, sids []int64) ([]int64, error) {
 	var out []int64
 	for i, sid := range sids {
 		have, _ := seqs[i].Int64()
-		recovering, trimmed := flags[i].Val()[0] != nil, flags[i].Val()[1] != nil
-		if (have < applied[sid].Seq && !trimmed) || applied[sid].Lost > 0 || recovering {
+		f := flags[i].Val()
+		recovering, trimmed, unverified := f[0] != nil, f[1] != nil, f[2] != run
+		if (have < applied[sid].Seq && !trimmed) || applied[sid].Lost > 0 || recovering || unverified {
 			out = append(out, sid)
 		}
 	}
@@ -48,9 +54,9 @@ func (s *Service) lost(ctx context.Context, sids []int64) ([]int64, error) {
 }
 
 // Recover is one pass of the loss check, at start-up and every
-// RecoverEvery: each session whose sale Redis is behind MySQL is flagged
-// (grabs answer 503 recovering, the scan releases nothing of it) and
-// repaired from MySQL, after which it resumes. Events still on their way
+// RecoverEvery: each session whose sale Redis may be behind MySQL is
+// flagged (grabs answer 503 recovering, the scan releases nothing of it)
+// and repaired from MySQL, after which it resumes, verified. Events still on their way
 // to MySQL raise its sequence again, and the next pass repairs again.
 func (s *Service) Recover(ctx context.Context) error {
 	l, ok, err := s.holdGlobal(ctx, "recover", s.set.RecoverEvery)

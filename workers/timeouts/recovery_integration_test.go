@@ -159,6 +159,39 @@ func TestLossHiddenByNewGrabs(t *testing.T) {
 	f.tryGrab(t, 5, seat[0]).WantError(t, http.StatusConflict, "seat_unavailable")
 }
 
+// TestRestartFencesGrabs: a sale Redis that restarts (here from its own
+// disk; it could be an older one, or a replica) takes no grab until
+// timeouts has checked its sessions against MySQL: grabs answer 503
+// recovering while timeouts is down, and resume once it runs; the holds
+// made before stay.
+func TestRestartFencesGrabs(t *testing.T) {
+	f := newFixture(t, testenv.SessionSpec{Seats: 4, HoldSeconds: 900}, 3)
+	seat := f.sess.SeatIDs
+	before := f.grab(t, 0, seat[0])
+	for _, step := range [][]string{{"stop", "timeouts"}, {"kill", "sale-redis"}, {"start", "sale-redis"}} {
+		if out, err := testenv.Run(t, append([]string{"dev"}, step...)...); err != nil {
+			t.Fatalf("dev %v: %v\n%s", step, err, out)
+		}
+	}
+	t.Cleanup(func() { _, _ = testenv.Run(t, "dev", "up") })
+	testenv.Eventually(t, testenv.Settle, "a grab answered 503 recovering", func() (bool, string) {
+		r := f.tryGrab(t, 1, seat[1])
+		if r.Status == http.StatusCreated {
+			t.Fatalf("grab on the restarted sale Redis before any check = 201 %s", r.Body)
+		}
+		return r.Status == http.StatusServiceUnavailable && r.JSON["error"] == "recovering", fmt.Sprintf("%d %s", r.Status, r.Body)
+	})
+	if out, err := testenv.Run(t, "dev", "up"); err != nil {
+		t.Fatalf("dev up: %v\n%s", err, out)
+	}
+	testenv.Eventually(t, testenv.Settle, "grabs resume", func() (bool, string) {
+		r := f.tryGrab(t, 2, seat[2])
+		return r.Status == http.StatusCreated, fmt.Sprintf("%d %s", r.Status, r.Body)
+	})
+	f.waitHold(t, before, boxoffice.HoldLocked)
+	f.wantConsistent(t)
+}
+
 // TestRecoveringAnswers503: while a session is flagged recovering, grabs
 // answer 503 recovering with Retry-After; timeouts clears the flag by
 // itself (nothing was lost) and grabs work again.
