@@ -83,9 +83,10 @@ func (s *Service) Recover(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// repair flags session sid and brings it back to MySQL's word.
+// repair flags session sid and brings it back to MySQL's word (nothing
+// changes if nothing was lost).
 func (s *Service) repair(ctx context.Context, sid int64) error {
-	s.log.Error("the sale Redis lost changes that MySQL has: repairing the session; grabs answer 503 meanwhile",
+	s.log.Warn("the sale Redis may have lost changes that MySQL has (it restarted, is behind MySQL or gave a change sequence twice): repairing the session; grabs answer 503 meanwhile",
 		"session", sid)
 	if _, err := sale.MarkRecovering(ctx, s.rdb, sid); err != nil {
 		return err
