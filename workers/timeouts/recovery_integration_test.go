@@ -174,6 +174,15 @@ func TestRestartFencesGrabs(t *testing.T) {
 		}
 	}
 	t.Cleanup(func() { _, _ = testenv.Run(t, "dev", "up") })
+	testenv.Eventually(t, testenv.Settle, "the sale Redis loaded", func() (bool, string) {
+		err := f.rdb.HGet(context.Background(), sale.KeysFor(f.sess.ID).Key("meta"), "state").Err()
+		return err == nil, fmt.Sprint(err)
+	})
+	// The script, given the run id of the server as the edge gives it.
+	if a, err := testenv.RunHold(f.rdb, f.sess.ID, f.buyers[1].ID, testenv.Unique(), seat[1]); err != nil ||
+		a.Status != http.StatusServiceUnavailable || a.Code != "recovering" {
+		t.Fatalf("hold.lua on the restarted sale Redis before any check = %+v, %v; want 503 recovering", a, err)
+	}
 	testenv.Eventually(t, testenv.Settle, "a grab answered 503 recovering", func() (bool, string) {
 		r := f.tryGrab(t, 1, seat[1])
 		if r.Status == http.StatusCreated {
