@@ -53,10 +53,23 @@ func TestPanelSale(t *testing.T) {
 	x, y, w, h = p.box("canvas.seatmap") // the clicks may have scrolled the page
 	p.drag(x+w*0.6, y+h*0.3, x+w*0.95, y+h*0.7)
 	p.waitFor("three tiers", `["A", "B", "VIP"].every((t) => document.querySelector('#tier-counts li[data-tier="' + t + '"]'))`)
-	// The preview is the buyer app's own seat map, drawn with every seat.
+	// The legend shows the tiers in code order, each in the panel palette's
+	// colour at its place (its first three), though VIP was painted before B.
+	p.waitFor("the legend in code order, coloured in its order", `(() => {
+		const items = [...document.querySelectorAll('#tier-counts li')];
+		const colours = items.map((li) => li.querySelector('.swatch').dataset.color);
+		return items.map((li) => li.dataset.tier).join() === "A,B,VIP" && colours.join() === "#d9480f,#1971c2,#2f9e44";
+	})()`)
+	// The preview is the buyer app's own seat map, drawn with every seat, its
+	// tiers coloured in the legend's order.
 	p.click("#preview")
 	p.waitFor("the buyer's seat map", `document.getElementById("buyer-map")?.seatMap?.firstPaintAt > 0 &&
 		document.getElementById("buyer-map").seatMap.seats.length === 100 && document.querySelector("canvas.seatmap").hidden`)
+	p.waitFor("the preview's colours in the legend's order", `(() => {
+		const shown = [...document.querySelectorAll('#tier-counts li')].map((li) => li.dataset.tier);
+		const m = document.getElementById("buyer-map").seatMap;
+		return m.seats.every((s, i) => m.tier[i] === shown.indexOf(s.tier));
+	})()`)
 	p.click("#preview")
 	p.waitFor("the editor again", `!document.querySelector("canvas.seatmap").hidden && !document.getElementById("buyer-map")`)
 	p.click("#save-seats")

@@ -571,11 +571,19 @@ func acceptLanguage(t *testing.T, ctx context.Context, langs string) {
 }
 
 // TestBuyerChinese opens the shop in a browser set to Chinese: the pages
-// are in Chinese; the buyer's switch to English is remembered.
+// are in Chinese, the server's refusals too (by their code and field); the
+// buyer's switch to English is remembered.
 func TestBuyerChinese(t *testing.T) {
 	s, buyers := testenv.OnSale(t, testenv.SessionSpec{Hall: true}, 1)
 	ctx, base := buyerApp(t)
 	acceptLanguage(t, ctx, "zh-CN,zh;q=0.9")
+	testenv.Do(t, ctx, 30*time.Second, "register with a malformed phone", chromedp.Navigate(base+"/login"),
+		chromedp.SendKeys("#phone", "12345"), chromedp.SendKeys("#password", "correct horse"), chromedp.Click("#register"))
+	waitText(t, ctx, 10*time.Second, "#login-status", "手机号格式不正确")
+	phone := fmt.Sprintf("+4478%08d", time.Now().UnixNano()%1e8)
+	testenv.Do(t, ctx, 10*time.Second, "register with a short password",
+		chromedp.SetValue("#phone", phone), chromedp.SetValue("#password", "short"), chromedp.Click("#register"))
+	waitText(t, ctx, 10*time.Second, "#login-status", "密码长度须为 8 到 72 个字符")
 	loginAs(t, ctx, base, buyers[0])
 	openSale(t, ctx, base, s.ID)
 	waitJS(t, ctx, 10*time.Second, "lang=zh-CN", `document.documentElement.lang === 'zh-CN'`)

@@ -6,16 +6,17 @@ import (
 	"context"
 	"crypto/sha1"
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 
 	goredis "github.com/redis/go-redis/v9"
 
 	"boxoffice/internal/redis"
 	"boxoffice/internal/testenv"
+	"boxoffice/lua"
 )
 
 // The edge runs the hold script by its SHA1: once Redis has the script, no
@@ -72,17 +73,14 @@ func TestGrabAfterScriptFlush(t *testing.T) {
 	t.Logf("after the reload: EVALSHA calls +%d, failed +%d (the daemons reload theirs too)", calls2-calls, failed2-failed)
 }
 
-// holdSHA is the SHA1 of lua/redis/hold.lua, as the edge computes it.
+// holdSHA is the SHA1 of hold.lua's text as Go sends it (the prelude, then
+// the script): the edge must send the very same text.
 func holdSHA(t *testing.T) string {
 	t.Helper()
-	src, err := os.ReadFile(filepath.Join(testenv.Root(), "lua", "redis", "hold.lua"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return fmt.Sprintf("%x", sha1.Sum(src))
+	return fmt.Sprintf("%x", sha1.Sum([]byte(lua.Source("hold"))))
 }
 
-// loadScripts loads every sale script into the sale Redis.
+// loadScripts loads every sale script into the sale Redis, as Go sends it.
 func loadScripts(t *testing.T, rdb *goredis.Client) {
 	t.Helper()
 	files, err := filepath.Glob(filepath.Join(testenv.Root(), "lua", "redis", "*.lua"))
@@ -90,11 +88,11 @@ func loadScripts(t *testing.T, rdb *goredis.Client) {
 		t.Fatalf("no scripts in lua/redis: %v", err)
 	}
 	for _, f := range files {
-		src, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
+		name := strings.TrimSuffix(filepath.Base(f), ".lua")
+		if name == "prelude" {
+			continue
 		}
-		if err := goredis.NewScript(string(src)).Load(context.Background(), rdb).Err(); err != nil {
+		if err := lua.Script(name).Load(context.Background(), rdb).Err(); err != nil {
 			t.Fatalf("load %s: %v", f, err)
 		}
 	}

@@ -10,7 +10,9 @@ trap 'redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || true; rm -rf "$dir
 redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --save "" --appendonly yes --daemonize yes \
   --logfile "$dir/redis.log" >/dev/null
 until redis-cli -p "$port" ping >/dev/null 2>&1; do sleep 0.1; done
-sha=$(redis-cli -p "$port" script load "$(cat "$(dirname "$0")/../../lua/redis/hold.lua")")
+# The script's text as the edge sends it: the scripts' prelude, then hold.lua.
+scripts="$(dirname "$0")/../../lua/redis"
+sha=$(redis-cli -p "$port" script load "$(cat "$scripts/prelude.lua" "$scripts/hold.lua")")
 run=$(redis-cli -p "$port" info server | sed -n 's/^run_id:\([0-9a-f]*\).*/\1/p')
 # Keys of hold.lua; __rand_int__ is a 12-digit number, so seat and buyer
 # ids are prepared in that shape.

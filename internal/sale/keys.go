@@ -73,17 +73,20 @@ const (
 	// seats as taken.
 	KeyConflict = "conflict"
 	// KeyIndex HASH: seat id → the seat's index in the session's seat order
-	// (ascending seat id, as GET /api/sessions/{id} lists the seats). Armed;
-	// read by the seat scripts to write KeyPacked.
+	// (ascending seat id, as GET /api/sessions/{id} lists the seats). Armed,
+	// or written by RebuildPacked for a session armed without one; read by
+	// the seat scripts to write KeyPacked.
 	KeyIndex = "index"
 	// KeyPacked STRING: the packed seat map, 2 bits per seat at its index
 	// (BITFIELD u2 #index): 0 AVAILABLE, 1 LOCKED, 2 SOLD, 3 kept out of
 	// sale (KeyConflict). Written in the same call as the seat's KeySeats
 	// entry by every script that changes it (arm_switch, hold, release,
-	// confirm, repair, conflict); read by the edge (seatmap.lua) with one GET.
+	// confirm, repair, conflict), built whole by pack_rebuild for a session
+	// armed without one; read by the edge (seatmap.lua) with one GET.
 	KeyPacked = "packed"
 	// KeyOrder STRING: the session's seat order as JSON runs of consecutive
-	// ids, [[first id, count], ...]. Armed; read by the edge with KeyPacked.
+	// ids, [[first id, count], ...]. Armed, or by pack_rebuild; read by the
+	// edge with KeyPacked.
 	KeyOrder = "order"
 )
 

@@ -1,8 +1,15 @@
 package sale
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
+	"strconv"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"boxoffice/lua"
 )
 
 // Codes of the packed seat map (KeyPacked): 2 bits per seat.
@@ -65,4 +72,69 @@ func orderRuns(ordered []int64) string {
 	}
 	out, _ := json.Marshal(runs)
 	return string(out)
+}
+
+var packRebuild = lua.Script("pack_rebuild")
+
+// Unpacked returns the sessions of sids that have no seat order, so no
+// packed seat map the edge can read: armed by a version without them.
+func Unpacked(ctx context.Context, rdb *goredis.Client, sids []int64) ([]int64, error) {
+	if len(sids) == 0 {
+		return nil, nil
+	}
+	pipe := rdb.Pipeline()
+	have := make([]*goredis.IntCmd, len(sids))
+	for i, sid := range sids {
+		have[i] = pipe.Exists(ctx, KeysFor(sid).Key(KeyOrder))
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return nil, unavailable(err)
+	}
+	var out []int64
+	for i, sid := range sids {
+		if have[i].Val() == 0 {
+			out = append(out, sid)
+		}
+	}
+	return out, nil
+}
+
+// RebuildPacked gives session sid the packed seat map, its index and seat
+// order if it has no seat order (see Unpacked). It writes the index (from then on every seat script packs
+// the seats it changes), then pack_rebuild.lua builds the map from the
+// live seats and writes the order, in one call. It reports whether it
+// built the map; a session with no seats in the sale Redis gets none.
+func RebuildPacked(ctx context.Context, rdb *goredis.Client, sid int64) (bool, error) {
+	k := KeysFor(sid)
+	fields, err := rdb.HKeys(ctx, k.Key(KeySeats)).Result()
+	if err != nil {
+		return false, unavailable(err)
+	}
+	if len(fields) == 0 {
+		return false, nil
+	}
+	ids := make([]int64, len(fields))
+	for i, f := range fields {
+		if ids[i], err = strconv.ParseInt(f, 10, 64); err != nil {
+			return false, fmt.Errorf("session %d: seat id %q: %w", sid, f, err)
+		}
+	}
+	order := SeatOrder(ids)
+	pipe := rdb.Pipeline()
+	for start := 0; start < len(order); start += batch {
+		idx := make([]any, 0, 2*batch)
+		for i, id := range order[start:min(start+batch, len(order))] {
+			idx = append(idx, id, start+i)
+		}
+		pipe.HSet(ctx, k.Key(KeyIndex), idx...)
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return false, unavailable(err)
+	}
+	built, err := packRebuild.Run(ctx, rdb, k.keys(KeySeats, KeyConflict, KeyIndex, KeyPacked, KeyOrder),
+		orderRuns(order)).Int()
+	if err != nil {
+		return false, unavailable(err)
+	}
+	return built == 1, nil
 }

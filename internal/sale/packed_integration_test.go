@@ -139,3 +139,52 @@ func wantPacked(t *testing.T, rdb *goredis.Client, p *boxoffice.ArmPlan, when st
 		t.Errorf("%s: seat order %s expands to %v, want %v", when, raw, expanded, order)
 	}
 }
+
+// A session armed by a version without packed maps (no index, map or
+// order) sells on through the scripts; RebuildPacked then builds its map
+// from the live seats, held, sold and kept out of sale alike, once.
+func TestRebuildPacked(t *testing.T) {
+	ctx := context.Background()
+	rdb := client(t)
+	p := plan(t, rdb, 0, nil, []int64{1, 2})
+	for id := int64(3); len(p.Seats) < 11; id += 2 {
+		p.Seats = append(p.Seats, boxoffice.PlanSeat{ID: id, Tier: "A", Price: 100})
+	}
+	onSale(t, rdb, p)
+	sid, k := p.Session.ID, sale.KeysFor(p.Session.ID)
+	if err := rdb.Del(ctx, k.Key(sale.KeyIndex), k.Key(sale.KeyPacked), k.Key(sale.KeyOrder)).Err(); err != nil {
+		t.Fatal(err)
+	}
+	held := grab(t, rdb, sid, 1, "k1", 3)
+	sold := grab(t, rdb, sid, 2, "k2", 5, 7)
+	if held.Status != 201 || sold.Status != 201 {
+		t.Fatalf("grabs = %+v, %+v", held, sold)
+	}
+	if out, err := sale.Confirm(ctx, rdb, sold.Payload["order_no"].(string), "txn"); err != nil || out != sale.Sold {
+		t.Fatalf("confirm = %s, %v", out, err)
+	}
+	if err := sale.FlagConflict(ctx, rdb, sid, boxoffice.Conflict{Kind: boxoffice.ConflictSeatTaken}, []int64{9}); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := rdb.Exists(ctx, k.Key(sale.KeyPacked)).Result(); n != 0 {
+		t.Fatalf("the scripts wrote a packed map without an index")
+	}
+
+	if got, err := sale.Unpacked(ctx, rdb, []int64{sid}); err != nil || fmt.Sprint(got) != fmt.Sprint([]int64{sid}) {
+		t.Fatalf("Unpacked = %v, %v, want the session", got, err)
+	}
+	if built, err := sale.RebuildPacked(ctx, rdb, sid); err != nil || !built {
+		t.Fatalf("RebuildPacked = %v, %v, want built", built, err)
+	}
+	wantPacked(t, rdb, p, "rebuilt")
+	if got, err := sale.Unpacked(ctx, rdb, []int64{sid}); err != nil || len(got) != 0 {
+		t.Errorf("Unpacked after the rebuild = %v, %v, want none", got, err)
+	}
+	if built, err := sale.RebuildPacked(ctx, rdb, sid); err != nil || built {
+		t.Errorf("second RebuildPacked = %v, %v, want nothing built", built, err)
+	}
+	if out, err := sale.Release(ctx, rdb, held.Payload["order_no"].(string), sale.ReleaseOpts{Reason: boxoffice.ReasonCancelled}); err != nil || out != sale.Released {
+		t.Fatalf("release = %s, %v", out, err)
+	}
+	wantPacked(t, rdb, p, "released after the rebuild")
+}

@@ -6,25 +6,15 @@ local grabcounts = require "boxoffice.grabcounts"
 local limit = require "boxoffice.limit"
 local redis = require "boxoffice.redis"
 local salestate = require "boxoffice.salestate"
+local scripts = require "boxoffice.scripts"
 local seatmap = require "boxoffice.seatmap"
 
 local ngx = ngx
-local io_open = io.open
 
 local _M = { _VERSION = "0.1" }
 
 -- cfg and state are set once by init.
 local cfg, state
-
-local function read(path)
-    local f = io_open(path, "rb")
-    if not f then
-        error("cannot read " .. path, 3)
-    end
-    local src = f:read("*a")
-    f:close()
-    return src
-end
 
 -- init reads the settings (non-secrets from the rendered nginx.conf,
 -- secrets from the environment) and the hold script; call from init_by_lua.
@@ -41,7 +31,7 @@ function _M.init(settings)
     state = assert(salestate.new("boxoffice_sale", sale))
     _M.seatmap = assert(seatmap.new("boxoffice_seats", sale, cfg.seats_ttl))
     _M.grabcounts = assert(grabcounts.new("boxoffice_grab_counts", sale))
-    grab.init(sale, state, cfg.jwt_keys, read(settings.lua_dir .. "/redis/hold.lua"),
+    grab.init(sale, state, cfg.jwt_keys, scripts.source(settings.lua_dir, "hold"),
         limit.new(ngx.shared.boxoffice_limits, cfg.rate_ip, cfg.burst_ip), _M.seatmap)
 end
 

@@ -17,15 +17,10 @@
 -- One call, so readers see either the old state or the new one.
 local n = 11
 local SEATS, TIER, COUNTS, HELD, INDEX, PACKED = 2, 4, 5, 8, 9, 10
-local kind = { A = "avail", L = "locked", S = "sold" }
-local code = { A = 0, L = 1, S = 2 }
 
 -- pack writes a seat's code into the staging packed seat map.
 local function pack(seat, c)
-    local i = redis.call("HGET", KEYS[n + INDEX], seat)
-    if i then
-        redis.call("BITFIELD", KEYS[n + PACKED], "SET", "u2", "#" .. i, c)
-    end
+    pack_code(KEYS[n + INDEX], KEYS[n + PACKED], seat, c)
 end
 
 local live_state = redis.call("HGET", KEYS[1], "state")
@@ -38,16 +33,9 @@ for i = 1, #live, 2 do
     local seat, state = live[i], live[i + 1]
     local built = redis.call("HGET", KEYS[n + SEATS], seat)
     if built and built ~= state then
-        local from, to = kind[built:sub(1, 1)], kind[state:sub(1, 1)]
-        if from ~= to then
-            local tier = redis.call("HGET", KEYS[n + TIER], seat)
-            redis.call("HINCRBY", KEYS[n + COUNTS], from .. ":" .. tier, -1)
-            redis.call("HINCRBY", KEYS[n + COUNTS], to .. ":" .. tier, 1)
-            if from == "avail" then redis.call("HINCRBY", KEYS[n + COUNTS], "avail", -1) end
-            if to == "avail" then redis.call("HINCRBY", KEYS[n + COUNTS], "avail", 1) end
-        end
+        recount(KEYS[n + COUNTS], redis.call("HGET", KEYS[n + TIER], seat), built, state)
         redis.call("HSET", KEYS[n + SEATS], seat, state)
-        pack(seat, code[state:sub(1, 1)])
+        pack(seat, CODE[state:sub(1, 1)])
     end
 end
 for _, seat in ipairs(redis.call("HKEYS", KEYS[2 * n + 2])) do
@@ -65,10 +53,4 @@ for i = 1, n do
     end
 end
 
-local avail = tonumber(redis.call("HGET", KEYS[COUNTS], "avail") or "0")
-if avail <= 0 then
-    redis.call("SET", KEYS[2 * n + 1], "1")
-else
-    redis.call("DEL", KEYS[2 * n + 1])
-end
-return avail
+return flag_soldout(KEYS[COUNTS], KEYS[2 * n + 1])

@@ -10,17 +10,6 @@
 -- ARGV: 1 session id, 2 order number, 3 gateway transaction id.
 -- Returns {outcome}: sold, sold_already, released, conflict or unknown.
 
--- pack writes a seat's state ("A", "L:<order>", "S:<order>") into the
--- packed seat map, as 0, 1 or 2; a seat kept out of sale stays 3. A
--- session armed before there were packed maps has no index and no map.
-local function pack(seat, state)
-    local i = redis.call("HGET", KEYS[8], seat)
-    if not i then return end
-    local c = ({ A = 0, L = 1, S = 2 })[state:sub(1, 1)]
-    if redis.call("HEXISTS", KEYS[10], seat) == 1 then c = 3 end
-    redis.call("BITFIELD", KEYS[9], "SET", "u2", "#" .. i, c)
-end
-
 local sid, order_no = ARGV[1], ARGV[2]
 local raw = redis.call("HGET", KEYS[4], order_no)
 if not raw then
@@ -38,12 +27,11 @@ for seat in string.gmatch(h.seats, "[^,]+") do
         return { "conflict" }
     end
 end
-local t = redis.call("TIME")
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = now_ms()
 for seat in string.gmatch(h.seats, "[^,]+") do
     local tier = redis.call("HGET", KEYS[2], seat)
     redis.call("HSET", KEYS[1], seat, "S:" .. order_no)
-    pack(seat, "S")
+    pack(KEYS[8], KEYS[9], KEYS[10], seat, "S")
     redis.call("HINCRBY", KEYS[3], "locked:" .. tier, -1)
     redis.call("HINCRBY", KEYS[3], "sold:" .. tier, 1)
 end

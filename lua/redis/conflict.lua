@@ -9,24 +9,16 @@
 --       2 seat id.
 -- Returns the number of seats flagged, or 1 if the seat was cleared (0 if
 -- it was not flagged).
-local function pack(seat, c)
-    local i = redis.call("HGET", KEYS[3], seat)
-    if i then
-        redis.call("BITFIELD", KEYS[4], "SET", "u2", "#" .. i, c)
-    end
-end
-
 if ARGV[1] == "clear" then
     local seat = ARGV[2]
     if redis.call("HDEL", KEYS[1], seat) == 0 then
         return 0
     end
-    local state = redis.call("HGET", KEYS[2], seat) or "A"
-    pack(seat, ({ A = 0, L = 1, S = 2 })[state:sub(1, 1)])
+    pack(KEYS[3], KEYS[4], KEYS[1], seat, redis.call("HGET", KEYS[2], seat) or "A")
     return 1
 end
 for i = 2, #ARGV, 2 do
     redis.call("HSET", KEYS[1], ARGV[i], ARGV[i + 1])
-    pack(ARGV[i], 3)
+    pack_code(KEYS[3], KEYS[4], ARGV[i], 3)
 end
 return (#ARGV - 1) / 2

@@ -42,8 +42,7 @@ if replay then
     return { 201, "replay", first.answer }
 end
 
-local t = redis.call("TIME")
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = now_ms()
 local opens, closes = tonumber(meta[2]), tonumber(meta[3])
 if meta[1] ~= "ON_SALE" or now < opens or now >= closes then
     return { 403, "sale_not_open", cjson.encode({ opens_at = opens, closes_at = closes, state = meta[1] }) }

@@ -22,8 +22,7 @@ end
 if h.state ~= "LOCKED" then
     return { string.lower(h.state), raw }
 end
-local t = redis.call("TIME")
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = now_ms()
 if now >= h.expires_at then
     return { "expired", raw }
 end

@@ -13,17 +13,6 @@
 -- Returns {outcome}: released, released_already, sold, unknown, not_owner
 -- or not_due.
 
--- pack writes a seat's state ("A", "L:<order>", "S:<order>") into the
--- packed seat map, as 0, 1 or 2; a seat kept out of sale stays 3. A
--- session armed before there were packed maps has no index and no map.
-local function pack(seat, state)
-    local i = redis.call("HGET", KEYS[10], seat)
-    if not i then return end
-    local c = ({ A = 0, L = 1, S = 2 })[state:sub(1, 1)]
-    if redis.call("HEXISTS", KEYS[12], seat) == 1 then c = 3 end
-    redis.call("BITFIELD", KEYS[11], "SET", "u2", "#" .. i, c)
-end
-
 local sid, order_no, reason = ARGV[1], ARGV[2], ARGV[3]
 local raw = redis.call("HGET", KEYS[6], order_no)
 if not raw then
@@ -39,8 +28,7 @@ end
 if h.state == "SOLD" then
     return { "sold" }
 end
-local t = redis.call("TIME")
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = now_ms()
 if ARGV[5] == "1" then
     local due = h.expires_at
     if h.state == "PAYING" then due = h.pay_deadline end
@@ -55,7 +43,7 @@ for seat in string.gmatch(h.seats, "[^,]+") do
     if redis.call("HGET", KEYS[1], seat) == "L:" .. order_no then
         local tier = redis.call("HGET", KEYS[2], seat)
         redis.call("HSET", KEYS[1], seat, "A")
-        pack(seat, "A")
+        pack(KEYS[10], KEYS[11], KEYS[12], seat, "A")
         redis.call("HINCRBY", KEYS[3], "avail:" .. tier, 1)
         redis.call("HINCRBY", KEYS[3], "locked:" .. tier, -1)
         back = back + 1

@@ -19,37 +19,17 @@
 local sid = ARGV[1]
 local rank = { LOCKED = 1, PAYING = 2, SOLD = 3, RELEASED = 3 }
 local repaired, displaced, conflicts = 0, 0, {}
-local t = redis.call("TIME")
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = now_ms()
 if tonumber(redis.call("GET", KEYS[8]) or "0") < tonumber(ARGV[2]) then
     redis.call("SET", KEYS[8], ARGV[2])
-end
-
--- pack writes a seat's state ("A", "L:<order>", "S:<order>") into the
--- packed seat map, as 0, 1 or 2; a seat kept out of sale stays 3. A
--- session armed before there were packed maps has no index and no map.
-local function pack(seat, state)
-    local i = redis.call("HGET", KEYS[10], seat)
-    if not i then return end
-    local c = ({ A = 0, L = 1, S = 2 })[state:sub(1, 1)]
-    if redis.call("HEXISTS", KEYS[12], seat) == 1 then c = 3 end
-    redis.call("BITFIELD", KEYS[11], "SET", "u2", "#" .. i, c)
 end
 
 local function move(seat, to)
     local from = redis.call("HGET", KEYS[1], seat)
     if not from then return end
-    local tier = redis.call("HGET", KEYS[2], seat)
-    local kind = { A = "avail", L = "locked", S = "sold" }
-    local a, b = kind[from:sub(1, 1)], kind[to:sub(1, 1)]
     redis.call("HSET", KEYS[1], seat, to)
-    pack(seat, to)
-    if a ~= b then
-        redis.call("HINCRBY", KEYS[3], a .. ":" .. tier, -1)
-        redis.call("HINCRBY", KEYS[3], b .. ":" .. tier, 1)
-        if a == "avail" then redis.call("HINCRBY", KEYS[3], "avail", -1) end
-        if b == "avail" then redis.call("HINCRBY", KEYS[3], "avail", 1) end
-    end
+    pack(KEYS[10], KEYS[11], KEYS[12], seat, to)
+    recount(KEYS[3], redis.call("HGET", KEYS[2], seat), from, to)
 end
 
 local function held(uid, n)
@@ -118,9 +98,5 @@ for i = 3, #ARGV, 2 do
         repaired = repaired + 1
     end
 end
-if tonumber(redis.call("HGET", KEYS[3], "avail") or "0") <= 0 then
-    redis.call("SET", KEYS[9], "1")
-else
-    redis.call("DEL", KEYS[9])
-end
+flag_soldout(KEYS[3], KEYS[9])
 return { repaired, displaced, conflicts }

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -41,12 +42,22 @@ func bindCredentials(c *gin.Context) (phone, password string, err error) {
 	}
 	phone, err = boxoffice.ParsePhone(req.Phone)
 	if err != nil {
-		return "", "", err
+		return "", "", inField(err, "phone")
 	}
 	if req.Password == "" {
-		return "", "", web.Invalid("password is required")
+		return "", "", inField(web.Invalid("password is required"), "password")
 	}
 	return phone, req.Password, nil
+}
+
+// inField names field in a bad_request err, so a client can say which of
+// its inputs to correct.
+func inField(err error, field string) error {
+	var e *boxoffice.Error
+	if errors.As(err, &e) && e.Code == boxoffice.EINVALID {
+		return e.With("field", field)
+	}
+	return err
 }
 
 // register creates a buyer: 201 {"id","phone"}; 409 if the phone is taken.
@@ -58,7 +69,7 @@ func (s *Server) register(c *gin.Context) {
 	}
 	hash, err := boxoffice.HashPassword(password)
 	if err != nil {
-		web.Error(c, s.Log, err)
+		web.Error(c, s.Log, inField(err, "password"))
 		return
 	}
 	id, err := mysql.CreateBuyer(c.Request.Context(), s.DB, phone, hash)

@@ -35,15 +35,22 @@ func TestRegister(t *testing.T) {
 		c.Do(t, "POST", "/api/auth/register", map[string]string{"phone": p, "password": "password1"}, nil).
 			WantError(t, 409, "conflict")
 	})
-	for name, body := range map[string]any{
-		"ErrBadPhone":      map[string]string{"phone": "12345", "password": "password1"},
-		"ErrShortPassword": map[string]string{"phone": phone(), "password": "short"},
-		"ErrNoPassword":    map[string]string{"phone": phone()},
-		"ErrNotJSON":       []byte("phone=1"),
-		"ErrExtraField":    map[string]string{"phone": phone(), "password": "password1", "role": "admin"},
+	for name, tc := range map[string]struct {
+		body  any
+		field any // the input the error names, nil for none
+	}{
+		"ErrBadPhone":      {map[string]string{"phone": "12345", "password": "password1"}, "phone"},
+		"ErrShortPassword": {map[string]string{"phone": phone(), "password": "short"}, "password"},
+		"ErrNoPassword":    {map[string]string{"phone": phone()}, "password"},
+		"ErrNotJSON":       {[]byte("phone=1"), nil},
+		"ErrExtraField":    {map[string]string{"phone": phone(), "password": "password1", "role": "admin"}, nil},
 	} {
 		t.Run(name, func(t *testing.T) {
-			c.Do(t, "POST", "/api/auth/register", body, nil).WantError(t, 400, "bad_request")
+			r := c.Do(t, "POST", "/api/auth/register", tc.body, nil)
+			r.WantError(t, 400, "bad_request")
+			if r.JSON["field"] != tc.field {
+				t.Errorf("field = %v, want %v: %s", r.JSON["field"], tc.field, r.Body)
+			}
 		})
 	}
 }

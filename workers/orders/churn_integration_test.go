@@ -117,10 +117,11 @@ func TestChurnLag(t *testing.T) {
 	}
 }
 
-// grabRetrying grabs seat as c's buyer, trying again on 503, and on 409
-// once the edge's seat map shows the released seat free again (the edge
-// refuses it from its copy until then); it returns the order number, or ""
-// after failing the test.
+// grabRetrying grabs seat as c's buyer, trying again on 503, on 409 once
+// the edge's seat map shows the released seat free again (the edge refuses
+// it from its copy until then), and on 410 (the edge's sold-out flag lags a
+// release by up to a refresh too); it returns the order number, or "" after
+// failing the test.
 func grabRetrying(t *testing.T, c *testenv.Client, sid, seat int64, h http.Header) string {
 	h = h.Clone()
 	h.Set("Idempotency-Key", "churn-"+testenv.Unique())
@@ -132,7 +133,7 @@ func grabRetrying(t *testing.T, c *testenv.Client, sid, seat int64, h http.Heade
 			return no
 		}
 		switch {
-		case time.Now().After(deadline) || (r.Status != http.StatusServiceUnavailable && r.Status != http.StatusConflict):
+		case time.Now().After(deadline) || !retryable(r.Status):
 			t.Errorf("grab seat %d = %d %s", seat, r.Status, r.Body)
 			return ""
 		case r.Status == http.StatusConflict:
@@ -141,6 +142,12 @@ func grabRetrying(t *testing.T, c *testenv.Client, sid, seat int64, h http.Heade
 			time.Sleep(20 * time.Millisecond)
 		}
 	}
+}
+
+// retryable says whether a grab refused with status may pass on a retry
+// once the edge's copies catch up with a release.
+func retryable(status int) bool {
+	return status == http.StatusServiceUnavailable || status == http.StatusConflict || status == http.StatusGone
 }
 
 // A release of a PAID order and a sale of a cancelled one are conflicts:

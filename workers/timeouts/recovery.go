@@ -56,8 +56,10 @@ func (s *Service) lost(ctx context.Context, sids []int64) ([]int64, error) {
 // Recover is one pass of the loss check, at start-up and every
 // RecoverEvery: each session whose sale Redis may be behind MySQL is
 // flagged (grabs answer 503 recovering, the scan releases nothing of it)
-// and repaired from MySQL, after which it resumes, verified. Events still on their way
-// to MySQL raise its sequence again, and the next pass repairs again.
+// and repaired from MySQL, after which it resumes, verified. Events still
+// on their way to MySQL raise its sequence again, and the next pass
+// repairs again. A session armed by a version without packed seat maps
+// then gets its map.
 func (s *Service) Recover(ctx context.Context) error {
 	l, ok, err := s.holdGlobal(ctx, "recover", s.set.RecoverEvery)
 	if err != nil || !ok {
@@ -78,6 +80,27 @@ func (s *Service) Recover(ctx context.Context) error {
 		}
 		if err := s.repair(context.WithoutCancel(ctx), sid); err != nil {
 			errs = append(errs, fmt.Errorf("session %d: %w", sid, err))
+		}
+	}
+	return errors.Join(append(errs, s.pack(ctx, l, sids))...)
+}
+
+// pack builds the packed seat map of each session of sids that has none.
+func (s *Service) pack(ctx context.Context, l *lease, sids []int64) error {
+	unpacked, err := sale.Unpacked(ctx, s.rdb, sids)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, sid := range unpacked {
+		if ctx.Err() != nil || !l.keep(ctx) {
+			break
+		}
+		built, err := sale.RebuildPacked(context.WithoutCancel(ctx), s.rdb, sid)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("session %d: packed seat map: %w", sid, err))
+		} else if built {
+			s.log.Info("built the packed seat map of a session armed without one", "session", sid)
 		}
 	}
 	return errors.Join(errs...)

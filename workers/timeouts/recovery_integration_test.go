@@ -294,3 +294,33 @@ func TestConflictSurvivesLoss(t *testing.T) {
 		t.Errorf("grab after the admin cleared the conflict = %d %s, want 201", r.Status, r.Body)
 	}
 }
+
+// TestPackedMapRebuilt: a session on sale that has no packed seat map (as
+// one armed by a version without them) gets one from timeouts by itself,
+// built from its live seats: the held seat LOCKED, the others AVAILABLE.
+func TestPackedMapRebuilt(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, testenv.SessionSpec{Seats: 4, HoldSeconds: 900}, 1)
+	f.grab(t, 0, f.sess.SeatIDs[1])
+	k := sale.KeysFor(f.sess.ID)
+	if err := f.rdb.Del(ctx, k.Key(sale.KeyIndex), k.Key(sale.KeyPacked), k.Key(sale.KeyOrder)).Err(); err != nil {
+		t.Fatal(err)
+	}
+	testenv.Eventually(t, testenv.Settle, "the packed seat map rebuilt", func() (bool, string) {
+		vals, err := f.rdb.MGet(ctx, k.Key(sale.KeyPacked), k.Key(sale.KeyOrder)).Result()
+		if err != nil || vals[0] == nil || vals[1] == nil {
+			return false, fmt.Sprintf("packed, order = %v, %v", vals, err)
+		}
+		packed := []byte(vals[0].(string))
+		var codes []byte
+		for _, id := range f.sess.SeatIDs {
+			i, err := f.rdb.HGet(ctx, k.Key(sale.KeyIndex), fmt.Sprint(id)).Int()
+			if err != nil {
+				return false, fmt.Sprintf("index of seat %d: %v", id, err)
+			}
+			codes = append(codes, sale.PackedAt(packed, i))
+		}
+		want := []byte{sale.PackedAvailable, sale.PackedLocked, sale.PackedAvailable, sale.PackedAvailable}
+		return string(codes) == string(want), fmt.Sprintf("codes %v, order %s", codes, vals[1])
+	})
+}

@@ -35,6 +35,14 @@ export function section(p) {
   return out;
 }
 
+// tierOrder is the order the legend shows a map's tiers in: their codes,
+// sorted. A tier's colour is the palette's at its place there, in the
+// editor (the panel's palette) and in the buyer preview (the buyer app's),
+// as the buyer app colours the tiers of its legend.
+export function tierOrder(seats) {
+  return [...new Set(seats.map((s) => s.tier))].sort();
+}
+
 class Canvas {
   constructor(el, ed) {
     this.el = el; this.ed = ed; this.ctx = el.getContext("2d");
@@ -159,10 +167,9 @@ export async function seatEditor(venueId) {
     api("GET", `/venues/${venueId}`), api("GET", `/venues/${venueId}/seats`)]);
   const ed = {
     seats: map.seats.map(({ section, row, number, x, y, tier }) => ({ section, row, number, x, y, tier })),
-    version, colors: new Map(), history: new History(), cursor: null,
+    version, tiers: [], history: new History(), cursor: null,
     color(tier) {
-      if (!this.colors.has(tier)) this.colors.set(tier, PALETTE[this.colors.size % PALETTE.length]);
-      return this.colors.get(tier);
+      return PALETTE[Math.max(0, this.tiers.indexOf(tier)) % PALETTE.length];
     },
   };
   const canvas = h("canvas", { width: 900, height: 560, class: "seatmap", tabindex: "0", role: "application",
@@ -184,8 +191,9 @@ export async function seatEditor(venueId) {
     let sel = 0;
     for (const s of ed.seats) { counts.set(s.tier, (counts.get(s.tier) || 0) + 1); if (s.sel) sel++; }
     status.textContent = `${ed.seats.length} seats, ${sel} selected (version ${ed.version})`;
-    tierCounts.replaceChildren(...[...counts].sort().map(([t, n]) => h("li", { "data-tier": t },
-      h("span", { class: "swatch", "data-color": ed.color(t) }), `${t}: ${n}`)));
+    ed.tiers = tierOrder(ed.seats);
+    tierCounts.replaceChildren(...ed.tiers.map((t) => h("li", { "data-tier": t },
+      h("span", { class: "swatch", "data-color": ed.color(t) }), `${t}: ${counts.get(t)}`)));
     for (const sw of tierCounts.querySelectorAll(".swatch")) sw.style.background = sw.dataset.color;
     cv.dirty = true;
   };
@@ -338,7 +346,8 @@ export async function seatEditor(venueId) {
     setTimeout(() => URL.revokeObjectURL(a.href), 1000);
   };
   // The buyer preview is the buyer app's own seat map (its module, served
-  // with the panel), every seat available, tiers in code order.
+  // with the panel), every seat available, its tiers coloured in the order
+  // the legend shows them.
   const preview = h("div", { class: "buyer-preview", hidden: true });
   const previewBtn = button("Buyer preview", async () => {
     const on = preview.hidden;
@@ -353,7 +362,7 @@ export async function seatEditor(venueId) {
     const map = h("canvas", { id: "buyer-map", tabindex: "0", role: "img", "aria-label": "The seat map as buyers see it" });
     const tooltip = h("div", { class: "tooltip", hidden: true });
     preview.replaceChildren(map, tooltip);
-    new SeatMap(map, seats, states, [...new Set(seats.map((s) => s.tier))].sort(), {
+    new SeatMap(map, seats, states, ed.tiers, {
       onPick: () => {}, tooltip, tip: (s) => describe(s),
     });
   }, { "aria-pressed": "false", id: "preview" });

@@ -1,12 +1,17 @@
 // Unit tests of the seat map editor's model: node --test admin/panel/test/
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { rowLabel, section } from "../js/seatmap.js";
+import { rowLabel, section, tierOrder } from "../js/seatmap.js";
 import { History, paint, renumber, nearest } from "../js/seatedit.js";
 import { seatsFromCSV, seatsFromJSON, seatsToCSV, seatsToJSON } from "../js/seatcsv.js";
 
 test("rows are named A to Z, then AA", () => {
   assert.deepEqual([0, 1, 25, 26, 27, 701, 702].map(rowLabel), ["A", "B", "Z", "AA", "AB", "ZZ", "AAA"]);
+});
+
+test("tiers are shown, and coloured, in code order, not in the order the seats name them", () => {
+  const seats = [{ tier: "VIP" }, { tier: "B" }, { tier: "VIP" }, { tier: "A" }, { tier: "B" }];
+  assert.deepEqual(tierOrder(seats), ["A", "B", "VIP"]);
 });
 
 test("a section is rows × seats, numbered from 1, spaced, ends bent by the curvature", () => {

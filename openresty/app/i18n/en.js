@@ -53,6 +53,8 @@ export default {
   'login.register': 'Register',
   'login.failed': 'Wrong phone number or password.',
   'login.taken': 'This phone number is already registered: log in instead.',
+  'login.badPhone': 'This is not a mobile number we can use: enter a mainland China mobile such as 13800138000, or an international number starting with + and the country code.',
+  'login.badPassword': 'The password must be 8 to 72 characters long.',
 
   'sale.opensIn': (d) => `The sale opens in ${d}`,
   'sale.open': 'The sale is open: pick your seats.',
@@ -102,6 +104,8 @@ export default {
   'err.network': 'Cannot reach boxoffice. Check your connection and try again.',
   'err.reservation_closed': 'Reservations for this session are closed.',
   'err.conflict': 'This cannot be done any more; the page shows what happened.',
+  'err.bad_request': 'This request was not accepted. Reload the page and try again.',
+  'err.internal': 'Something went wrong on our side. Please try again in a moment.',
   'err.other': (msg) => `Something went wrong: ${msg}`,
 
   'order.title': (no) => `Order ${no}`,

@@ -52,6 +52,8 @@ export default {
   'login.register': '注册',
   'login.failed': '手机号或密码错误。',
   'login.taken': '该手机号已注册，请直接登录。',
+  'login.badPhone': '手机号格式不正确：请输入中国大陆手机号（如 13800138000），或以 + 和国家区号开头的国际号码。',
+  'login.badPassword': '密码长度须为 8 到 72 个字符。',
 
   'sale.opensIn': (d) => `距开售还有 ${d}`,
   'sale.open': '已开售，请选择座位。',
@@ -101,6 +103,8 @@ export default {
   'err.network': '无法连接服务器，请检查网络后重试。',
   'err.reservation_closed': '本场次的预约已结束。',
   'err.conflict': '此操作已无法完成，页面显示的是最新状态。',
+  'err.bad_request': '请求未被接受，请刷新页面后重试。',
+  'err.internal': '服务器出了点问题，请稍后再试。',
   'err.other': (msg) => `出错了：${msg}`,
 
   'order.title': (no) => `订单 ${no}`,

@@ -7,6 +7,7 @@ export function errorText(e) {
   switch (e.code) {
     case 'sold_out': case 'not_eligible': case 'network': case 'unauthorized':
     case 'reservation_closed': case 'unavailable': case 'not_found': case 'conflict':
+    case 'bad_request': case 'internal':
       return t(`err.${e.code}`);
     case 'limit_exceeded':
       return t('err.limit_exceeded', b.limit, b.held);

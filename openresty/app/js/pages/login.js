@@ -41,7 +41,10 @@ function loginError(e) {
   switch (e.code) {
     case 'unauthorized': return t('login.failed');
     case 'conflict': return t('login.taken');
-    case 'bad_request': return e.message; // names what is wrong with the phone or password
+    case 'bad_request': // the server names the input to correct
+      if (e.body.field === 'phone') return t('login.badPhone');
+      if (e.body.field === 'password') return t('login.badPassword');
+      return errorText(e);
     default: return errorText(e);
   }
 }

@@ -3,6 +3,7 @@ import { get } from '../api.js';
 import { h, show, when, message } from '../dom.js';
 import { t } from '../i18n.js';
 import { go } from '../main.js';
+import { errorText } from './errors.js';
 
 const PER_PAGE = 12;
 
@@ -26,7 +27,7 @@ export async function showList(main) {
   try {
     data = await get(`/api/shows?${new URLSearchParams({ q, city, page, per_page: PER_PAGE })}`);
   } catch (e) {
-    return message(status, e.message, 'error');
+    return message(status, errorText(e), 'error');
   }
   if (!data.items.length) message(status, t('shows.none'));
   show(list, data.items.map(card));
