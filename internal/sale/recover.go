@@ -135,6 +135,16 @@ func Repair(ctx context.Context, rdb *goredis.Client, id int64, holds []boxoffic
 	return nil
 }
 
+// Verify marks session id checked against MySQL on the server of run id
+// run, nothing lost: grabs go on (resume.lua, which also raises its change
+// sequence to applied).
+func Verify(ctx context.Context, rdb *goredis.Client, id, applied int64, run string) error {
+	if err := resumeScript.Run(ctx, rdb, KeysFor(id).keys("meta", "eventseq"), applied, run).Err(); err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
+
 // MarkRecovering flags an armed session as being repaired: grabs answer
 // 503 recovering (hold.lua, the edge) and timeouts releases nothing of it.
 // It reports whether the session is armed in this Redis.

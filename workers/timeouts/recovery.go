@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -12,16 +13,30 @@ import (
 	"boxoffice/internal/sale"
 )
 
-// lost returns the sessions of sids that the sale Redis may have lost
-// changes of: it was not checked against MySQL since it started (it may
-// have come back from an older disk or replica), MySQL found one of its
-// change sequences given twice (however far the sale Redis has counted
-// since), its change sequence is behind the one MySQL applied (MySQL is
-// read first: Redis counts a change before MySQL can apply it, so a whole
-// Redis is never behind), or the session is still flagged as being
-// repaired. A session whose records were trimmed (sale.Retire) had all of
-// it in MySQL then and changes no more: its missing records are not a loss.
-func (s *Service) lost(ctx context.Context, sids []int64) ([]int64, error) {
+// check is what the loss check found of some sessions.
+type check struct {
+	run        string // the sale Redis's run id, read first
+	applied    map[int64]mysql.Applied
+	lost       []int64 // sessions to repair
+	unverified []int64 // sessions to verify: not checked since the server started, nothing lost
+}
+
+// waits reports whether session sid waits for the loss check: lost or
+// unverified.
+func (c *check) waits(sid int64) bool {
+	return slices.Contains(c.lost, sid) || slices.Contains(c.unverified, sid)
+}
+
+// lost checks sids. A session is lost when MySQL found one of its change
+// sequences given twice (however far the sale Redis has counted since), its
+// change sequence is behind the one MySQL applied (MySQL is read first:
+// Redis counts a change before MySQL can apply it, so a whole Redis is
+// never behind), or it is still flagged as being repaired. Otherwise it is
+// unverified if it was not checked since the sale Redis started (grabs
+// wait for this check, so none could hide a loss). A session whose records
+// were trimmed (sale.Retire) had all of it in MySQL then and changes no
+// more: its missing records are not a loss.
+func (s *Service) lost(ctx context.Context, sids []int64) (*check, error) {
 	run, err := sale.RunID(ctx, s.rdb)
 	if err != nil {
 		return nil, err
@@ -41,16 +56,19 @@ func (s *Service) lost(ctx context.Context, sids []int64) ([]int64, error) {
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, goredis.Nil) {
 		return nil, fmt.Errorf("read the change sequences: %w", err)
 	}
-	var out []int64
+	c := &check{run: run, applied: applied}
 	for i, sid := range sids {
 		have, _ := seqs[i].Int64()
 		f := flags[i].Val()
-		recovering, trimmed, unverified := f[0] != nil, f[1] != nil, f[2] != run
-		if (have < applied[sid].Seq && !trimmed) || applied[sid].Lost > 0 || recovering || unverified {
-			out = append(out, sid)
+		recovering, trimmed := f[0] != nil, f[1] != nil
+		switch {
+		case (have < applied[sid].Seq && !trimmed) || applied[sid].Lost > 0 || recovering:
+			c.lost = append(c.lost, sid)
+		case f[2] != run:
+			c.unverified = append(c.unverified, sid)
 		}
 	}
-	return out, nil
+	return c, nil
 }
 
 // Recover is one pass of the loss check, at start-up and every
@@ -69,12 +87,17 @@ func (s *Service) Recover(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	lost, err := s.lost(ctx, sids)
+	c, err := s.lost(ctx, sids)
 	if err != nil {
 		return err
 	}
 	var errs []error
-	for _, sid := range lost {
+	for _, sid := range c.unverified {
+		if err := sale.Verify(ctx, s.rdb, sid, c.applied[sid].Seq, c.run); err != nil {
+			errs = append(errs, fmt.Errorf("session %d: %w", sid, err))
+		}
+	}
+	for _, sid := range c.lost {
 		if ctx.Err() != nil || !l.keep(ctx) {
 			break
 		}
