@@ -62,7 +62,7 @@ help:
 	@echo "make up      install what is missing, start the stack with demo data"
 	@echo "make down    stop everything 'make up' started"
 	@echo "make status  show what runs"
-	@echo "make test    vet, unit, Lua, JavaScript and integration tests"
+	@echo "make test    vet, unit, Lua, JavaScript and integration tests, then the fault suite"
 	@echo "make bench   grabs per second: the edge against the limit and a conventional design"
 	@echo "make test-faults  the fault suite alone: kill and restart each part under load"
 
@@ -102,8 +102,9 @@ status:
 	@[ -x $(BIN) ] || $(GO) build -o $(BIN) .
 	@$(BIN) dev status
 
-# integration runs every Go test, unit tests included, against the test stack.
-test: deps build vet lua js integration test-cluster
+# integration runs every Go test, unit tests included, against the test
+# stack; test-faults then runs the fault suite on a stack of its own.
+test: deps build vet lua js integration test-cluster test-faults
 
 vet:
 	$(GO) vet -tags integration,faults,cluster ./...

@@ -44,6 +44,7 @@ type limitTarget struct {
 	keys  sale.Keys
 	sid   string
 	sha   string
+	run   string // the sale Redis's run id (hold.lua's fence)
 	calls chan *call
 }
 
@@ -65,7 +66,11 @@ func newLimit(ctx context.Context, rdb goredis.UniversalClient, sid int64) (*lim
 	if err != nil {
 		return nil, err
 	}
-	t := &limitTarget{rdb: rdb, keys: sale.KeysFor(sid), sid: strconv.FormatInt(sid, 10), sha: sha,
+	run, err := sale.RunID(ctx, rdb, sid)
+	if err != nil {
+		return nil, err
+	}
+	t := &limitTarget{rdb: rdb, keys: sale.KeysFor(sid), sid: strconv.FormatInt(sid, 10), sha: sha, run: run,
 		calls: make(chan *call, pipes*pipeBatch)}
 	for range pipes {
 		go t.pipeline()
@@ -119,7 +124,7 @@ func (t *limitTarget) args(g grab) []any {
 	for i, s := range sorted {
 		canon[i] = strconv.FormatInt(s, 10)
 	}
-	args := []any{t.sid, g.buyer.id, strings.Join(canon, ",")}
+	args := []any{t.sid, g.buyer.id, strings.Join(canon, ","), t.run}
 	for _, s := range g.seats {
 		args = append(args, s)
 	}

@@ -34,7 +34,7 @@ const writeChunk = 1000
 
 // ApplySaleEvents writes a batch of sale events, in the order given, into
 // orders and order_items in one transaction, and returns each event's
-// outcome. Every write is conditional on the current status, so
+// outcome. Their change sequences are registered first (registerSeqs). Every write is conditional on the current status, so
 // applying a batch again changes nothing:
 //   - hold.created inserts the order LOCKED with its items live, unless the
 //     order has a row;
@@ -51,6 +51,9 @@ const writeChunk = 1000
 // an error, and so is a seat already in another live order (the unique key
 // of order_items: ErrSeatTaken) or a session, user or seat that does not exist.
 func ApplySaleEvents(ctx context.Context, db *sqlx.DB, events []boxoffice.SaleEvent) ([]string, error) {
+	if err := registerSeqs(ctx, db, events); err != nil {
+		return nil, err
+	}
 	tx, err := db.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
 	if err != nil {
 		return nil, fmt.Errorf("apply sale events: %w", err)

@@ -15,33 +15,34 @@ import (
 // one read-only transaction (one consistent snapshot): the arm plan (seats,
 // prices, taken seats, reservations) and the session's orders as hold
 // records: live ones (LOCKED, PAYING and PAID) with their active seats,
-// ended ones (released) with the seats they had, and the highest change
-// sequence applied (AppliedSeq), all from one snapshot. Nothing is changed. It returns
+// ended ones (released) with the seats they had, and what MySQL has
+// applied of its changes, all from one snapshot. Nothing is changed. It returns
 // ENOTFOUND for an unknown session and ECONFLICT (with the state) unless the
 // session is ARMED, ON_SALE or CLOSED.
-func RecoverySnapshot(ctx context.Context, db *sqlx.DB, id int64) (*boxoffice.ArmPlan, []boxoffice.Hold, int64, error) {
+func RecoverySnapshot(ctx context.Context, db *sqlx.DB, id int64) (*boxoffice.ArmPlan, []boxoffice.Hold, Applied, error) {
+	var applied Applied
 	tx, err := db.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead})
 	if err != nil {
-		return nil, nil, 0, fmt.Errorf("recovery snapshot of session %d: %w", id, err)
+		return nil, nil, applied, fmt.Errorf("recovery snapshot of session %d: %w", id, err)
 	}
 	defer tx.Rollback()
 	p, err := readSession(ctx, tx, id, false)
 	if err != nil {
-		return nil, nil, 0, err
+		return nil, nil, applied, err
 	}
 	if err := WantState(p.Session.State, boxoffice.SessionArmed, boxoffice.SessionOnSale, boxoffice.SessionClosed); err != nil {
-		return nil, nil, 0, err
+		return nil, nil, applied, err
 	}
-	var applied int64
-	if err := tx.GetContext(ctx, &applied, `SELECT COALESCE(MAX(seq), 0) FROM sale_sequences WHERE session_id = ?`, id); err != nil {
-		return nil, nil, 0, fmt.Errorf("read the applied sale sequence of session %d: %w", id, err)
+	if err := tx.GetContext(ctx, &applied, `SELECT COALESCE(MAX(seq), 0) AS seq, COALESCE(MAX(lost), 0) AS lost
+		FROM sale_sequences WHERE session_id = ?`, id); err != nil {
+		return nil, nil, applied, fmt.Errorf("read the applied sale sequence of session %d: %w", id, err)
 	}
 	if err := readPlan(ctx, tx, p); err != nil {
-		return nil, nil, 0, err
+		return nil, nil, applied, err
 	}
 	holds, err := sessionHolds(ctx, tx, id)
 	if err != nil {
-		return nil, nil, 0, err
+		return nil, nil, applied, err
 	}
 	return p, holds, applied, tx.Commit()
 }

@@ -39,6 +39,10 @@ func Arm(ctx context.Context, rdb goredis.UniversalClient, plan *boxoffice.ArmPl
 	if err := CheckArmable(ctx, rdb, plan.Session.ID); err != nil {
 		return nil, err
 	}
+	run, err := RunID(ctx, rdb, plan.Session.ID)
+	if err != nil {
+		return nil, err
+	}
 	version, err := rdb.Incr(ctx, k.Key("arms")).Result()
 	if err != nil {
 		return nil, unavailable(err)
@@ -51,7 +55,7 @@ func Arm(ctx context.Context, rdb goredis.UniversalClient, plan *boxoffice.ArmPl
 		return nil, unavailable(err)
 	}
 	filter := bloomfilter.Build(plan.Reserved, fp)
-	avail, err := buildAndSwitch(ctx, rdb, k, staging, plan, filter, version)
+	avail, err := buildAndSwitch(ctx, rdb, k, staging, plan, filter, armMeta(plan.Session, filter, version, run))
 	if err != nil || avail < 0 {
 		rdb.Del(ctx, staging...) // frees what was built, even in a full Redis
 	}
@@ -68,8 +72,8 @@ func Arm(ctx context.Context, rdb goredis.UniversalClient, plan *boxoffice.ArmPl
 // buildAndSwitch builds the staging keys and switches them in; -1 when the
 // session went live meanwhile.
 func buildAndSwitch(ctx context.Context, rdb goredis.UniversalClient, k Keys, staging []string, plan *boxoffice.ArmPlan,
-	f *bloomfilter.Filter, version int64) (int64, error) {
-	if err := build(ctx, rdb, k, plan, f, version); err != nil {
+	f *bloomfilter.Filter, meta map[string]any) (int64, error) {
+	if err := build(ctx, rdb, k, plan, f, meta); err != nil {
 		return 0, err
 	}
 	keys := append(k.keys(Rebuilt...), staging...)
@@ -92,7 +96,7 @@ func CheckArmable(ctx context.Context, rdb goredis.UniversalClient, id int64) er
 }
 
 // build writes the staging keys in pipelined batches.
-func build(ctx context.Context, rdb goredis.UniversalClient, k Keys, plan *boxoffice.ArmPlan, f *bloomfilter.Filter, version int64) error {
+func build(ctx context.Context, rdb goredis.UniversalClient, k Keys, plan *boxoffice.ArmPlan, f *bloomfilter.Filter, meta map[string]any) error {
 	taken := make(map[int64]boxoffice.TakenSeat, len(plan.Taken))
 	held := map[string]int64{}
 	for _, t := range plan.Taken {
@@ -157,7 +161,7 @@ func build(ctx context.Context, rdb goredis.UniversalClient, k Keys, plan *boxof
 		pipe.HSet(ctx, k.Staging("held"), fields(held)...)
 	}
 	pipe.Set(ctx, k.Staging("bloom"), f.Bits, 0)
-	pipe.HSet(ctx, k.Staging("meta"), meta(plan.Session, f, version))
+	pipe.HSet(ctx, k.Staging("meta"), meta)
 	pipe.SAdd(ctx, Sessions, plan.Session.ID)
 	_, err := pipe.Exec(ctx)
 	return err
@@ -183,16 +187,19 @@ func fields(m map[string]int64) []any {
 	return out
 }
 
-func meta(s boxoffice.Session, f *bloomfilter.Filter, version int64) map[string]any {
+// armMeta is the meta of a session armed from MySQL on the server of run
+// id run: verified for it.
+func armMeta(s boxoffice.Session, f *bloomfilter.Filter, version int64, run string) map[string]any {
 	return map[string]any{
-		"state":     boxoffice.SessionArmed,
-		"opens_at":  s.SaleOpensAt.UnixMilli(),
-		"closes_at": s.SaleClosesAt.UnixMilli(),
-		"limit":     s.SeatLimit,
-		"hold_ms":   int64(s.HoldSeconds) * 1000,
-		"version":   version,
-		"bloom_m":   f.M,
-		"bloom_k":   f.K,
+		MetaVerified: run,
+		"state":      boxoffice.SessionArmed,
+		"opens_at":   s.SaleOpensAt.UnixMilli(),
+		"closes_at":  s.SaleClosesAt.UnixMilli(),
+		"limit":      s.SeatLimit,
+		"hold_ms":    int64(s.HoldSeconds) * 1000,
+		"version":    version,
+		"bloom_m":    f.M,
+		"bloom_k":    f.K,
 	}
 }
 

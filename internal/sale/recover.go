@@ -33,7 +33,9 @@ var (
 // Recover brings a session's sale state back to MySQL's word after the
 // sale Redis lost it, wholly or in part: holds are the session's orders
 // (sessionHolds in internal/mysql), applied the sequence MySQL has applied,
-// conflicts MySQL's open integrity conflicts (their seats stay out of sale).
+// conflicts MySQL's open integrity conflicts (their seats stay out of sale),
+// run the server's run id (RunID) read before MySQL was: the session ends
+// verified for that server.
 //
 // A session the sale Redis has no trace of is rebuilt: armed from plan with
 // the live holds' seats (plan.Taken is replaced, so the two agree), the
@@ -46,7 +48,7 @@ var (
 // grabs resume.
 //
 // It returns EINVALID for another state and EUNAVAILABLE if Redis is down.
-func Recover(ctx context.Context, rdb goredis.UniversalClient, plan *boxoffice.ArmPlan, holds []boxoffice.Hold, conflicts []boxoffice.Conflict, applied int64, fp float64) (*Recovered, error) {
+func Recover(ctx context.Context, rdb goredis.UniversalClient, plan *boxoffice.ArmPlan, holds []boxoffice.Hold, conflicts []boxoffice.Conflict, applied int64, run string, fp float64) (*Recovered, error) {
 	state := plan.Session.State
 	switch state {
 	case boxoffice.SessionArmed, boxoffice.SessionOnSale, boxoffice.SessionClosed:
@@ -66,7 +68,7 @@ func Recover(ctx context.Context, rdb goredis.UniversalClient, plan *boxoffice.A
 	switch {
 	case meta[1] != nil: // trimmed once MySQL had it all: nothing was lost
 	case meta[0] != nil:
-		err = Repair(ctx, rdb, id, holds, rec)
+		err = Repair(ctx, rdb, id, holds, applied, rec)
 	default:
 		err = rebuild(ctx, rdb, plan, holds, fp, rec)
 	}
@@ -76,7 +78,7 @@ func Recover(ctx context.Context, rdb goredis.UniversalClient, plan *boxoffice.A
 	if err := RestoreConflicts(ctx, rdb, id, conflicts); err != nil {
 		return nil, err
 	}
-	rec.Seq, err = resumeScript.Run(ctx, rdb, k.keys("meta", "eventseq"), applied).Int64()
+	rec.Seq, err = resumeScript.Run(ctx, rdb, k.keys("meta", "eventseq"), applied, run).Int64()
 	if err != nil {
 		return nil, unavailable(err)
 	}
@@ -103,13 +105,14 @@ func rebuild(ctx context.Context, rdb goredis.UniversalClient, plan *boxoffice.A
 
 // Repair runs repair.lua over holds (MySQL's word) in batches: each hold
 // the sale Redis lacks or knows older gets MySQL's state, seats, counters,
-// held count and expiry. It adds what it did to rec.
-func Repair(ctx context.Context, rdb goredis.UniversalClient, id int64, holds []boxoffice.Hold, rec *Recovered) error {
+// held count and expiry. The change sequence is raised to applied (MySQL's)
+// first. It adds what it did to rec.
+func Repair(ctx context.Context, rdb goredis.UniversalClient, id int64, holds []boxoffice.Hold, applied int64, rec *Recovered) error {
 	k := KeysFor(id)
 	keys := k.keys("seats", "tier", "counts", "held", "holds", "expiry", "outbox", "eventseq", "soldout",
 		"index", "packed", "conflict")
 	for start := 0; start < len(holds); start += batch / 4 {
-		args := []any{id}
+		args := []any{id, applied}
 		for _, h := range holds[start:min(start+batch/4, len(holds))] {
 			raw, err := EncodeHold(h)
 			if err != nil {
@@ -128,6 +131,16 @@ func Repair(ctx context.Context, rdb goredis.UniversalClient, id int64, holds []
 		for _, c := range conflicts {
 			rec.Conflicts = append(rec.Conflicts, fmt.Sprint(c))
 		}
+	}
+	return nil
+}
+
+// Verify marks session id checked against MySQL on the server of run id
+// run, nothing lost: grabs go on (resume.lua, which also raises its change
+// sequence to applied).
+func Verify(ctx context.Context, rdb goredis.UniversalClient, id, applied int64, run string) error {
+	if err := resumeScript.Run(ctx, rdb, KeysFor(id).keys("meta", "eventseq"), applied, run).Err(); err != nil {
+		return unavailable(err)
 	}
 	return nil
 }

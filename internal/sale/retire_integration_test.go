@@ -123,7 +123,11 @@ func TestRetire(t *testing.T) {
 		p.Session.State = boxoffice.SessionClosed
 		mysql := []boxoffice.Hold{{OrderNo: no, SessionID: sid, UserID: 1, SeatIDs: []int64{1}, Amount: 10000,
 			State: boxoffice.HoldReleased, Reason: boxoffice.ReasonCancelled}}
-		rec, err := sale.Recover(ctx, rdb, p, mysql, nil, seq, 0.001)
+		run, err := sale.RunID(ctx, rdb, sid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec, err := sale.Recover(ctx, rdb, p, mysql, nil, seq, run, 0.001)
 		if err != nil || rec.Repaired != 0 {
 			t.Fatalf("recover a trimmed session = %+v %v, want nothing repaired", rec, err)
 		}

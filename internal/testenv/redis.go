@@ -86,9 +86,13 @@ type HoldAnswer struct {
 }
 
 // RunHold runs lua/redis/hold.lua on rdb as the edge does: buyer uid grabs
-// seats of session sid with the Idempotency-Key key. The error is the
-// script's (a full Redis refuses it).
+// seats of session sid with the Idempotency-Key key, on the server's run
+// id. The error is the script's (a full Redis refuses it) or Redis's.
 func RunHold(rdb goredis.UniversalClient, sid, uid int64, key string, seats ...int64) (HoldAnswer, error) {
+	run, err := sale.RunID(context.Background(), rdb, sid)
+	if err != nil {
+		return HoldAnswer{}, err
+	}
 	keys := sale.KeysFor(sid).Hold(uid, key)
 	sorted := slices.Clone(seats)
 	slices.Sort(sorted)
@@ -96,7 +100,7 @@ func RunHold(rdb goredis.UniversalClient, sid, uid int64, key string, seats ...i
 	for i, s := range sorted {
 		canon[i] = strconv.FormatInt(s, 10)
 	}
-	args := []any{sid, uid, strings.Join(canon, ",")}
+	args := []any{sid, uid, strings.Join(canon, ","), run}
 	for _, s := range seats {
 		args = append(args, s)
 	}

@@ -101,7 +101,7 @@ function _M:node(addr)
     local o = self.opts
     local err
     node, err = redis.new({ host = host or "", port = port, password = o.password, timeout = o.timeout,
-        pool_size = o.pool_size, backlog = o.backlog })
+        pool_size = o.pool_size, backlog = o.backlog, track_run = o.track_run })
     if node then
         self.nodes[addr] = node
     end
@@ -204,6 +204,13 @@ function _M:connect(sid)
         return nil, err
     end
     return setmetatable({ red = red, node = node, cluster = self }, conn_mt)
+end
+
+-- run_of returns the run id of the server c is connected to (with
+-- track_run): after a redirect, the script it was read for finds another
+-- and answers 503 recovering.
+function _M.run_of(_, c)
+    return c.node.run_id
 end
 
 -- release gives c's connection back to its node's pool.

@@ -23,7 +23,7 @@ local CLUSTER_REFRESH = 5 -- seconds between reads of a cluster's slot map
 -- cluster when the settings list its nodes (redis_cluster).
 local function sale_redis(c)
     local opts = { host = c.redis_host, port = c.redis_port, password = c.redis_password,
-        timeout = c.redis_timeout_ms, pool_size = c.redis_pool, backlog = c.redis_backlog }
+        timeout = c.redis_timeout_ms, pool_size = c.redis_pool, backlog = c.redis_backlog, track_run = true }
     if not (c.redis_cluster and c.redis_cluster[1]) then
         return redis.new(opts)
     end

@@ -87,9 +87,9 @@ end
 local function run_script(red, g)
     local args = keys.hold(g.sid, g.uid, g.key)
     local n = #args
-    args[n + 1], args[n + 2], args[n + 3] = g.sid, g.uid, g.canon
+    args[n + 1], args[n + 2], args[n + 3], args[n + 4] = g.sid, g.uid, g.canon, deps.sale:run_of(red)
     for i, id in ipairs(g.ids) do
-        args[n + 3 + i] = id
+        args[n + 4 + i] = id
     end
     local res, err = red:evalsha(deps.sha, n, unpack(args))
     if not res and err and find(err, "NOSCRIPT", 1, true) then

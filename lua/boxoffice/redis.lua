@@ -5,7 +5,7 @@
 -- keep a slow Redis from hanging a request.
 local client = require("boxoffice.resty").require("redis")
 
-local type, tonumber, tostring = type, tonumber, tostring
+local type, tonumber, tostring, match = type, tonumber, tostring, string.match
 local setmetatable = setmetatable
 
 local _M = { _VERSION = "0.1" }
@@ -20,6 +20,10 @@ local IDLE = 60000 -- ms a pooled connection may stay idle
 -- pool_size connections are busy waits for one (at most timeout ms),
 -- backlog such connects at most, so a worker never holds more than
 -- pool_size connections; without, it opens one more, closed after use.
+-- With track_run, each new connection reads the server's run id into the
+-- connector's run_id (the sale Redis's fence, lua/redis/hold.lua): a
+-- connection never outlives its server, so it is the id of the server of
+-- every connection in use since.
 function _M.new(opts)
     if type(opts) ~= "table" or type(opts.host) ~= "string" or opts.host == "" then
         return nil, "host is required"
@@ -37,7 +41,13 @@ function _M.new(opts)
         backlog = nil
     end
     return setmetatable({ host = opts.host, port = port, password = password,
-        timeout = opts.timeout, pool_size = opts.pool_size, backlog = backlog }, mt)
+        timeout = opts.timeout, pool_size = opts.pool_size, backlog = backlog, track_run = opts.track_run }, mt)
+end
+
+-- run_of returns the run id of the server of a connection this connector
+-- gave (with track_run).
+function _M:run_of()
+    return self.run_id
 end
 
 -- connect returns a connected client, or nil and the error. It takes the
@@ -56,12 +66,25 @@ function _M:connect()
     if not ok then
         return nil, "connect: " .. tostring(err)
     end
-    if self.password and red:get_reused_times() == 0 then
+    if red:get_reused_times() > 0 then
+        return red
+    end
+    if self.password then
         ok, err = red:auth(self.password)
         if not ok then
             red:close()
             return nil, "auth: " .. tostring(err)
         end
+    end
+    if self.track_run then
+        local info
+        info, err = red:info("server")
+        local id = type(info) == "string" and match(info, "run_id:(%x+)")
+        if not id then
+            red:close()
+            return nil, "info: " .. tostring(err or "no run_id")
+        end
+        self.run_id = id
     end
     return red
 end

@@ -15,20 +15,24 @@
 --       fixes; read by the edge to let their retries past its refusals),
 --       18 the idempotency record of this buyer and key.
 -- ARGV: 1 session id, 2 user id, 3 canonical body (sorted seat ids, comma
---       separated), then the seat ids.
+--       separated), 4 the server's run id as the caller read it on this
+--       connection (INFO server), then the seat ids.
 -- Returns {status, code, payload}: payload is JSON, the body's fields.
 -- Checks run cheapest first and nothing is written until all pass, so a
 -- refusal locks nothing; the hold and its event are written together.
 local sid, uid, body = ARGV[1], ARGV[2], ARGV[3]
-local n = #ARGV - 3
+local n = #ARGV - 4
 
--- A session being repaired after a sale-Redis loss (meta "recovering")
+-- A session being repaired after a sale-Redis loss (meta "recovering"),
+-- or not yet checked against MySQL since this server started (meta
+-- "verified" is another server's run id: it may have come back older),
 -- answers 503 recovering and changes nothing.
-local meta = redis.call("HMGET", KEYS[1], "state", "opens_at", "closes_at", "limit", "hold_ms", "recovering")
+local meta = redis.call("HMGET", KEYS[1], "state", "opens_at", "closes_at", "limit", "hold_ms", "recovering",
+    "verified")
 if not meta[1] then
     return { 404, "not_found", cjson.encode({ message = "no session " .. sid .. " on sale" }) }
 end
-if meta[6] then
+if meta[6] or meta[7] ~= ARGV[4] then
     return { 503, "recovering", "{}" }
 end
 -- A repeated key replays its first answer even once the sale has closed:
@@ -61,7 +65,7 @@ if held + n > limit then
 end
 
 local ids = {}
-for i = 1, n do ids[i] = ARGV[3 + i] end
+for i = 1, n do ids[i] = ARGV[4 + i] end
 local states = redis.call("HMGET", KEYS[2], unpack(ids))
 local conflicts = redis.call("HMGET", KEYS[13], unpack(ids))
 local unknown, taken = {}, {}

@@ -10,13 +10,19 @@
 -- KEYS: 1 seats, 2 tier, 3 counts, 4 held, 5 holds, 6 expiry, 7 outbox,
 --       8 eventseq, 9 soldout (set again from the counters), 10 index,
 --       11 packed, 12 conflict.
--- ARGV: 1 session id, then per hold: order number, hold JSON (EncodeHold).
+-- ARGV: 1 session id, 2 the sequence MySQL has applied (the change
+--       sequence is raised to it first, so a released newer hold's event
+--       never reuses a number MySQL has seen), then per hold: order
+--       number, hold JSON (EncodeHold).
 -- Returns {repaired, displaced, conflicts}: holds changed, newer holds
 -- released, and "order:seat" a sold seat kept from MySQL's order.
 local sid = ARGV[1]
 local rank = { LOCKED = 1, PAYING = 2, SOLD = 3, RELEASED = 3 }
 local repaired, displaced, conflicts = 0, 0, {}
 local now = now_ms()
+if tonumber(redis.call("GET", KEYS[8]) or "0") < tonumber(ARGV[2]) then
+    redis.call("SET", KEYS[8], ARGV[2])
+end
 
 local function move(seat, to)
     local from = redis.call("HGET", KEYS[1], seat)
@@ -57,7 +63,7 @@ local function displace(other)
     displaced = displaced + 1
 end
 
-for i = 2, #ARGV, 2 do
+for i = 3, #ARGV, 2 do
     local order_no, want = ARGV[i], cjson.decode(ARGV[i + 1])
     local raw = redis.call("HGET", KEYS[5], order_no)
     local cur = raw and cjson.decode(raw)

@@ -47,6 +47,10 @@ function _M.client(script)
         return true
     end
     function client.get_reused_times() return script.reused or 0 end
+    function client.info(_, section)
+        calls.info = section
+        return script.info
+    end
     function client.auth(_, password)
         calls.auth = password
         if script.auth_err then return nil, script.auth_err end
@@ -74,7 +78,7 @@ end
 -- they name), releases and closes.
 function _M.sale(store, opts)
     opts = opts or {}
-    local conn = { connects = 0, released = 0, closed = 0, commands = {}, sids = {} }
+    local conn = { connects = 0, released = 0, closed = 0, commands = {}, sids = {}, run_id = "5e1f" }
     local red = {}
 
     local function reply(name, v)
@@ -112,7 +116,8 @@ function _M.sale(store, opts)
         end
         return reply("hgetall", out)
     end
-    function red.evalsha()
+    function red.evalsha(_, _, _, ...)
+        conn.argv = { ... }
         if opts.refuse then
             conn.commands[#conn.commands + 1] = "evalsha"
             return false, opts.refuse
@@ -135,6 +140,7 @@ function _M.sale(store, opts)
         return red
     end
     function conn.release() conn.released = conn.released + 1 end
+    function conn.run_of(c) return c.run_id end
     return conn
 end
 

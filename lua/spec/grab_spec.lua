@@ -35,6 +35,9 @@ describe("boxoffice.grab", function()
         assert.are.equal(201, rec.exit)
         assert.are.equal("B7-1-1", body.order_no)
         assert.are.equal(1, sale.released)
+        -- The script gets the run id of the server of its connection
+        -- (its fence after a restart), then the seats.
+        assert.are.same({ "5e1f", 3 }, { sale.argv[#sale.argv - 1], tonumber(sale.argv[#sale.argv]) })
     end)
 
     it("answers 503 unavailable with Retry-After when the sale Redis is full, and keeps the connection", function()

@@ -60,6 +60,24 @@ describe("boxoffice.redis", function()
         assert.is_nil(calls.auth)
     end)
 
+    it("reads the server's run id on a new connection when it tracks it", function()
+        script.info = "# Server\r\nredis_version:7.0.15\r\nrun_id:035c45ee2ca3\r\ntcp_port:6390\r\n"
+        local c = assert(conn({ track_run = true }))
+        assert(c:connect())
+        assert.are.same({ "server", "035c45ee2ca3" }, { calls.info, c.run_id })
+        calls.info, script.reused = nil, 1
+        assert(c:connect())
+        assert.is_nil(calls.info)
+        assert(conn():connect())
+        assert.is_nil(calls.info)
+    end)
+
+    it("drops a new connection whose run id it cannot read", function()
+        script.info = "# Server\r\n"
+        assert.are.same({ nil, "info: no run_id" }, { conn({ track_run = true }):connect() })
+        assert.is_true(calls.closed)
+    end)
+
     it("takes an empty password for none", function()
         assert(conn({ password = "" }):connect())
         assert.is_nil(calls.auth)

@@ -68,11 +68,15 @@ func (s *Service) retire(ctx context.Context, sid int64) error {
 	if err != nil {
 		return err
 	}
-	retired, err := sale.Retire(ctx, s.rdb, sid, applied[sid])
-	if retired {
-		s.log.Info("retired a closed, settled session", "session", sid)
+	if applied[sid].Lost > 0 {
+		return nil // the loss check repairs it first
 	}
-	return err
+	retired, err := sale.Retire(ctx, s.rdb, sid, applied[sid].Seq)
+	if err != nil || !retired {
+		return err
+	}
+	s.log.Info("retired a closed, settled session", "session", sid)
+	return mysql.ForgetSeqs(ctx, s.db, sid)
 }
 
 // reconcileSession scans the holds of session sid in batches. It reports

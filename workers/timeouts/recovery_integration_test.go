@@ -12,6 +12,7 @@ import (
 
 	"boxoffice/internal/boxoffice"
 	"boxoffice/internal/integrity"
+	"boxoffice/internal/mysql"
 	"boxoffice/internal/sale"
 	"boxoffice/internal/testenv"
 )
@@ -98,6 +99,106 @@ func TestLostChangesRepaired(t *testing.T) {
 	if r := f.tryGrab(t, 4, seat[1]); r.Status != http.StatusCreated {
 		t.Errorf("grab of the freed seat after the repair = %d %s, want 201", r.Status, r.Body)
 	}
+}
+
+// TestLossHiddenByNewGrabs: the sale Redis comes back older while
+// timeouts is down, and new grabs take its change sequence past MySQL's
+// before any check runs. The loss is still found, from the sequences the
+// new grabs reuse, and repaired when timeouts starts: the paid hold is
+// SOLD again, the lost grab LOCKED, the new grabs kept.
+func TestLossHiddenByNewGrabs(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, testenv.SessionSpec{Seats: 8, HoldSeconds: 900}, 6)
+	seat := f.sess.SeatIDs
+	paid := f.grab(t, 0, seat[0])
+	f.waitStatus(t, paid, boxoffice.OrderLocked)
+	snap := dumpSession(t, f.rdb, f.sess.ID)
+	if out, err := sale.Confirm(ctx, f.rdb, paid, "txn-"+testenv.Unique()); err != nil || out != sale.Sold {
+		t.Fatalf("confirm %s = %s, %v", paid, out, err)
+	}
+	lost := f.grab(t, 1, seat[1])
+	f.waitStatus(t, paid, boxoffice.OrderPaid)
+	f.waitStatus(t, lost, boxoffice.OrderLocked)
+
+	if out, err := testenv.Run(t, "dev", "stop", "timeouts"); err != nil {
+		t.Fatalf("dev stop timeouts: %v\n%s", err, out)
+	}
+	t.Cleanup(func() { _, _ = testenv.Run(t, "dev", "up") })
+	restoreSession(t, f.rdb, f.sess.ID, snap)
+	var fresh []string
+	for i := range 3 {
+		fresh = append(fresh, f.grab(t, 2+i, seat[2+i]))
+	}
+	for _, no := range fresh {
+		f.waitStatus(t, no, boxoffice.OrderLocked)
+	}
+	have, err := sale.EventSeq(ctx, f.rdb, f.sess.ID)
+	applied, err2 := mysql.AppliedSeqs(ctx, f.db, []int64{f.sess.ID})
+	if err != nil || err2 != nil || have < applied[f.sess.ID].Seq {
+		t.Fatalf("the sale Redis's sequence %d (%v) is behind MySQL's %d (%v): the loss is not hidden", have, err,
+			applied[f.sess.ID].Seq, err2)
+	}
+
+	if out, err := testenv.Run(t, "dev", "up"); err != nil {
+		t.Fatalf("dev up: %v\n%s", err, out)
+	}
+	f.waitHold(t, paid, boxoffice.HoldSold)
+	f.waitHold(t, lost, boxoffice.HoldLocked)
+	testenv.Eventually(t, testenv.Settle, "the session resumed, its loss cleared", func() (bool, string) {
+		on, err := sale.Recovering(ctx, f.rdb, f.sess.ID)
+		applied, err2 := mysql.AppliedSeqs(ctx, f.db, []int64{f.sess.ID})
+		return err == nil && err2 == nil && !on && applied[f.sess.ID].Lost == 0,
+			fmt.Sprintf("recovering %v, %v; lost %d, %v", on, err, applied[f.sess.ID].Lost, err2)
+	})
+	for _, no := range fresh {
+		if h := testenv.Hold(t, f.rdb, no); h.State != boxoffice.HoldLocked {
+			t.Errorf("new hold %s is %s after the repair, want LOCKED", no, h.State)
+		}
+	}
+	f.wantConsistent(t)
+	f.tryGrab(t, 5, seat[0]).WantError(t, http.StatusConflict, "seat_unavailable")
+}
+
+// TestRestartFencesGrabs: a sale Redis that restarts (here from its own
+// disk; it could be an older one, or a replica) takes no grab until
+// timeouts has checked its sessions against MySQL: grabs answer 503
+// recovering while timeouts is down, and resume once it runs; the holds
+// made before stay.
+func TestRestartFencesGrabs(t *testing.T) {
+	f := newFixture(t, testenv.SessionSpec{Seats: 4, HoldSeconds: 900}, 3)
+	seat := f.sess.SeatIDs
+	before := f.grab(t, 0, seat[0])
+	for _, step := range [][]string{{"stop", "timeouts"}, {"kill", "sale-redis"}, {"start", "sale-redis"}} {
+		if out, err := testenv.Run(t, append([]string{"dev"}, step...)...); err != nil {
+			t.Fatalf("dev %v: %v\n%s", step, err, out)
+		}
+	}
+	t.Cleanup(func() { _, _ = testenv.Run(t, "dev", "up") })
+	testenv.Eventually(t, testenv.Settle, "the sale Redis loaded", func() (bool, string) {
+		err := f.rdb.HGet(context.Background(), sale.KeysFor(f.sess.ID).Key("meta"), "state").Err()
+		return err == nil, fmt.Sprint(err)
+	})
+	// The script, given the run id of the server as the edge gives it.
+	if a, err := testenv.RunHold(f.rdb, f.sess.ID, f.buyers[1].ID, testenv.Unique(), seat[1]); err != nil ||
+		a.Status != http.StatusServiceUnavailable || a.Code != "recovering" {
+		t.Fatalf("hold.lua on the restarted sale Redis before any check = %+v, %v; want 503 recovering", a, err)
+	}
+	testenv.Eventually(t, testenv.Settle, "a grab answered 503 recovering", func() (bool, string) {
+		r := f.tryGrab(t, 1, seat[1])
+		if r.Status == http.StatusCreated {
+			t.Fatalf("grab on the restarted sale Redis before any check = 201 %s", r.Body)
+		}
+		return r.Status == http.StatusServiceUnavailable && r.JSON["error"] == "recovering", fmt.Sprintf("%d %s", r.Status, r.Body)
+	})
+	if out, err := testenv.Run(t, "dev", "up"); err != nil {
+		t.Fatalf("dev up: %v\n%s", err, out)
+	}
+	testenv.Eventually(t, testenv.Settle, "grabs resume", func() (bool, string) {
+		r := f.tryGrab(t, 2, seat[2])
+		return r.Status == http.StatusCreated, fmt.Sprintf("%d %s", r.Status, r.Body)
+	})
+	f.waitHold(t, before, boxoffice.HoldLocked)
+	f.wantConsistent(t)
 }
 
 // TestRecoveringAnswers503: while a session is flagged recovering, grabs

@@ -36,12 +36,13 @@ func (s *Service) Scan(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	// A session whose sale Redis lost changes is left to the repair.
-	lost, err := s.lost(ctx, due)
+	// A session whose sale Redis lost changes, or that was not checked
+	// since it started, is left to the loss check.
+	c, err := s.lost(ctx, due)
 	if err != nil {
 		return err
 	}
-	due = slices.DeleteFunc(due, func(sid int64) bool { return slices.Contains(lost, sid) })
+	due = slices.DeleteFunc(due, c.waits)
 	var errs []error
 	for _, sid := range due {
 		if ctx.Err() != nil {

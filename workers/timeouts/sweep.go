@@ -57,7 +57,7 @@ func (s *Service) sweepOne(ctx context.Context, o mysql.OverdueOrder) error {
 		// A hold missing from a session the sale Redis lost changes of
 		// is the repair's to bring back, even before the loss check has
 		// flagged the session.
-		if lost, err := s.lost(ctx, []int64{o.SessionID}); err != nil || len(lost) > 0 {
+		if c, err := s.lost(ctx, []int64{o.SessionID}); err != nil || c.waits(o.SessionID) {
 			return err
 		}
 		changed, err := mysql.CancelOverdue(ctx, s.db, o.OrderNo, boxoffice.ReasonTimeout)
