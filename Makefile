@@ -45,11 +45,13 @@ BENCH_ENV := $(call stack_env,bench,20000) BOXOFFICE_EDGE_REAL_IP_FROM=127.0.0.1
 # BENCH_ARGS are boxoffice bench's flags: make bench BENCH_ARGS="--seats 1000 --duration 2s"
 BENCH_ARGS ?=
 
-# with_stack runs $(2) with the stack of settings $(1) up: it starts the
-# stack unless it runs, and then stops it again after.
+# with_stack runs $(2) with the stack of settings $(1) up: unless it runs,
+# it starts the stack (afresh, with no data of an earlier run, when no part
+# of it runs) and stops it after.
 define with_stack
 	@export $(1); mkdir -p $$BOXOFFICE_RUN_DIR; \
 	if $(BIN) dev status | grep -q stopped; then started=1; else started=0; fi; \
+	$(BIN) dev status | awk 'NR > 1 && $$3 != "-" { up = 1 } END { exit up }' && rm -rf "$$BOXOFFICE_RUN_DIR"/*; \
 	echo "starting the stack in $$BOXOFFICE_RUN_DIR (log: $$BOXOFFICE_RUN_DIR/up.log)"; \
 	$(BIN) dev up > $$BOXOFFICE_RUN_DIR/up.log 2>&1 || { cat $$BOXOFFICE_RUN_DIR/up.log; [ $$started = 0 ] || $(BIN) dev down; exit 1; }; \
 	status=0; $(2) || status=$$?; \
