@@ -85,7 +85,7 @@ type TargetReport struct {
 	Target       string              `json:"target"`
 	Session      int64               `json:"session_id,omitempty"`
 	Sessions     []int64             `json:"session_ids,omitempty"` // the multi mix's
-	SaleRedis    string              `json:"sale_redis,omitempty"`  // the multi mix's: one Redis or a cluster`
+	SaleRedis    string              `json:"sale_redis,omitempty"`  // the multi mix's: one Redis or a cluster
 	Requests     int                 `json:"requests"`
 	Seconds      float64             `json:"seconds"`
 	PerSecond    float64             `json:"requests_per_second"`
