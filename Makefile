@@ -32,24 +32,29 @@ TEST_SETTINGS := BOXOFFICE_EDGE_WORKERS=2 BOXOFFICE_EDGE_REAL_IP_FROM=127.0.0.1/
 TEST_ENV := $(call stack_env,test,10000) $(TEST_SETTINGS)
 FAULT_ENV := $(call stack_env,faults,5000) $(TEST_SETTINGS)
 
-# The cluster stack: the test stack's settings with every port moved by
-# 500 and a run folder of its own; its sale Redis is a cluster of three
-# masters on the test stack's sale Redis port + 510, 511 and 512.
-CLUSTER_ENV = $(shell echo '$(TEST_ENV)' | perl -pe 's/(127\.0\.0\.1:)(\d+)/$$1.($$2+500)/ge; s{/\.run/\w+}{/.run/cluster}') \
-	BOXOFFICE_SALE_REDIS_CLUSTER=$(shell echo '$(TEST_ENV)' | perl -ne '/BOXOFFICE_SALE_REDIS_ADDR=127\.0\.0\.1:(\d+)/ and print join ",", map {"127.0.0.1:".($$1+$$_)} 510..512')
+# cluster_env is the settings $(1) with every port moved by 500 and the
+# run folder .run/$(2); its sale Redis is a cluster of three masters on the
+# sale Redis port of $(1) + 510, 511 and 512.
+cluster_env = $(shell echo '$(1)' | perl -pe 's/(127\.0\.0\.1:)(\d+)/$$1.($$2+500)/ge; s{/\.run/\w+}{/.run/$(2)}') \
+	BOXOFFICE_SALE_REDIS_CLUSTER=$(shell echo '$(1)' | perl -ne '/BOXOFFICE_SALE_REDIS_ADDR=127\.0\.0\.1:(\d+)/ and print join ",", map {"127.0.0.1:".($$1+$$_)} 510..512')
+
+# The cluster stack: the test stack's, on a cluster.
+CLUSTER_ENV = $(call cluster_env,$(TEST_ENV),cluster)
 
 # The bench stack: its own run folder and ports. Its edge trusts
 # X-Forwarded-For from 127.0.0.1, so the per-IP limit sees each bench buyer
 # as a client of its own.
 BENCH_ENV := $(call stack_env,bench,20000) BOXOFFICE_EDGE_REAL_IP_FROM=127.0.0.1/32
+# The bench's cluster stack, for the multi mix: the bench stack's, on a cluster.
+BENCH_CLUSTER_ENV = $(call cluster_env,$(BENCH_ENV),benchcluster)
 # BENCH_ARGS are boxoffice bench's flags: make bench BENCH_ARGS="--seats 1000 --duration 2s"
 BENCH_ARGS ?=
 
-# with_stack runs $(2) with the stack of settings $(1) up: unless it runs,
+# stack_run runs $(2) with the stack of settings $(1) up: unless it runs,
 # it starts the stack (afresh, with no data of an earlier run, when no part
 # of it runs) and stops it after.
-define with_stack
-	@export $(1); mkdir -p $$BOXOFFICE_RUN_DIR; \
+define stack_run
+	export $(1); mkdir -p $$BOXOFFICE_RUN_DIR; \
 	if $(BIN) dev status | grep -q stopped; then started=1; else started=0; fi; \
 	$(BIN) dev status | awk 'NR > 1 && $$3 != "-" { up = 1 } END { exit up }' && rm -rf "$$BOXOFFICE_RUN_DIR"/*; \
 	echo "starting the stack in $$BOXOFFICE_RUN_DIR (log: $$BOXOFFICE_RUN_DIR/up.log)"; \
@@ -57,6 +62,7 @@ define with_stack
 	status=0; $(2) || status=$$?; \
 	[ $$started = 0 ] || $(BIN) dev down >/dev/null; exit $$status
 endef
+with_stack = @$(call stack_run,$(1),$(2))
 
 .PHONY: help deps build install up down status test vet unit lua js integration test-faults test-up test-env test-run test-cluster cluster-env bench bench-arm bench-soldout bench-hold clean
 
@@ -99,6 +105,7 @@ down:
 	@$(BENCH_ENV) $(BIN) dev down
 	@$(FAULT_ENV) $(BIN) dev down
 	@$(CLUSTER_ENV) $(BIN) dev down
+	@$(BENCH_CLUSTER_ENV) $(BIN) dev down
 
 status:
 	@[ -x $(BIN) ] || $(GO) build -o $(BIN) .
@@ -159,10 +166,13 @@ cluster-env:
 test-run:
 	@export $(TEST_ENV); $(GO) test -race -count=1 -tags integration -p 1 $(if $(RUN),-run '$(RUN)') $(or $(PKG),./...)
 
-# bench runs boxoffice bench on a stack of its own (BENCH_ENV), started for
-# it unless it runs, and stopped after.
+# bench runs boxoffice bench on a stack of its own (BENCH_ENV) and, for the
+# multi mix, on a second one whose sale Redis is a cluster
+# (BENCH_CLUSTER_ENV), each started for it unless it runs, and stopped after.
 bench: build
-	$(call with_stack,$(BENCH_ENV),$(BIN) bench $(BENCH_ARGS))
+	@mkdir -p .run; for kv in $(BENCH_CLUSTER_ENV); do echo "$$kv"; done > .run/benchcluster.env
+	$(call with_stack,$(BENCH_CLUSTER_ENV),(unset BOXOFFICE_SALE_REDIS_CLUSTER; \
+		$(call stack_run,$(BENCH_ENV),$(BIN) bench --cluster-env .run/benchcluster.env $(BENCH_ARGS))))
 
 # bench-soldout times grabs of a sold-out session through the edge.
 bench-soldout: test-up

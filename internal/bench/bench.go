@@ -41,6 +41,14 @@ type Options struct {
 	RowsWait time.Duration // how long to wait for order rows after a load
 	Progress io.Writer
 	Mixed    func(*Report, MixReport) // called with each mix as it ends
+	Cluster  *Stack                   // the stack whose sale Redis is a cluster, for the multi mix
+}
+
+// Stack is a stack the bench grabs on: its parts, its edge and its run folder.
+type Stack struct {
+	Deps    Deps
+	EdgeURL string
+	RunDir  string
 }
 
 // Deps are the stack's parts the bench talks to.
@@ -65,14 +73,19 @@ type Report struct {
 type MixReport struct {
 	Mix                string         `json:"mix"`
 	Targets            []TargetReport `json:"targets"`
-	EdgeToLimit        float64        `json:"edge_to_limit"`
-	EdgeToConventional float64        `json:"edge_to_conventional"`
+	EdgeToLimit        float64        `json:"edge_to_limit,omitempty"`
+	EdgeToConventional float64        `json:"edge_to_conventional,omitempty"`
+	// ClusterToSingle is, for the multi mix, each target's requests/s on
+	// the cluster over those on the one Redis.
+	ClusterToSingle map[string]float64 `json:"cluster_to_single,omitempty"`
 }
 
 // TargetReport is one mix against one target.
 type TargetReport struct {
 	Target       string              `json:"target"`
 	Session      int64               `json:"session_id,omitempty"`
+	Sessions     []int64             `json:"session_ids,omitempty"` // the multi mix's
+	SaleRedis    string              `json:"sale_redis,omitempty"`  // the multi mix's: one Redis or a cluster
 	Requests     int                 `json:"requests"`
 	Seconds      float64             `json:"seconds"`
 	PerSecond    float64             `json:"requests_per_second"`
@@ -129,6 +142,9 @@ func Run(ctx context.Context, d Deps, o Options) (*Report, error) {
 // runMix runs one mix against the limit, the edge and the conventional
 // design, each on a session (or scratch table) of its own.
 func (r *runner) runMix(ctx context.Context, mix string) (*MixReport, error) {
+	if mix == MixMulti {
+		return r.runMulti(ctx)
+	}
 	m := &MixReport{Mix: mix}
 	for _, name := range []string{TargetLimit, TargetEdge, TargetConventional} {
 		tr, err := r.runTarget(ctx, mix, name)
@@ -157,13 +173,13 @@ func (r *runner) runTarget(ctx context.Context, mix, name string) (*TargetReport
 		if err := resetScratch(ctx, d.DB, f.tag, f.seats, mix == MixSoldOut); err != nil {
 			return nil, err
 		}
-		h := newHTTP(r.conventionalURL+"/holds", o.Conns)
+		h := newHTTP(func(int64) string { return r.conventionalURL + "/holds" }, o.Conns)
 		defer h.close()
 		if err := h.warm(r.conventionalURL+"/healthz", o.Conns); err != nil {
 			return nil, err
 		}
 		l.t = h
-		tr.fill(r.measure(ctx, l, &tr.Profile))
+		tr.fill(measure(ctx, l, d.Sale, r.pids, &tr.Profile))
 		tr.Invariants = []invariants.Result{conventionalHeld(ctx, d.DB, f.tag, tr.Outcomes["201"])}
 		return tr, nil
 	}
@@ -171,8 +187,8 @@ func (r *runner) runTarget(ctx context.Context, mix, name string) (*TargetReport
 	if err != nil {
 		return nil, err
 	}
-	tr.Session = sid
-	limit, err := newLimit(ctx, d.Sale, sid)
+	tr.Session, l.sessions = sid, []int64{sid}
+	limit, err := newLimit(ctx, d.Sale, l.sessions)
 	if err != nil {
 		return nil, err
 	}
@@ -184,10 +200,10 @@ func (r *runner) runTarget(ctx context.Context, mix, name string) (*TargetReport
 	}
 	l.t = limit
 	if name == TargetEdge {
-		edge := newHTTP(fmt.Sprintf("%s/api/sale/sessions/%d/holds", o.EdgeURL, sid), o.Conns)
+		edge := newHTTP(grabURL(o.EdgeURL), o.Conns)
 		defer edge.close()
 		if mix == MixSoldOut {
-			if err := edgeKnowsSoldOut(ctx, edge, f); err != nil {
+			if err := edgeKnowsSoldOut(ctx, edge, f, sid); err != nil {
 				return nil, err
 			}
 		}
@@ -196,22 +212,28 @@ func (r *runner) runTarget(ctx context.Context, mix, name string) (*TargetReport
 		}
 		l.t = edge
 	}
-	m := r.measure(ctx, l, &tr.Profile)
+	m := measure(ctx, l, d.Sale, r.pids, &tr.Profile)
 	tr.fill(m)
 	fmt.Fprintf(o.Progress, "%s against %s: checking the invariants\n", mix, name)
-	rows, lag := invariants.OrderRows(ctx, d.DB, sid, m.Orders, o.RowsWait)
+	rows, lag := invariants.OrderRows(ctx, d.DB, sid, m.Orders[sid], o.RowsWait)
 	tr.Invariants = []invariants.Result{invariants.SeatsInOneHold(ctx, d.Sale, sid),
 		invariants.CountersMatchSeats(ctx, d.Sale, sid), rows}
 	tr.HoldToRow = &lag
 	return tr, nil
 }
 
-// measure runs the load and profiles the stack meanwhile.
-func (r *runner) measure(ctx context.Context, l *load, p *Profile) Measured {
-	before := snapshot(ctx, r.d.Sale, r.pids)
+// measure runs the load and profiles the stack meanwhile: its parts of
+// pids and its sale Redis rdb.
+func measure(ctx context.Context, l *load, rdb goredis.UniversalClient, pids map[string]int, p *Profile) Measured {
+	before := snapshot(ctx, rdb, pids)
 	m := l.run(ctx)
-	*p = before.since(ctx, r.d.Sale, r.pids)
+	*p = before.since(ctx, rdb, pids)
 	return m
+}
+
+// grabURL is the edge's grab URL of a session.
+func grabURL(edge string) func(sid int64) string {
+	return func(sid int64) string { return fmt.Sprintf("%s/api/sale/sessions/%d/holds", edge, sid) }
 }
 
 func (tr *TargetReport) fill(m Measured) {
@@ -244,7 +266,7 @@ func sellOut(ctx context.Context, d Deps, o Options, f *fixture, limit *limitTar
 				seats := f.seats[i*seatLimit : min((i+1)*seatLimit, len(f.seats))]
 				// A grab that got no answer is asked again with its key.
 				for try := 0; try < 5 && replies[i].status == 0; try++ {
-					replies[i] = limit.grab(grab{buyer: &f.buyers[i], key: "sellout", seats: seats})
+					replies[i] = limit.grab(grab{sid: sid, buyer: &f.buyers[i], key: "sellout", seats: seats})
 				}
 			}
 		})
@@ -265,10 +287,10 @@ func sellOut(ctx context.Context, d Deps, o Options, f *fixture, limit *limitTar
 
 // edgeKnowsSoldOut waits until the edge answers a grab 410 from its copy
 // of the sold-out flag (refreshed every few tenths of a second).
-func edgeKnowsSoldOut(ctx context.Context, edge *httpTarget, f *fixture) error {
+func edgeKnowsSoldOut(ctx context.Context, edge *httpTarget, f *fixture, sid int64) error {
 	deadline := time.Now().Add(15 * time.Second)
 	for i := 0; ; i++ {
-		r := edge.grab(grab{buyer: &f.buyers[i%len(f.buyers)], key: fmt.Sprintf("w%d", i), seats: f.seats[:1]})
+		r := edge.grab(grab{sid: sid, buyer: &f.buyers[i%len(f.buyers)], key: fmt.Sprintf("w%d", i), seats: f.seats[:1]})
 		if r.status == http.StatusGone {
 			return nil
 		}

@@ -19,6 +19,7 @@ const (
 	MixRush     = "rush"     // most buyers aim at the best 5 % of seats; on 409 they try another seat
 	MixDistinct = "distinct" // every grab a free seat
 	MixSoldOut  = "sold-out" // the flood after the last seat
+	MixMulti    = "multi"    // every grab a free seat of one of several sessions, on one Redis and on a cluster
 )
 
 // Mixes are every mix in the order a run takes them.
@@ -33,6 +34,7 @@ const (
 type load struct {
 	mix      string
 	t        target
+	sessions []int64 // one, but for the multi mix
 	seats    []int64
 	buyers   []buyer
 	conns    int
@@ -48,10 +50,10 @@ type load struct {
 type tally struct {
 	latencies []time.Duration
 	outcomes  map[string]int
-	orders    []string
+	orders    map[int64][]string // by session
 }
 
-func (t *tally) add(r reply, took time.Duration) {
+func (t *tally) add(sid int64, r reply, took time.Duration) {
 	t.latencies = append(t.latencies, took)
 	key := strconv.Itoa(r.status)
 	if r.status == 0 {
@@ -59,7 +61,7 @@ func (t *tally) add(r reply, took time.Duration) {
 	}
 	t.outcomes[key]++
 	if r.orderNo != "" {
-		t.orders = append(t.orders, r.orderNo)
+		t.orders[sid] = append(t.orders[sid], r.orderNo)
 	}
 }
 
@@ -69,8 +71,8 @@ type Measured struct {
 	Elapsed   time.Duration
 	Latencies []time.Duration // sorted
 	Outcomes  map[string]int
-	Orders    []string // order numbers of the 201s
-	CPU       float64  // the generator's share of the machine's CPU time
+	Orders    map[int64][]string // order numbers of the 201s, by session
+	CPU       float64            // the generator's share of the machine's CPU time
 }
 
 // run sends the mix with conns workers until the work or the time is out.
@@ -82,7 +84,7 @@ func (l *load) run(ctx context.Context) Measured {
 	tallies := make([]*tally, l.conns)
 	var wg sync.WaitGroup
 	for i := range tallies {
-		tallies[i] = &tally{outcomes: map[string]int{}}
+		tallies[i] = &tally{outcomes: map[string]int{}, orders: map[int64][]string{}}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -95,10 +97,12 @@ func (l *load) run(ctx context.Context) Measured {
 	wg.Wait()
 	elapsed := time.Since(began)
 	stopProgress()
-	m := Measured{Elapsed: elapsed, Outcomes: map[string]int{}}
+	m := Measured{Elapsed: elapsed, Outcomes: map[string]int{}, Orders: map[int64][]string{}}
 	for _, t := range tallies {
 		m.Latencies = append(m.Latencies, t.latencies...)
-		m.Orders = append(m.Orders, t.orders...)
+		for sid, orders := range t.orders {
+			m.Orders[sid] = append(m.Orders[sid], orders...)
+		}
 		for k, v := range t.outcomes {
 			m.Outcomes[k] += v
 		}
@@ -112,6 +116,10 @@ func (l *load) run(ctx context.Context) Measured {
 // step serves one buyer of the mix; false when no work is left.
 func (l *load) step(rng *rand.Rand, t *tally) bool {
 	i := int(l.next.Add(1) - 1)
+	var sid int64 // none for the conventional design
+	if len(l.sessions) > 0 {
+		sid = l.sessions[0]
+	}
 	switch l.mix {
 	case MixRush:
 		if i >= len(l.buyers) {
@@ -122,7 +130,7 @@ func (l *load) step(rng *rand.Rand, t *tally) bool {
 			if rng.Float64() < rushHot {
 				seat = l.seats[rng.IntN(hot(len(l.seats)))]
 			}
-			if l.send(t, grab{buyer: &l.buyers[i], key: fmt.Sprintf("r%d-%d", i, try), seats: []int64{seat}}) != 409 {
+			if l.send(t, grab{sid: sid, buyer: &l.buyers[i], key: fmt.Sprintf("r%d-%d", i, try), seats: []int64{seat}}) != 409 {
 				break
 			}
 		}
@@ -130,10 +138,18 @@ func (l *load) step(rng *rand.Rand, t *tally) bool {
 		if i >= min(len(l.buyers), len(l.seats)) {
 			return false
 		}
-		l.send(t, grab{buyer: &l.buyers[i], key: "d" + strconv.Itoa(i), seats: []int64{l.seats[i]}})
+		l.send(t, grab{sid: sid, buyer: &l.buyers[i], key: "d" + strconv.Itoa(i), seats: []int64{l.seats[i]}})
 	case MixSoldOut:
 		b := &l.buyers[i%len(l.buyers)]
-		l.send(t, grab{buyer: b, key: "s" + strconv.Itoa(i), seats: []int64{l.seats[rng.IntN(len(l.seats))]}})
+		l.send(t, grab{sid: sid, buyer: b, key: "s" + strconv.Itoa(i), seats: []int64{l.seats[rng.IntN(len(l.seats))]}})
+	case MixMulti:
+		// Buyer i grabs in session i mod n the seat i div n: the sessions
+		// take turns, and every grab is of a free seat.
+		n := len(l.sessions)
+		if i >= min(len(l.buyers), len(l.seats)*n) {
+			return false
+		}
+		l.send(t, grab{sid: l.sessions[i%n], buyer: &l.buyers[i], key: "m" + strconv.Itoa(i), seats: []int64{l.seats[i/n]}})
 	}
 	return true
 }
@@ -141,7 +157,7 @@ func (l *load) step(rng *rand.Rand, t *tally) bool {
 func (l *load) send(t *tally, g grab) int {
 	began := time.Now()
 	r := l.t.grab(g)
-	t.add(r, time.Since(began))
+	t.add(g.sid, r, time.Since(began))
 	l.sent.Add(1)
 	return r.status
 }

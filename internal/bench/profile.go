@@ -8,9 +8,12 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
+
+	"boxoffice/internal/redis"
 )
 
 // Profile is where the machine's CPU went during a load, and what the sale
@@ -112,7 +115,22 @@ func procCPU(pid int) time.Duration {
 
 var evalshaLine = regexp.MustCompile(`cmdstat_evalsha:calls=(\d+),usec=(\d+),.*failed_calls=(\d+)`)
 
+// readEvalsha reads EVALSHA's counters of the sale Redis, summed over the
+// masters of a cluster.
 func readEvalsha(ctx context.Context, rdb goredis.UniversalClient) evalshaStats {
+	var mu sync.Mutex
+	var sum evalshaStats
+	_ = redis.ForEachMaster(ctx, rdb, func(ctx context.Context, m *goredis.Client) error {
+		s := nodeEvalsha(ctx, m)
+		mu.Lock()
+		sum.calls, sum.usec, sum.failed = sum.calls+s.calls, sum.usec+s.usec, sum.failed+s.failed
+		mu.Unlock()
+		return nil
+	})
+	return sum
+}
+
+func nodeEvalsha(ctx context.Context, rdb *goredis.Client) evalshaStats {
 	info, err := rdb.Info(ctx, "commandstats").Result()
 	m := evalshaLine.FindStringSubmatch(info)
 	if err != nil || m == nil {

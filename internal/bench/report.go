@@ -17,14 +17,21 @@ func (r *Report) WriteTable(w io.Writer, m MixReport) {
 	fmt.Fprintln(w, "| target | requests/s | p50 ms | p99 ms | max ms | outcomes | generator CPU |")
 	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---|---:|")
 	for _, t := range m.Targets {
-		fmt.Fprintf(w, "| %s | %.0f | %.1f | %.1f | %.1f | %s | %.0f%% |\n", t.Target, t.PerSecond, t.P50, t.P99, t.Max,
+		fmt.Fprintf(w, "| %s | %.0f | %.1f | %.1f | %.1f | %s | %.0f%% |\n", t.label(), t.PerSecond, t.P50, t.P99, t.Max,
 			outcomes(t.Outcomes), 100*t.GeneratorCPU)
 	}
-	fmt.Fprintf(w, "\nedge/limit %.2f, edge/conventional %.1f\n", m.EdgeToLimit, m.EdgeToConventional)
+	if m.ClusterToSingle != nil {
+		fmt.Fprintf(w, "\ncluster/one Redis: limit %.2f, edge %.2f\n", m.ClusterToSingle[TargetLimit], m.ClusterToSingle[TargetEdge])
+	} else {
+		fmt.Fprintf(w, "\nedge/limit %.2f, edge/conventional %.1f\n", m.EdgeToLimit, m.EdgeToConventional)
+	}
 	for _, t := range m.Targets {
-		fmt.Fprintf(w, "invariants, %s", t.Target)
+		fmt.Fprintf(w, "invariants, %s", t.label())
 		if t.Session != 0 {
 			fmt.Fprintf(w, " (session %d)", t.Session)
+		}
+		if len(t.Sessions) > 0 {
+			fmt.Fprintf(w, " (sessions %s)", strings.Trim(fmt.Sprint(t.Sessions), "[]"))
 		}
 		fmt.Fprintln(w, ":")
 		for _, c := range t.Invariants {
@@ -44,6 +51,14 @@ func (r *Report) WriteTable(w io.Writer, m MixReport) {
 				t.HoldToRow.P99.Round(time.Millisecond), t.HoldToRow.Max.Round(time.Millisecond))
 		}
 	}
+}
+
+// label names the target, and for the multi mix its sale Redis.
+func (t TargetReport) label() string {
+	if t.SaleRedis == "" {
+		return t.Target
+	}
+	return t.Target + ", " + t.SaleRedis
 }
 
 // shares lists the parts' CPU shares, largest first.

@@ -130,6 +130,15 @@ func insert(ctx context.Context, db *sqlx.DB, q string, args ...any) (int64, err
 // session creates a session of the fixture's show, reserved by every buyer,
 // and arms and opens it as the admin API does.
 func (f *fixture) session(ctx context.Context, db *sqlx.DB, rdb goredis.UniversalClient) (int64, error) {
+	sid, err := f.insertSession(ctx, db)
+	if err != nil {
+		return 0, err
+	}
+	return sid, f.open(ctx, db, rdb, sid)
+}
+
+// insertSession inserts the row of a session of the fixture's show.
+func (f *fixture) insertSession(ctx context.Context, db *sqlx.DB) (int64, error) {
 	now := time.Now().UTC()
 	sid, err := insert(ctx, db, `INSERT INTO sessions (show_id, venue_id, starts_at, reserve_opens_at,
 		reserve_closes_at, sale_opens_at, sale_closes_at, seat_limit, hold_seconds, state)
@@ -138,25 +147,31 @@ func (f *fixture) session(ctx context.Context, db *sqlx.DB, rdb goredis.Universa
 	if err != nil {
 		return 0, fmt.Errorf("insert session: %w", err)
 	}
+	return sid, nil
+}
+
+// open gives session sid its prices and every buyer's reservation, and
+// arms and opens it as the admin API does.
+func (f *fixture) open(ctx context.Context, db *sqlx.DB, rdb goredis.UniversalClient, sid int64) error {
 	if _, err := db.ExecContext(ctx, `INSERT INTO price_tiers (session_id, code, name, price_cents)
 		VALUES (?, 'A', 'Front', 20000), (?, 'B', 'Stalls', 8000)`, sid, sid); err != nil {
-		return 0, err
+		return err
 	}
 	if _, err := db.ExecContext(ctx, `INSERT INTO reservations (session_id, user_id)
 		SELECT ?, id FROM users WHERE phone LIKE ?`, sid, "+7"+f.tag+"%"); err != nil {
-		return 0, fmt.Errorf("reserve: %w", err)
+		return fmt.Errorf("reserve: %w", err)
 	}
 	plan, err := mysql.ArmSession(ctx, db, sid)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	if _, err := sale.Arm(ctx, rdb, plan, f.bloomFP); err != nil {
-		return 0, err
+		return err
 	}
 	if err := sale.SetState(ctx, rdb, sid, boxoffice.SessionOnSale); err != nil {
-		return 0, err
+		return err
 	}
-	return sid, mysql.SetSessionState(ctx, db, sid, boxoffice.SessionOnSale, boxoffice.SessionArmed)
+	return mysql.SetSessionState(ctx, db, sid, boxoffice.SessionOnSale, boxoffice.SessionArmed)
 }
 
 // idList is seat ids as the JSON array of a grab's body.

@@ -18,8 +18,10 @@ import (
 	"boxoffice/lua"
 )
 
-// grab is one hold request: a buyer, its Idempotency-Key and the seats.
+// grab is one hold request: the session, a buyer, its Idempotency-Key and
+// the seats.
 type grab struct {
+	sid   int64
 	buyer *buyer
 	key   string
 	seats []int64
@@ -38,13 +40,12 @@ type target interface {
 }
 
 // limitTarget calls hold.lua directly in the sale Redis: the requests of all
-// the mix's buyers are batched into pipelines, pipes of them at a time.
+// the mix's buyers are batched into pipelines, pipes of them at a time (a
+// cluster client splits each pipeline over the masters of its sessions).
 type limitTarget struct {
 	rdb   goredis.UniversalClient
-	keys  sale.Keys
-	sid   string
 	sha   string
-	run   string // the sale Redis's run id (hold.lua's fence)
+	runs  map[int64]string // each session's server's run id (hold.lua's fence)
 	calls chan *call
 }
 
@@ -60,18 +61,18 @@ const (
 
 var holdScript = lua.Script("hold")
 
-// newLimit loads hold.lua and starts the pipelines; stop them with close.
-func newLimit(ctx context.Context, rdb goredis.UniversalClient, sid int64) (*limitTarget, error) {
+// newLimit loads hold.lua (on every master of a cluster) and starts the
+// pipelines for grabs of sessions sids; stop them with close.
+func newLimit(ctx context.Context, rdb goredis.UniversalClient, sids []int64) (*limitTarget, error) {
 	sha, err := holdScript.Load(ctx, rdb).Result()
 	if err != nil {
 		return nil, err
 	}
-	run, err := sale.RunID(ctx, rdb, sid)
+	runs, err := sale.RunIDs(ctx, rdb, sids)
 	if err != nil {
 		return nil, err
 	}
-	t := &limitTarget{rdb: rdb, keys: sale.KeysFor(sid), sid: strconv.FormatInt(sid, 10), sha: sha, run: run,
-		calls: make(chan *call, pipes*pipeBatch)}
+	t := &limitTarget{rdb: rdb, sha: sha, runs: runs, calls: make(chan *call, pipes*pipeBatch)}
 	for range pipes {
 		go t.pipeline()
 	}
@@ -107,7 +108,7 @@ func (t *limitTarget) pipeline() {
 		pipe := t.rdb.Pipeline()
 		cmds := make([]*goredis.Cmd, len(batch))
 		for i, c := range batch {
-			cmds[i] = pipe.EvalSha(ctx, t.sha, t.keys.Hold(c.g.buyer.id, c.g.key), t.args(c.g)...)
+			cmds[i] = pipe.EvalSha(ctx, t.sha, sale.KeysFor(c.g.sid).Hold(c.g.buyer.id, c.g.key), holdArgs(c.g, t.runs[c.g.sid])...)
 		}
 		_, _ = pipe.Exec(ctx)
 		for i, c := range batch {
@@ -116,15 +117,16 @@ func (t *limitTarget) pipeline() {
 	}
 }
 
-// args are hold.lua's ARGV: session, buyer, the sorted seat ids, the seats.
-func (t *limitTarget) args(g grab) []any {
+// holdArgs are hold.lua's ARGV: session, buyer, the sorted seat ids, the
+// run id of the session's server, the seats.
+func holdArgs(g grab, run string) []any {
 	sorted := slices.Clone(g.seats)
 	slices.Sort(sorted)
 	canon := make([]string, len(sorted))
 	for i, s := range sorted {
 		canon[i] = strconv.FormatInt(s, 10)
 	}
-	args := []any{t.sid, g.buyer.id, strings.Join(canon, ","), t.run}
+	args := []any{strconv.FormatInt(g.sid, 10), g.buyer.id, strings.Join(canon, ","), run}
 	for _, s := range g.seats {
 		args = append(args, s)
 	}
@@ -153,13 +155,14 @@ func orderNo(body []byte) string {
 	return v.OrderNo
 }
 
-// httpTarget posts grabs to url over keep-alive connections, conns of them.
+// httpTarget posts grabs to url(session) over keep-alive connections,
+// conns of them.
 type httpTarget struct {
 	client *http.Client
-	url    string
+	url    func(sid int64) string
 }
 
-func newHTTP(url string, conns int) *httpTarget {
+func newHTTP(url func(sid int64) string, conns int) *httpTarget {
 	tr := &http.Transport{
 		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 		MaxIdleConns:        conns,
@@ -199,7 +202,7 @@ func (t *httpTarget) warm(healthURL string, conns int) error {
 
 func (t *httpTarget) grab(g grab) reply {
 	body := []byte(`{"seat_ids":` + idList(g.seats) + `}`)
-	req, err := http.NewRequest(http.MethodPost, t.url, bytes.NewReader(body))
+	req, err := http.NewRequest(http.MethodPost, t.url(g.sid), bytes.NewReader(body))
 	if err != nil {
 		return reply{}
 	}

@@ -16,9 +16,10 @@ import (
 	"boxoffice/internal/auth"
 	"boxoffice/internal/bench"
 	"boxoffice/internal/config"
+	"boxoffice/internal/mysql"
 )
 
-const benchArgs = "[--seats N] [--buyers N] [--conns N] [--duration D] [--mixes rush,distinct,sold-out] [--json]"
+const benchArgs = "[--seats N] [--buyers N] [--conns N] [--duration D] [--mixes rush,distinct,sold-out,multi] [--cluster-env FILE] [--json]"
 
 const benchAbout = "measure grabs per second and latency of the edge beside the limit and a conventional design, then check the sale's invariants"
 
@@ -31,19 +32,29 @@ creates its own seats, buyers (tokens signed with BOXOFFICE_JWT_SECRET) and
 sessions on the running stack, prints a progress line on stderr and a table per
 mix on stdout (--json: the same as JSON), and exits 1 if an invariant failed.
 
+The multi mix needs --cluster-env, the settings of a second stack whose sale
+Redis is a cluster: every grab is of a free seat of one of 6 sessions (on a
+cluster, as many on each master), run against the limit and the edge of each
+stack, and the report gives the requests/s on the cluster over those on one
+Redis.
+
   --seats N        seats of each session (default 50000)
   --buyers N       buyers who reserved each session (default 200000)
   --conns N        buyers grabbing at once, HTTP connections (default 1000)
   --duration D     most time per mix and target (default 10s)
-  --mixes LIST     the mixes to run (default rush,distinct,sold-out)
+  --mixes LIST     the mixes to run (default rush,distinct,sold-out, and multi
+                   with --cluster-env)
+  --cluster-env FILE  KEY=value settings of a stack whose sale Redis is a
+                   cluster (BOXOFFICE_SALE_REDIS_CLUSTER), for the multi mix
   --rows-wait D    how long to wait for the order rows of the 201s (default 1m)
   --json           print the report as JSON`
 
 type benchFlags struct {
-	opts  bench.Options
-	json  bool
-	serve string // the conventional handler's address: serve it only
-	table string
+	opts    bench.Options
+	json    bool
+	cluster string // the cluster stack's settings file
+	serve   string // the conventional handler's address: serve it only
+	table   string
 }
 
 func parseBenchFlags(args []string) (*benchFlags, error) {
@@ -54,17 +65,28 @@ func parseBenchFlags(args []string) (*benchFlags, error) {
 	fs.IntVar(&f.opts.Conns, "conns", 1000, "buyers grabbing at once (HTTP connections)")
 	fs.DurationVar(&f.opts.Duration, "duration", 10*time.Second, "most time per mix and target")
 	fs.DurationVar(&f.opts.RowsWait, "rows-wait", time.Minute, "how long to wait for the order rows of the 201s")
-	mixes := fs.String("mixes", strings.Join(bench.Mixes, ","), "the mixes to run")
+	mixes := fs.String("mixes", "", "the mixes to run")
+	fs.StringVar(&f.cluster, "cluster-env", "", "settings of a stack whose sale Redis is a cluster, for the multi mix")
 	fs.BoolVar(&f.json, "json", false, "print the report as JSON")
 	fs.StringVar(&f.serve, "serve-conventional", "", "only serve the conventional handler on this address (the bench starts it)")
 	fs.StringVar(&f.table, "table", "", "the scratch tables' run tag, with --serve-conventional")
 	if err := parseFlags(fs, args); err != nil {
 		return nil, err
 	}
-	f.opts.Mixes = strings.Split(*mixes, ",")
+	f.opts.Mixes = bench.Mixes
+	if f.cluster != "" {
+		f.opts.Mixes = append(slices.Clone(bench.Mixes), bench.MixMulti)
+	}
+	if *mixes != "" {
+		f.opts.Mixes = strings.Split(*mixes, ",")
+	}
+	all := append(slices.Clone(bench.Mixes), bench.MixMulti)
 	for _, m := range f.opts.Mixes {
-		if !slices.Contains(bench.Mixes, m) {
-			return nil, fmt.Errorf("%w: unknown mix %q (mixes: %s)", errUsage, m, strings.Join(bench.Mixes, ", "))
+		if !slices.Contains(all, m) {
+			return nil, fmt.Errorf("%w: unknown mix %q (mixes: %s)", errUsage, m, strings.Join(all, ", "))
+		}
+		if m == bench.MixMulti && f.cluster == "" {
+			return nil, fmt.Errorf("%w: the multi mix needs --cluster-env", errUsage)
 		}
 	}
 	if f.opts.Seats < 1 || f.opts.Buyers < 1 || f.opts.Conns < 1 || f.opts.Duration <= 0 || f.opts.Seats > 999_999 || f.opts.Buyers > 999_999 {
@@ -84,10 +106,16 @@ func benchCmd(cfg *config.Config, args []string) error {
 		if f.serve != "" {
 			return bench.ServeConventional(ctx, db, keys, f.serve, f.table)
 		}
-		// Patient, unlike the daemons' client: a loaded Redis is what it measures.
-		rdb := goredis.NewClient(&goredis.Options{Addr: cfg.SaleRedisAddr, Password: cfg.SaleRedisPassword,
-			ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, PoolTimeout: 30 * time.Second})
+		rdb := benchSale(cfg)
 		defer rdb.Close()
+		if f.cluster != "" {
+			c, closeCluster, err := clusterStack(ctx, f.cluster)
+			if err != nil {
+				return err
+			}
+			defer closeCluster()
+			f.opts.Cluster = c
+		}
 		f.opts.EdgeURL, f.opts.RunDir = "http://"+cfg.EdgeAddr, cfg.RunDir
 		f.opts.Progress = os.Stderr
 		if !f.json {
@@ -109,4 +137,44 @@ func benchCmd(cfg *config.Config, args []string) error {
 		}
 		return nil
 	})
+}
+
+// benchSale is the bench's client of the sale Redis of cfg, a cluster
+// client for a cluster; patient, unlike the daemons' client: a loaded
+// Redis is what it measures.
+func benchSale(cfg *config.Config) goredis.UniversalClient {
+	addrs := cfg.SaleRedisCluster
+	if len(addrs) == 0 {
+		addrs = []string{cfg.SaleRedisAddr}
+	}
+	return goredis.NewUniversalClient(&goredis.UniversalOptions{Addrs: addrs, IsClusterMode: len(cfg.SaleRedisCluster) > 0,
+		Password: cfg.SaleRedisPassword, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, PoolTimeout: 30 * time.Second})
+}
+
+// clusterStack connects to the stack of the settings file path, whose
+// sale Redis must be a cluster; close it with the returned function.
+func clusterStack(ctx context.Context, path string) (*bench.Stack, func(), error) {
+	vals, err := config.ReadEnvFile(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--cluster-env: %w", err)
+	}
+	cfg, err := config.LoadFrom(func(k string) (string, bool) { v, ok := vals[k]; return v, ok })
+	if err != nil {
+		return nil, nil, fmt.Errorf("--cluster-env %s: %w", path, err)
+	}
+	if len(cfg.SaleRedisCluster) == 0 {
+		return nil, nil, fmt.Errorf("--cluster-env %s sets no BOXOFFICE_SALE_REDIS_CLUSTER", path)
+	}
+	db, err := mysql.Open(cfg)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open the cluster stack's database: %w", err)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, nil, fmt.Errorf("connect to the cluster stack's %s/%s: %w", cfg.MySQLAddr, cfg.MySQLDatabase, err)
+	}
+	rdb := benchSale(cfg)
+	deps := bench.Deps{DB: db, Sale: rdb, Keys: auth.NewKeys(cfg), BloomFP: cfg.BloomFP}
+	return &bench.Stack{Deps: deps, EdgeURL: "http://" + cfg.EdgeAddr, RunDir: cfg.RunDir},
+		func() { rdb.Close(); db.Close() }, nil
 }

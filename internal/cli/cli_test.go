@@ -73,3 +73,13 @@ func TestDevPartActionsNeedParts(t *testing.T) {
 		}
 	}
 }
+
+// The multi mix compares a second stack's cluster with the first stack's
+// one Redis: without that stack it is a usage error, before any connection.
+func TestBenchMultiNeedsClusterEnv(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := cli.Run([]string{"bench", "--mixes", "rush,multi"}, &stdout, &stderr)
+	if code != 2 || !strings.Contains(stderr.String(), "the multi mix needs --cluster-env") {
+		t.Errorf("boxoffice bench --mixes rush,multi = exit %d, stderr %q; want 2 asking for --cluster-env", code, stderr.String())
+	}
+}

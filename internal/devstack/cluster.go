@@ -23,7 +23,8 @@ func (s *Stack) formCluster(ctx context.Context) error {
 	if len(addrs) == 0 {
 		return nil
 	}
-	info, err := clusterInfo(ctx, addrs[0], s.cfg.SaleRedisPassword)
+	deadline := time.Now().Add(30 * time.Second)
+	info, err := awaitInfo(ctx, addrs[0], s.cfg.SaleRedisPassword, deadline, func(map[string]string) bool { return true })
 	if err != nil {
 		return err
 	}
@@ -42,20 +43,29 @@ func (s *Stack) formCluster(ctx context.Context) error {
 			return fmt.Errorf("redis-cli --cluster create: %v\n%s", err, out)
 		}
 	}
-	deadline := time.Now().Add(30 * time.Second)
 	for _, addr := range addrs {
-		for {
-			info, err := clusterInfo(ctx, addr, s.cfg.SaleRedisPassword)
-			if err == nil && info["cluster_state"] == "ok" {
-				break
-			}
-			if time.Now().After(deadline) {
-				return fmt.Errorf("the sale Redis cluster is not ok at %s within 30s (%v, %s)", addr, err, info["cluster_state"])
-			}
-			time.Sleep(100 * time.Millisecond)
+		if _, err := awaitInfo(ctx, addr, s.cfg.SaleRedisPassword, deadline,
+			func(info map[string]string) bool { return info["cluster_state"] == "ok" }); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// awaitInfo polls CLUSTER INFO of the node at addr until it answers (a
+// node still loading its data does not) with what ok wants, or until
+// the deadline.
+func awaitInfo(ctx context.Context, addr, password string, deadline time.Time, ok func(map[string]string) bool) (map[string]string, error) {
+	for {
+		info, err := clusterInfo(ctx, addr, password)
+		if err == nil && ok(info) {
+			return info, nil
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("the sale Redis cluster is not ok at %s within 30s (%v, state %q)", addr, err, info["cluster_state"])
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // clusterInfo reads CLUSTER INFO of the node at addr as field → value.
