@@ -22,11 +22,11 @@ const MetaVerified = "verified"
 // RunID reads the run id of the sale Redis server that holds session sid
 // (its cluster master, or the one server).
 func RunID(ctx context.Context, rdb goredis.UniversalClient, sid int64) (string, error) {
-	node, err := redis.NodeFor(ctx, rdb, KeysFor(sid).Key("meta"))
+	runs, err := RunIDs(ctx, rdb, []int64{sid})
 	if err != nil {
-		return "", unavailable(err)
+		return "", err
 	}
-	return runID(ctx, node)
+	return runs[sid], nil
 }
 
 // RunIDs reads the run id of the server of each session of sids, asking
