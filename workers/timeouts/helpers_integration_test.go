@@ -69,6 +69,20 @@ func (f *fixture) tryGrab(t *testing.T, i int, seats ...int64) *testenv.Response
 	}
 }
 
+// grabResumed sends one grab to a session whose repair is done in Redis,
+// trying again while the edge's copy of the session's flags (refreshed
+// each second) still says it is being repaired.
+func (f *fixture) grabResumed(t *testing.T, i int, seats ...int64) *testenv.Response {
+	t.Helper()
+	var r *testenv.Response
+	testenv.Eventually(t, testenv.Settle, "the edge saw the session resume", func() (bool, string) {
+		r = f.tryGrab(t, i, seats...)
+		return r.Status != http.StatusServiceUnavailable || r.JSON["error"] != "recovering",
+			fmt.Sprintf("%d %s", r.Status, r.Body)
+	})
+	return r
+}
+
 // waitStatus waits until order no has status want in MySQL.
 func (f *fixture) waitStatus(t *testing.T, no, want string) {
 	t.Helper()

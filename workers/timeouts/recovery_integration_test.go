@@ -95,7 +95,7 @@ func TestLostChangesRepaired(t *testing.T) {
 		}
 	}
 	f.wantConsistent(t)
-	f.tryGrab(t, 3, seat[0]).WantError(t, http.StatusConflict, "seat_unavailable")
+	f.grabResumed(t, 3, seat[0]).WantError(t, http.StatusConflict, "seat_unavailable")
 	if r := f.tryGrab(t, 4, seat[1]); r.Status != http.StatusCreated {
 		t.Errorf("grab of the freed seat after the repair = %d %s, want 201", r.Status, r.Body)
 	}
@@ -156,7 +156,7 @@ func TestLossHiddenByNewGrabs(t *testing.T) {
 		}
 	}
 	f.wantConsistent(t)
-	f.tryGrab(t, 5, seat[0]).WantError(t, http.StatusConflict, "seat_unavailable")
+	f.grabResumed(t, 5, seat[0]).WantError(t, http.StatusConflict, "seat_unavailable")
 }
 
 // TestRestartFencesGrabs: a sale Redis that restarts (here from its own
@@ -283,7 +283,7 @@ func TestConflictSurvivesLoss(t *testing.T) {
 		state := f.seats(t)[fmt.Sprint(seat[0])]
 		return err == nil && !on && state == "L:"+lost, fmt.Sprintf("recovering %v, %v; seat %d %q", on, err, seat[0], state)
 	})
-	f.tryGrab(t, 1, seat[1]).WantError(t, http.StatusConflict, "seat_unavailable")
+	f.grabResumed(t, 1, seat[1]).WantError(t, http.StatusConflict, "seat_unavailable")
 	c := testenv.Admin(t)
 	clear := fmt.Sprintf("/admin/api/sessions/%d/conflicts/%d", f.sess.ID, seat[1])
 	if r := c.Do(t, "DELETE", clear, nil, nil); r.Status != http.StatusOK {
