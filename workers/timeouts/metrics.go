@@ -15,6 +15,7 @@ type metrics struct {
 	reemitted     *prometheus.CounterVec // kind: order (no row), final (the row missed the end)
 	contention    *prometheus.CounterVec // lease: session, sweep, reconcile
 	passErrors    *prometheus.CounterVec // worker: scan, sweep, reconcile, recover
+	passes        *prometheus.CounterVec // worker, as passErrors
 	repaired      prometheus.Counter
 	displaced     prometheus.Counter
 	memory        prometheus.Gauge
@@ -40,6 +41,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			"Orders whose sale events the reconciler wrote to the outbox again, by kind (order: no row; final: the row missed its end).", "kind"),
 		contention: counter("lease_contention_total", "Leases another timeouts process held, by lease.", "lease"),
 		passErrors: counter("pass_errors_total", "Passes that ended with an error, by worker.", "worker"),
+		passes:     counter("passes_total", "Passes that ended without an error, by worker.", "worker"),
 	}
 	m.repaired = prometheus.NewCounter(prometheus.CounterOpts{Namespace: "boxoffice", Subsystem: "timeouts",
 		Name: "repaired_holds_total", Help: "Holds the sale Redis had lost (or knew older) brought back to MySQL's word."})

@@ -48,7 +48,7 @@ func (s *Service) Reconcile(ctx context.Context) error {
 		if ctx.Err() != nil || !l.keep(ctx) {
 			break
 		}
-		settled, err := s.reconcileSession(ctx, sid)
+		settled, err := s.reconcileSession(ctx, sid, s.agreed.begin(sid, sids))
 		if err == nil && settled {
 			err = s.retire(ctx, sid)
 		}
@@ -79,9 +79,11 @@ func (s *Service) retire(ctx context.Context, sid int64) error {
 	return mysql.ForgetSeqs(ctx, s.db, sid)
 }
 
-// reconcileSession scans the holds of session sid in batches. It reports
-// whether every hold has ended over a grace ago with MySQL knowing its end.
-func (s *Service) reconcileSession(ctx context.Context, sid int64) (bool, error) {
+// reconcileSession scans the holds of session sid in batches; a hold the
+// memo has as agreed, unchanged, is not looked up again (agreed). It
+// reports whether every hold has ended over a grace ago with MySQL knowing
+// its end.
+func (s *Service) reconcileSession(ctx context.Context, sid int64, memo *sessionMemo) (bool, error) {
 	key := sale.KeysFor(sid).Key("holds")
 	cutoff := time.Now().Add(-s.set.ReconcileGrace).UnixMilli()
 	inFlight, err := s.oldestInFlight(ctx, sid)
@@ -93,6 +95,7 @@ func (s *Service) reconcileSession(ctx context.Context, sid int64) (bool, error)
 	var final []int64               // creation times of holds MySQL has final
 	var cursor uint64
 	var old []*boxoffice.Hold
+	var sums []uint64
 	settled := true
 	for {
 		kv, next, err := s.rdb.HScan(ctx, key, cursor, "", reconcileBatch).Result()
@@ -100,30 +103,49 @@ func (s *Service) reconcileSession(ctx context.Context, sid int64) (bool, error)
 			return false, fmt.Errorf("scan holds: %w", err)
 		}
 		for i := 0; i+1 < len(kv); i += 2 {
-			h, err := sale.DecodeHold(kv[i], kv[i+1])
-			if err != nil {
+			sum := memo.sum(kv[i+1])
+			created, ended := int64(0), int64(0)
+			if a, ok := memo.still(kv[i], sum); ok {
+				created, ended = a.created, a.ended
+				if created < cutoff && created > mark {
+					if a.final {
+						final = append(final, created)
+					} else {
+						pending = min(pending, created)
+					}
+				}
+			} else if h, err := sale.DecodeHold(kv[i], kv[i+1]); err != nil {
 				s.log.Warn("unreadable hold", "order_no", kv[i], "err", err)
+				memo.forget(kv[i])
 				continue
+			} else {
+				created, ended = h.CreatedAt, h.EndedAt
+				switch {
+				case created < cutoff && created > mark:
+					old, sums = append(old, h), append(sums, sum)
+				case created <= mark:
+					memo.agree(h, sum, true) // final in MySQL, as the watermark says
+				default:
+					memo.forget(h.OrderNo) // too young to look up yet
+				}
 			}
-			if h.CreatedAt < cutoff && h.CreatedAt > mark {
-				old = append(old, h)
-			}
-			if h.EndedAt == 0 || h.EndedAt >= cutoff {
+			if ended == 0 || ended >= cutoff {
 				settled = false
 			}
 		}
 		if len(old) >= reconcileBatch || next == 0 {
-			oldest, done, err := s.reconcileBatch(context.WithoutCancel(ctx), old, cutoff, inFlight)
+			oldest, done, err := s.reconcileBatch(context.WithoutCancel(ctx), memo, old, sums, cutoff, inFlight)
 			if err != nil {
 				return false, err
 			}
 			pending, final = min(pending, oldest), append(final, done...)
-			old = old[:0]
+			old, sums = old[:0], sums[:0]
 		}
 		if next == 0 || ctx.Err() != nil {
 			if ctx.Err() != nil {
 				return false, nil
 			}
+			memo.prune()
 			s.emits.advance(sid, below(final, pending))
 			return settled && pending == math.MaxInt64, nil
 		}
@@ -165,10 +187,11 @@ func entryTime(id string) int64 {
 
 // reconcileBatch compares holds with their order rows and re-emits what
 // MySQL never heard of, unless it may still be in flight (at or after
-// inFlight). It returns the creation time of the oldest hold whose row is
-// missing or not final (math.MaxInt64 if none) and those of the holds whose
-// row is final.
-func (s *Service) reconcileBatch(ctx context.Context, holds []*boxoffice.Hold, cutoff, inFlight int64) (int64, []int64, error) {
+// inFlight); the memo learns which agree (sums: the holds' hashes). It
+// returns the creation time of the oldest hold whose row is missing or not
+// final (math.MaxInt64 if none) and those of the holds whose row is final.
+func (s *Service) reconcileBatch(ctx context.Context, memo *sessionMemo, holds []*boxoffice.Hold, sums []uint64,
+	cutoff, inFlight int64) (int64, []int64, error) {
 	pending := int64(math.MaxInt64)
 	var final []int64
 	if len(holds) == 0 {
@@ -186,9 +209,10 @@ func (s *Service) reconcileBatch(ctx context.Context, holds []*boxoffice.Hold, c
 		return 0, nil, err
 	}
 	now := time.Now()
-	for _, h := range holds {
+	for i, h := range holds {
 		status, found := rows[h.OrderNo]
-		if !found || status == boxoffice.OrderLocked || status == boxoffice.OrderPaying {
+		live := status == boxoffice.OrderLocked || status == boxoffice.OrderPaying
+		if !found || live {
 			pending = min(pending, h.CreatedAt)
 		} else {
 			final = append(final, h.CreatedAt)
@@ -196,12 +220,14 @@ func (s *Service) reconcileBatch(ctx context.Context, holds []*boxoffice.Hold, c
 		events, kind, at := h.Events(), "order", h.CreatedAt
 		switch {
 		case !found:
-		case (status == boxoffice.OrderLocked || status == boxoffice.OrderPaying) && h.EndedAt != 0 && h.EndedAt < cutoff:
+		case live && h.EndedAt != 0 && h.EndedAt < cutoff:
 			events, kind, at = events[1:], "final", h.EndedAt // the row has the hold, not its end
 		default:
 			s.emits.forget(h.OrderNo)
+			memo.agree(h, sums[i], !live)
 			continue
 		}
+		memo.forget(h.OrderNo)
 		if at < inFlight && s.emits.allow(h.OrderNo, now, s.set.ReconcileGrace, inFlight) {
 			if err := s.reemit(ctx, h, kind, events); err != nil {
 				return 0, nil, err

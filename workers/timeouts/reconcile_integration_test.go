@@ -234,3 +234,38 @@ func (f *fixture) waitConflict(t *testing.T, want boxoffice.Conflict) {
 		return got.Kind == want.Kind && got.OrderNo == want.OrderNo && got.OtherOrderNo == want.OtherOrderNo, raw
 	})
 }
+
+// TestReconcileFindsRowLostLater: a hold whose row agreed is not looked up
+// in every pass, but it still is in turn: a row MySQL loses afterwards (a
+// restore from an older backup) is written again from the hold.
+func TestReconcileFindsRowLostLater(t *testing.T) {
+	f := newFixture(t, testenv.SessionSpec{Seats: 2, HoldSeconds: 600}, 1)
+	no := f.grab(t, 0, f.sess.SeatIDs[0])
+	f.waitStatus(t, no, boxoffice.OrderLocked)
+	addr := testenv.Config(t).TimeoutsAddr
+	passes := func() float64 { return testenv.Metric(t, addr, `boxoffice_timeouts_passes_total{worker="reconcile"}`) }
+	// Two passes that began after the grace: the hold was looked up, and
+	// agreed with its row.
+	created := time.UnixMilli(testenv.Hold(t, f.rdb, no).CreatedAt)
+	var seen float64
+	testenv.Eventually(t, testenv.Settle, "the hold older than the grace (3 s)", func() (bool, string) {
+		seen = passes()
+		return time.Since(created) > 3*time.Second, "the hold is younger"
+	})
+	testenv.Eventually(t, testenv.Settle, "two reconciler passes after the grace", func() (bool, string) {
+		return passes() >= seen+2, fmt.Sprintf("%v passes since", passes()-seen)
+	})
+	for _, q := range []string{
+		`DELETE oi FROM order_items oi JOIN orders o ON o.id = oi.order_id WHERE o.order_no = ?`,
+		`DELETE FROM orders WHERE order_no = ?`,
+	} {
+		if _, err := f.db.Exec(q, no); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Its turn comes within 30 passes, a second each here.
+	testenv.Eventually(t, 3*testenv.Settle, "the lost row written again", func() (bool, string) {
+		got := testenv.OrderStatus(t, f.db, no)
+		return got == boxoffice.OrderLocked, fmt.Sprintf("order %s is %q in MySQL", no, got)
+	})
+}

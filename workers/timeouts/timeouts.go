@@ -89,6 +89,7 @@ type Service struct {
 	m      *metrics
 	leases *leases
 	emits  *emitted
+	agreed *agreed // the reconciler's holds that agreed with MySQL
 	// conflicts raises the reconciler's integrity conflicts.
 	conflicts *integrity.Recorder
 
@@ -103,7 +104,7 @@ type Service struct {
 func New(set Settings, db *sqlx.DB, rdb goredis.UniversalClient, gw Gateway, log *slog.Logger, reg prometheus.Registerer) *Service {
 	m := newMetrics(reg)
 	return &Service{set: set, db: db, rdb: rdb, gw: gw, log: log, m: m,
-		leases: newLeases(rdb), emits: &emitted{last: map[string]emitRecord{}},
+		leases: newLeases(rdb), emits: &emitted{last: map[string]emitRecord{}}, agreed: newAgreed(),
 		conflicts: &integrity.Recorder{DB: db, RDB: rdb, Log: log, Count: m.conflicts}}
 }
 
@@ -129,7 +130,11 @@ func (s *Service) loop(name string, every time.Duration, pass func(context.Conte
 		defer t.Stop()
 		var logged time.Time
 		for {
-			if err := pass(ctx); err != nil && ctx.Err() == nil {
+			err := pass(ctx)
+			if err == nil {
+				s.m.passes.WithLabelValues(name).Inc()
+			}
+			if err != nil && ctx.Err() == nil {
 				s.m.passErrors.WithLabelValues(name).Inc()
 				if time.Since(logged) > 10*time.Second {
 					s.log.Warn("pass failed", "worker", name, "err", err)
