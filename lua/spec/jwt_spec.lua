@@ -30,6 +30,11 @@ local function token(header, claims, secret, alg)
     return h .. "." .. p .. "." .. b64url(sig)
 end
 
+-- raw signs header h and payload p (base64url text, or not) as they are.
+local function raw(h, p)
+    return h .. "." .. p .. "." .. b64url(hmac.new(SECRET, "sha256"):final(h .. "." .. p))
+end
+
 local function claims(over)
     local c = { sub = "42", role = "user", iss = "boxoffice", iat = NOW, exp = NOW + 7200 }
     for k, v in pairs(over or {}) do c[k] = v end
@@ -92,6 +97,9 @@ describe("boxoffice.jwt", function()
             local i = #t - 10
             return t:sub(1, i - 1) .. (t:sub(i, i) == "A" and "B" or "A") .. t:sub(i + 1)
         end,
+        ["signed payload not JSON"] = function() return raw(b64url(cjson.encode(header)), b64url("nope")) end,
+        ["signed payload an array"] = function() return raw(b64url(cjson.encode(header)), b64url("[1]")) end,
+        ["signed payload not base64url"] = function() return raw(b64url(cjson.encode(header)), "e30*") end,
         ["wrong secret"] = function() return token(header, claims(), string.rep("x", 32)) end,
         ["two parts"] = function() return "abc.def" end,
         ["four parts"] = function() return token(header, claims()) .. ".x" end,
