@@ -1,16 +1,12 @@
 package bench
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"io"
-	"net"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -153,75 +149,4 @@ func orderNo(body []byte) string {
 	}
 	_ = json.Unmarshal(body, &v)
 	return v.OrderNo
-}
-
-// httpTarget posts grabs to url(session) over keep-alive connections,
-// conns of them.
-type httpTarget struct {
-	client *http.Client
-	url    func(sid int64) string
-}
-
-func newHTTP(url func(sid int64) string, conns int) *httpTarget {
-	tr := &http.Transport{
-		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		MaxIdleConns:        conns,
-		MaxIdleConnsPerHost: conns,
-		MaxConnsPerHost:     conns,
-		IdleConnTimeout:     time.Minute,
-		DisableCompression:  true,
-	}
-	return &httpTarget{client: &http.Client{Transport: tr, Timeout: 30 * time.Second}, url: url}
-}
-
-func (t *httpTarget) close() { t.client.CloseIdleConnections() }
-
-// warm opens the target's connections before the load, conns requests of
-// healthURL at once, so that connecting (a burst of new connections may
-// wait for the server's accept queue) is not counted as grabbing.
-func (t *httpTarget) warm(healthURL string, conns int) error {
-	errs := make(chan error, conns)
-	for range conns {
-		go func() {
-			resp, err := t.client.Get(healthURL)
-			if err == nil {
-				_, _ = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-			}
-			errs <- err
-		}()
-	}
-	var first error
-	for range conns {
-		if err := <-errs; err != nil && first == nil {
-			first = err
-		}
-	}
-	return first
-}
-
-func (t *httpTarget) grab(g grab) reply {
-	body := []byte(`{"seat_ids":` + idList(g.seats) + `}`)
-	req, err := http.NewRequest(http.MethodPost, t.url(g.sid), bytes.NewReader(body))
-	if err != nil {
-		return reply{}
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", g.buyer.auth)
-	req.Header.Set("Idempotency-Key", g.key)
-	req.Header.Set("X-Forwarded-For", g.buyer.ip)
-	resp, err := t.client.Do(req)
-	if err != nil {
-		return reply{}
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return reply{}
-	}
-	r := reply{status: resp.StatusCode}
-	if r.status == http.StatusCreated {
-		r.orderNo = orderNo(raw)
-	}
-	return r
 }
