@@ -142,6 +142,11 @@ function _M.content()
     if o.status == 201 or o.status == 503 then
         deps.answered:set(idem, true, ANSWERED_TTL)
     end
+    if o.status == 201 then
+        deps.seats:learn(g.sid, g.ids)
+    elseif o.code == "seat_unavailable" then
+        deps.seats:learn(g.sid, o.fields.seat_ids)
+    end
     return answer(o)
 end
 

@@ -186,7 +186,8 @@ function _M:refresh(sid)
 end
 
 -- decode_view reads a "grab:" value (see load) into { etag, runs,
--- packed, holders }, or nil.
+-- packed, holders, taken }, or nil; taken is the seats this worker has
+-- learned are taken since (learn).
 local function decode_view(s)
     local e = find(s, "\n", 1, true)
     local o = e and find(s, "\n", e + 1, true)
@@ -196,7 +197,8 @@ local function decode_view(s)
     if not runs or not len then
         return nil
     end
-    return { etag = sub(s, 1, e - 1), runs = runs, packed = sub(s, l + 1, l + len), holders = sub(s, l + len + 1) }
+    return { etag = sub(s, 1, e - 1), runs = runs, packed = sub(s, l + 1, l + len), holders = sub(s, l + len + 1),
+        taken = {} }
 end
 
 -- view returns this worker's copy of session sid's map and the time its
@@ -257,12 +259,31 @@ function _M:codes(sid, ids)
     if not v then
         return nil
     end
-    local out = {}
+    local out, taken = {}, v.taken
     for i, id in ipairs(ids) do
-        local at = _M.index_of(v.runs, tonumber(id))
-        out[i] = at and _M.code_at(v.packed, at)
+        local n = tonumber(id)
+        local at = _M.index_of(v.runs, n)
+        out[i] = at and (taken[n] or _M.code_at(v.packed, at))
     end
     return out
+end
+
+-- learn marks seats ids of session sid taken in this worker's copy, as
+-- the hold script has just answered (held by this grab, or 409): until
+-- the copy is read again, grabs of them are refused here instead of each
+-- asking the sale Redis. A copy read again starts without them; it has
+-- them, or they changed since.
+function _M:learn(sid, ids)
+    local v = self.views[sid]
+    if not v or type(ids) ~= "table" then
+        return
+    end
+    for _, id in ipairs(ids) do
+        local n = tonumber(id)
+        if n then
+            v.taken[n] = _M.LOCKED
+        end
+    end
 end
 
 -- holder reports whether the grab whose idempotency record is named idem

@@ -19,14 +19,28 @@ describe("boxoffice.grab", function()
         package.loaded["boxoffice.grab"] = nil
     end)
 
+    local learned
     local function content(sale)
         local state = require("boxoffice.salestate").new("boxoffice_state", sale)
         -- No copy of the seat map yet: every grab goes to the script.
-        local seats = { codes = function() return nil end }
+        learned = nil
+        local seats = { codes = function() return nil end, learn = function(_, sid, ids) learned = { sid, ids } end }
         grab.init(sale, state, { k1 = string.rep("s", 32) }, "return 1", nil, seats)
         grab.content()
         return cjson.decode(rec.body)
     end
+
+    it("tells the seat map the seats a 201 holds and those a 409 names", function()
+        content(fakes.sale({}, { script = { 201, "created",
+            '{"order_no":"B7-1-1","session_id":7,"seat_ids":[3],"amount_cents":100,"expires_at":1800000060000}' } }))
+        assert.are.same({ "7", { 3 } }, learned)
+        ngx.ctx.grab.ids = { 3, 4 }
+        content(fakes.sale({}, { script = { 409, "seat_unavailable", '{"seat_ids":[4]}' } }))
+        assert.are.equal(409, rec.exit)
+        assert.are.same({ "7", { 4 } }, learned)
+        content(fakes.sale({}, { fail = "timeout" }))
+        assert.is_nil(learned)
+    end)
 
     it("answers 201 with the hold the script made", function()
         local sale = fakes.sale({}, { script = { 201, "created",
