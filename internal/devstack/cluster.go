@@ -3,17 +3,30 @@ package devstack
 import (
 	"context"
 	"fmt"
+	"net"
 	"os/exec"
+	"strconv"
 	"strings"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 )
 
-// clusterNodeArgs make a redis-server a Redis Cluster node; its node file
-// lives in its own folder, so a restarted node rejoins its cluster.
-var clusterNodeArgs = []string{"--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
-	"--cluster-node-timeout", "5000"}
+// busOffset puts a cluster node's bus port beside its port (Redis's
+// default, the port + 10000, lands in the kernel's range of ports for
+// outgoing connections for the bench stack, where one in use stops the
+// node from starting).
+const busOffset = 20
+
+// clusterNodeArgs make the redis-server at addr a Redis Cluster node; its
+// node file lives in its own folder, so a restarted node rejoins its
+// cluster.
+func clusterNodeArgs(addr string) []string {
+	_, port, _ := net.SplitHostPort(addr)
+	n, _ := strconv.Atoi(port)
+	return []string{"--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+		"--cluster-node-timeout", "5000", "--cluster-port", strconv.Itoa(n + busOffset)}
+}
 
 // formCluster makes the sale Redis nodes of BOXOFFICE_SALE_REDIS_CLUSTER
 // one cluster of masters, the slots spread evenly over them, unless they

@@ -61,7 +61,7 @@ func (s *Stack) saleRedis() []*part {
 	for i, addr := range c.SaleRedisCluster {
 		name := fmt.Sprintf("sale-redis-%d", i+1)
 		out = append(out, &part{proc: s.newProc(name, "redis-server"), addr: addr, addrVar: "BOXOFFICE_SALE_REDIS_CLUSTER",
-			wait: 30 * time.Second, command: s.redisCommand(name, addr, fsync, clusterNodeArgs...),
+			wait: 30 * time.Second, command: s.redisCommand(name, addr, fsync, clusterNodeArgs(addr)...),
 			ready: redisReady(addr, c.SaleRedisPassword, fsync)})
 	}
 	return out
