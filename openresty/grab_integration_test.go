@@ -344,7 +344,7 @@ func replays(t *testing.T, edge *testenv.Client, s *testenv.Session, buyers []te
 func takenAt(t *testing.T, edge *testenv.Client, s *testenv.Session) {
 	t.Helper()
 	testenv.Eventually(t, testenv.Settle, "the node's seat map showing the seats LOCKED", func() (bool, string) {
-		m := edge.SeatStates(t, s.ID)
+		m, _ := edge.SeatMap(t, s.ID)
 		return m[s.SeatIDs[0]] == "LOCKED" && m[s.SeatIDs[1]] == "LOCKED", fmt.Sprint(m)
 	})
 }

@@ -71,17 +71,20 @@ var packedNames = [4]string{"AVAILABLE", "LOCKED", "SOLD", "OUT"}
 // SOLD or OUT (kept out of sale). It fails the test unless it is a 200.
 func SeatStates(tb testing.TB, sid int64) map[int64]string {
 	tb.Helper()
-	return Edge(tb).SeatStates(tb, sid)
+	m, _ := Edge(tb).SeatMap(tb, sid)
+	return m
 }
 
-// SeatStates is the package's SeatStates from the edge node c talks to.
-func (c *Client) SeatStates(tb testing.TB, sid int64) map[int64]string {
+// SeatMap is SeatStates from the edge node c talks to, with the time the
+// node's read of its copy began.
+func (c *Client) SeatMap(tb testing.TB, sid int64) (map[int64]string, time.Time) {
 	tb.Helper()
 	r := c.Do(tb, "GET", fmt.Sprintf("/api/sale/sessions/%d/seats", sid), nil, nil)
 	if r.Status != 200 {
 		tb.Fatalf("seats of session %d = %d %s", sid, r.Status, r.Body)
 	}
 	var m struct {
+		At     time.Time  `json:"at"`
 		Order  [][2]int64 `json:"order"`
 		States []byte     `json:"states"` // base64
 	}
@@ -96,15 +99,21 @@ func (c *Client) SeatStates(tb testing.TB, sid int64) map[int64]string {
 			i++
 		}
 	}
-	return out
+	return out, m.At
 }
 
-// WaitAvailable waits until the edge's seat map shows seats AVAILABLE: the
-// edge refuses seats its copy shows taken until that copy's next refresh.
+// WaitAvailable waits until the edge's seat map, read again after the
+// call, shows seats AVAILABLE: the edge refuses seats its copy shows
+// taken, or that its workers have since learned are taken, until that
+// copy's next read.
 func WaitAvailable(tb testing.TB, sid int64, seats ...int64) {
 	tb.Helper()
-	Eventually(tb, Settle, fmt.Sprintf("the edge's seat map showing %v AVAILABLE", seats), func() (bool, string) {
-		m := SeatStates(tb, sid)
+	since := time.Now()
+	Eventually(tb, Settle, fmt.Sprintf("the edge's seat map, read after %s, showing %v AVAILABLE", since.Format(time.StampMilli), seats), func() (bool, string) {
+		m, at := Edge(tb).SeatMap(tb, sid)
+		if at.Before(since) {
+			return false, "read at " + at.Format(time.StampMilli)
+		}
 		for _, s := range seats {
 			if m[s] != "AVAILABLE" {
 				return false, fmt.Sprint(m)

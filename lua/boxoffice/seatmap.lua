@@ -42,9 +42,8 @@ function _M.new(dict_name, sale, ttl)
     return setmetatable({ dict = dict, sale = sale, ttl = ttl, views = {} }, mt)
 end
 
-local function iso_now()
-    local now = ngx.now()
-    return os.date("!%Y-%m-%dT%H:%M:%S", floor(now)) .. string.format(".%03dZ", floor(now * 1000) % 1000)
+local function iso(t)
+    return os.date("!%Y-%m-%dT%H:%M:%S", floor(t)) .. string.format(".%03dZ", floor(t * 1000) % 1000)
 end
 
 -- fetch reads the packed map, the seat order and the holders: the three
@@ -88,7 +87,7 @@ function _M:load(sid)
         -- A hold changes the packed map in the call that adds its buyer
         -- to the holders, so the ETag of the map versions both.
         local etag = 'W/"' .. ngx.md5(order .. packed) .. '"'
-        local body = '{"session_id":' .. sid .. ',"at":"' .. iso_now() .. '","bits":2,"order":' .. order ..
+        local body = '{"session_id":' .. sid .. ',"at":"' .. iso(at) .. '","bits":2,"order":' .. order ..
             ',"states":"' .. ngx.encode_base64(packed) .. '"}\n'
         d:set("grab:" .. sid, etag .. "\n" .. order .. "\n" .. #packed .. "\n" .. packed .. holders, STALE)
         d:set("map:" .. sid, etag .. "\n" .. body, STALE)
@@ -187,7 +186,7 @@ end
 
 -- decode_view reads a "grab:" value (see load) into { etag, runs,
 -- packed, holders, taken }, or nil; taken is the seats this worker has
--- learned are taken since (learn).
+-- learned are taken since the read (learn), the read's time view's read.
 local function decode_view(s)
     local e = find(s, "\n", 1, true)
     local o = e and find(s, "\n", e + 1, true)
@@ -226,7 +225,11 @@ function _M:view(sid, stale)
         if not v then
             return nil
         end
+        v.read = at
         self.views[sid] = v
+    elseif v.read ~= at then
+        -- Read again: what it learned may have been freed since.
+        v.read, v.taken = at, {}
     end
     return v, at
 end

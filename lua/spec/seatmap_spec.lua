@@ -140,6 +140,18 @@ describe("boxoffice.seatmap", function()
             assert.are.same({ 0, 2 }, m:codes("7", { "10", "21" }))
         end)
 
+        it("forgets what it learned when the copy is read again, even unchanged (the seat was freed since)", function()
+            local m = maps()
+            m:get("7")
+            assert.are.same({ 0 }, m:codes("7", { "10" }))
+            m:learn("7", { 10 })
+            assert.are.same({ 1 }, m:codes("7", { "10" }))
+            dict.data["fresh:7"] = nil
+            _G.ngx.now = function() return 1800000001.25 end -- the next read began later
+            m:get("7")
+            assert.are.same({ 0 }, m:codes("7", { "10" }))
+        end)
+
         it("learns nothing without a copy", function()
             local m = maps()
             m:learn("7", { 10 })

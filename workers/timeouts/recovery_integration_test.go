@@ -96,6 +96,7 @@ func TestLostChangesRepaired(t *testing.T) {
 	}
 	f.wantConsistent(t)
 	f.grabResumed(t, 3, seat[0]).WantError(t, http.StatusConflict, "seat_unavailable")
+	testenv.WaitAvailable(t, f.sess.ID, seat[1]) // the edge's copy, read after the repair
 	if r := f.tryGrab(t, 4, seat[1]); r.Status != http.StatusCreated {
 		t.Errorf("grab of the freed seat after the repair = %d %s, want 201", r.Status, r.Body)
 	}
