@@ -41,11 +41,12 @@ cluster_env = $(shell echo '$(1)' | perl -pe 's/(127\.0\.0\.1:)(\d+)/$$1.($$2+50
 # The cluster stack: the test stack's, on a cluster.
 CLUSTER_ENV = $(call cluster_env,$(TEST_ENV),cluster)
 
-# The bench stack: its own run folder and ports. Its edge trusts
+# The bench stack: its own run folder and ports (all below 32768, where the
+# kernel's ports for outgoing connections begin). Its edge trusts
 # X-Forwarded-For from 127.0.0.1, so the per-IP limit sees each bench buyer
 # as a client of its own, and has a sale-Redis pool per worker for the
 # bench's 1,000 connections over its 2 workers.
-BENCH_ENV := $(call stack_env,bench,20000) BOXOFFICE_EDGE_REAL_IP_FROM=127.0.0.1/32 BOXOFFICE_EDGE_REDIS_POOL=512
+BENCH_ENV := $(call stack_env,bench,12000) BOXOFFICE_EDGE_REAL_IP_FROM=127.0.0.1/32 BOXOFFICE_EDGE_REDIS_POOL=512
 # The bench's cluster stack, for the multi mix: the bench stack's, on a cluster.
 BENCH_CLUSTER_ENV = $(call cluster_env,$(BENCH_ENV),benchcluster)
 # BENCH_ARGS are boxoffice bench's flags: make bench BENCH_ARGS="--seats 1000 --duration 2s"

@@ -12,10 +12,10 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 )
 
-// busOffset puts a cluster node's bus port beside its port (Redis's
+// busOffset puts a cluster node's bus port beside its port: Redis's
 // default, the port + 10000, lands in the kernel's range of ports for
-// outgoing connections for the bench stack, where one in use stops the
-// node from starting).
+// outgoing connections (32768 and up) for a node on 22768 or above, and
+// one in use there stops the node from starting.
 const busOffset = 20
 
 // clusterNodeArgs make the redis-server at addr a Redis Cluster node; its
