@@ -185,8 +185,7 @@ function _M:refresh(sid)
 end
 
 -- decode_view reads a "grab:" value (see load) into { etag, runs,
--- packed, holders, taken }, or nil; taken is the seats this worker has
--- learned are taken since the read (learn), the read's time view's read.
+-- packed, holders }, or nil.
 local function decode_view(s)
     local e = find(s, "\n", 1, true)
     local o = e and find(s, "\n", e + 1, true)
@@ -196,8 +195,7 @@ local function decode_view(s)
     if not runs or not len then
         return nil
     end
-    return { etag = sub(s, 1, e - 1), runs = runs, packed = sub(s, l + 1, l + len), holders = sub(s, l + len + 1),
-        taken = {} }
+    return { etag = sub(s, 1, e - 1), runs = runs, packed = sub(s, l + 1, l + len), holders = sub(s, l + len + 1) }
 end
 
 -- view returns this worker's copy of session sid's map and the time its
@@ -225,10 +223,11 @@ function _M:view(sid, stale)
         if not v then
             return nil
         end
-        v.read = at
         self.views[sid] = v
-    elseif v.read ~= at then
-        -- Read again: what it learned may have been freed since.
+    end
+    if v.read ~= at then
+        -- taken: the seats this worker learned are taken since the read
+        -- that began at v.read (learn); a new read may show them freed.
         v.read, v.taken = at, {}
     end
     return v, at
