@@ -4,6 +4,8 @@ SHELL := /bin/bash
 
 BIN := bin/boxoffice
 GO  ?= go
+# Race-detecting test binaries otherwise sleep 1 s as they exit, each.
+export GORACE ?= atexit_sleep_ms=0
 
 # Debian packages the stack and the tests need (fonts-wqy-microhei: Chinese
 # text in the browser tests and screenshots).
@@ -132,8 +134,11 @@ lua:
 js:
 	node --test admin/panel/test/
 
-# integration starts the test stack unless it runs, and stops it after if it started it.
+# integration starts the test stack unless it runs, and stops it after if it
+# started it. The packages are compiled first on every core: the tests run
+# one package at a time (-p 1), and so would their builds.
 integration: build
+	$(GO) build -race -tags integration ./...
 	$(call with_stack,$(TEST_ENV),$(GO) test -race -count=1 -tags integration -p 1 ./...)
 
 # test-faults starts the fault suite's own stack, runs the suite (it kills
