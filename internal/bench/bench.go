@@ -97,6 +97,9 @@ type TargetReport struct {
 	Invariants   []invariants.Result `json:"invariants"`
 	HoldToRow    *invariants.Lag     `json:"hold_to_row,omitempty"`
 	Profile      Profile             `json:"profile"`
+	// CPUPerAnswer is each part's CPU time per answer (µs), the generator's
+	// and all of theirs ("all") included.
+	CPUPerAnswer map[string]float64 `json:"cpu_us_per_answer,omitempty"`
 }
 
 // runner runs the mixes of one run.
@@ -110,6 +113,10 @@ type runner struct {
 
 // Run creates the bench's buyers, seats and sessions and runs every mix.
 func Run(ctx context.Context, d Deps, o Options) (*Report, error) {
+	// The first target's room, before the fixture: each target checks its own.
+	if err := roomFor(ctx, d.Sale, sessionBytes(o.Seats, o.Buyers)); err != nil {
+		return nil, err
+	}
 	fmt.Fprintf(o.Progress, "creating %d seats and %d buyers\n", o.Seats, o.Buyers)
 	f, err := newFixture(ctx, d.DB, d.Keys, o.Seats, o.Buyers, d.BloomFP)
 	if err != nil {
@@ -179,9 +186,16 @@ func (r *runner) runTarget(ctx context.Context, mix, name string) (*TargetReport
 			return nil, err
 		}
 		l.t = h
-		tr.fill(measure(ctx, l, d.Sale, r.pids, &tr.Profile))
+		m, err := measure(ctx, l, d.Sale, r.pids, &tr.Profile)
+		if err != nil {
+			return nil, err
+		}
+		tr.fill(m)
 		tr.Invariants = []invariants.Result{conventionalHeld(ctx, d.DB, f.tag, tr.Outcomes["201"])}
 		return tr, nil
+	}
+	if err := roomFor(ctx, d.Sale, sessionBytes(len(f.seats), len(f.buyers))); err != nil {
+		return nil, err
 	}
 	sid, err := f.session(ctx, d.DB, d.Sale)
 	if err != nil {
@@ -212,7 +226,10 @@ func (r *runner) runTarget(ctx context.Context, mix, name string) (*TargetReport
 		}
 		l.t = edge
 	}
-	m := measure(ctx, l, d.Sale, r.pids, &tr.Profile)
+	m, err := measure(ctx, l, d.Sale, r.pids, &tr.Profile)
+	if err != nil {
+		return nil, err
+	}
 	tr.fill(m)
 	fmt.Fprintf(o.Progress, "%s against %s: checking the invariants\n", mix, name)
 	rows, lag := invariants.OrderRows(ctx, d.DB, sid, m.Orders[sid], o.RowsWait)
@@ -224,11 +241,19 @@ func (r *runner) runTarget(ctx context.Context, mix, name string) (*TargetReport
 
 // measure runs the load and profiles the stack meanwhile: its parts of
 // pids and its sale Redis rdb.
-func measure(ctx context.Context, l *load, rdb goredis.UniversalClient, pids map[string]int, p *Profile) Measured {
+func measure(ctx context.Context, l *load, rdb goredis.UniversalClient, pids map[string]int, p *Profile) (Measured, error) {
+	// A target's holds write to the AOF about what its session takes.
+	room := 2 * int64(len(l.sessions)) * sessionBytes(len(l.seats), len(l.buyers))
+	if err := settle(ctx, rdb, room, l.progress, l.label); err != nil {
+		return Measured{}, err
+	}
+	if err := rest(ctx, pids, l.progress, l.label); err != nil {
+		return Measured{}, err
+	}
 	before := snapshot(ctx, rdb, pids)
 	m := l.run(ctx)
 	*p = before.since(ctx, rdb, pids)
-	return m
+	return m, nil
 }
 
 // grabURL is the edge's grab URL of a session.
@@ -238,6 +263,7 @@ func grabURL(edge string) func(sid int64) string {
 
 func (tr *TargetReport) fill(m Measured) {
 	tr.Requests, tr.Seconds, tr.Outcomes, tr.GeneratorCPU = m.Requests, m.Elapsed.Seconds(), m.Outcomes, m.CPU
+	tr.CPUPerAnswer = cpuPerAnswer(tr.Profile, m, runtime.NumCPU())
 	if m.Elapsed > 0 {
 		tr.PerSecond = float64(m.Requests) / m.Elapsed.Seconds()
 	}

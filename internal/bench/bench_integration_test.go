@@ -79,6 +79,9 @@ func checkTarget(t *testing.T, mix string, tr bench.TargetReport) {
 	if tr.GeneratorCPU <= 0 || tr.GeneratorCPU > 1 {
 		t.Errorf("%s against %s: generator CPU share %v", mix, tr.Target, tr.GeneratorCPU)
 	}
+	if tr.CPUPerAnswer["all"] <= 0 || tr.CPUPerAnswer[bench.GeneratorPart] <= 0 {
+		t.Errorf("%s against %s: CPU per answer %v", mix, tr.Target, tr.CPUPerAnswer)
+	}
 	want := 3 // no seat in two holds, counters, order rows
 	if tr.Target == bench.TargetConventional {
 		want = 1
@@ -99,7 +102,7 @@ func TestBenchTable(t *testing.T) {
 	out, _ := run(t, "--mixes", "rush")
 	for _, want := range []string{"rush: 200 seats, 500 buyers", "| target | requests/s | p50 ms | p99 ms | max ms | outcomes | generator CPU |",
 		"| limit |", "| edge |", "| conventional |", "edge/limit ", "ok     no seat in two holds", "ok     counters equal seat states",
-		"ok     every 201 has its order row", "hold → order row: p50"} {
+		"ok     every 201 has its order row", "hold → order row: p50", "CPU per answer: "} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
 		}

@@ -69,6 +69,9 @@ func (r *runner) runSide(ctx context.Context, s side, name string) (*TargetRepor
 	o := r.o
 	label := fmt.Sprintf("%s against %s on %s", MixMulti, name, s.redis)
 	fmt.Fprintf(o.Progress, "%s: setting up\n", label)
+	if err := roomFor(ctx, s.Deps.Sale, multiSessions*sessionBytes(len(s.f.seats), len(s.f.buyers))); err != nil {
+		return nil, err
+	}
 	sids, err := s.sessions(ctx, multiSessions)
 	if err != nil {
 		return nil, err
@@ -89,7 +92,10 @@ func (r *runner) runSide(ctx context.Context, s side, name string) (*TargetRepor
 		}
 		l.t = edge
 	}
-	m := measure(ctx, l, s.Deps.Sale, s.pids, &tr.Profile)
+	m, err := measure(ctx, l, s.Deps.Sale, s.pids, &tr.Profile)
+	if err != nil {
+		return nil, err
+	}
 	tr.fill(m)
 	fmt.Fprintf(o.Progress, "%s: checking the invariants\n", label)
 	var held, counted, rows []invariants.Result

@@ -19,8 +19,9 @@ import (
 // Profile is where the machine's CPU went during a load, and what the sale
 // Redis ran: the share of all CPUs each part of the stack used (from /proc,
 // for the parts whose pid files are in the run folder, children included),
-// and EVALSHA's calls, failures and mean time in Redis.
+// and EVALSHA's calls, failures and mean time in Redis, over Seconds.
 type Profile struct {
+	Seconds          float64            `json:"seconds"`
 	CPU              map[string]float64 `json:"cpu_share"`
 	EvalshaCalls     int64              `json:"evalsha_calls"`
 	EvalshaFailed    int64              `json:"evalsha_failed"`
@@ -42,19 +43,25 @@ const clockTick = 10 * time.Millisecond
 // snapshot reads the parts' CPU times (pids: part → pid) and EVALSHA's
 // counters.
 func snapshot(ctx context.Context, rdb goredis.UniversalClient, pids map[string]int) probe {
-	p := probe{at: time.Now(), cpu: map[string]time.Duration{}}
-	for name, pid := range pids {
-		p.cpu[name] = treeCPU(pid)
-	}
+	p := probe{at: time.Now(), cpu: cpuOf(pids)}
 	p.evalsha = readEvalsha(ctx, rdb)
 	return p
+}
+
+// cpuOf is the CPU time of each part (part → pid) so far.
+func cpuOf(pids map[string]int) map[string]time.Duration {
+	out := make(map[string]time.Duration, len(pids))
+	for name, pid := range pids {
+		out[name] = treeCPU(pid)
+	}
+	return out
 }
 
 // since is the profile from p to now.
 func (p probe) since(ctx context.Context, rdb goredis.UniversalClient, pids map[string]int) Profile {
 	now := snapshot(ctx, rdb, pids)
 	wall := now.at.Sub(p.at).Seconds() * float64(runtime.NumCPU())
-	out := Profile{CPU: map[string]float64{}, EvalshaCalls: now.evalsha.calls - p.evalsha.calls,
+	out := Profile{Seconds: now.at.Sub(p.at).Seconds(), CPU: map[string]float64{}, EvalshaCalls: now.evalsha.calls - p.evalsha.calls,
 		EvalshaFailed: now.evalsha.failed - p.evalsha.failed}
 	for name, t := range now.cpu {
 		if share := (t - p.cpu[name]).Seconds() / wall; share >= 0.005 {
@@ -81,7 +88,8 @@ func stackPIDs(runDir string) map[string]int {
 }
 
 // treeCPU is the user and system time of pid and its children (nginx's
-// workers, for the edge); 0 if /proc does not have it.
+// workers, for the edge; a Redis's AOF rewrite), live or ended; 0 if /proc
+// does not have it.
 func treeCPU(pid int) time.Duration {
 	total := procCPU(pid)
 	tasks, _ := filepath.Glob(filepath.Join("/proc", strconv.Itoa(pid), "task", "*", "children"))
@@ -102,15 +110,19 @@ func procCPU(pid int) time.Duration {
 		return 0
 	}
 	// The fields after the command name (which may hold spaces) start at
-	// state; utime and stime are the 12th and 13th of them.
+	// state; utime, stime, and those of the children waited for (cutime,
+	// cstime: an ended child's time moves there) are the 12th to 15th.
 	s := string(raw)
 	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	if len(f) < 13 {
+	if len(f) < 15 {
 		return 0
 	}
-	u, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(u+st) * clockTick
+	var total int64
+	for _, v := range f[11:15] {
+		n, _ := strconv.ParseInt(v, 10, 64)
+		total += n
+	}
+	return time.Duration(total) * clockTick
 }
 
 var evalshaLine = regexp.MustCompile(`cmdstat_evalsha:calls=(\d+),usec=(\d+),.*failed_calls=(\d+)`)
@@ -141,4 +153,30 @@ func nodeEvalsha(ctx context.Context, rdb *goredis.Client) evalshaStats {
 	s.usec, _ = strconv.ParseInt(m[2], 10, 64)
 	s.failed, _ = strconv.ParseInt(m[3], 10, 64)
 	return s
+}
+
+// GeneratorPart names the load generator among the parts in CPUPerAnswer.
+const GeneratorPart = "generator"
+
+// cpuPerAnswer is the CPU time, in µs, each part and the generator used
+// per answer: shares of all cpus over the profile's and the load's
+// seconds, divided by the load's requests; "all" is their sum.
+func cpuPerAnswer(p Profile, m Measured, cpus int) map[string]float64 {
+	if m.Requests == 0 {
+		return nil
+	}
+	out := map[string]float64{}
+	per := func(share, seconds float64) float64 {
+		return share * seconds * float64(cpus) * 1e6 / float64(m.Requests)
+	}
+	for name, share := range p.CPU {
+		out[name] = per(share, p.Seconds)
+	}
+	out[GeneratorPart] = per(m.CPU, m.Elapsed.Seconds())
+	all := 0.0
+	for _, us := range out {
+		all += us
+	}
+	out["all"] = all
+	return out
 }

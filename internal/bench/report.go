@@ -41,11 +41,14 @@ func (r *Report) WriteTable(w io.Writer, m MixReport) {
 			}
 			fmt.Fprintf(w, "  %-6s %s: %s\n", verdict, c.Name, c.Detail)
 		}
-		fmt.Fprintf(w, "  profile: CPU %s", shares(t.Profile.CPU))
+		fmt.Fprintf(w, "  profile: CPU %s", ranked(t.Profile.CPU, 0, func(v float64) string { return fmt.Sprintf("%.0f%%", 100*v) }))
 		if p := t.Profile; p.EvalshaCalls > 0 {
 			fmt.Fprintf(w, "; EVALSHA %d calls, %d failed, %.0f µs each in Redis", p.EvalshaCalls, p.EvalshaFailed, p.EvalshaUsPerCall)
 		}
 		fmt.Fprintln(w)
+		if all, ok := t.CPUPerAnswer["all"]; ok {
+			fmt.Fprintf(w, "  CPU per answer: %.0f µs (%s)\n", all, ranked(t.CPUPerAnswer, 0.5, func(v float64) string { return fmt.Sprintf("%.0f", v) }))
+		}
 		if t.HoldToRow != nil {
 			fmt.Fprintf(w, "  hold → order row: p50 %s, p99 %s, max %s\n", t.HoldToRow.P50.Round(time.Millisecond),
 				t.HoldToRow.P99.Round(time.Millisecond), t.HoldToRow.Max.Round(time.Millisecond))
@@ -61,16 +64,19 @@ func (t TargetReport) label() string {
 	return t.Target + ", " + t.SaleRedis
 }
 
-// shares lists the parts' CPU shares, largest first.
-func shares(m map[string]float64) string {
+// ranked lists the parts' values, largest first, each as value formats
+// it; those under min and "all" are left out.
+func ranked(m map[string]float64, min float64, value func(float64) string) string {
 	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
+	for k, v := range m {
+		if k != "all" && v >= min {
+			keys = append(keys, k)
+		}
 	}
 	slices.SortFunc(keys, func(a, b string) int { return cmp.Compare(m[b], m[a]) })
 	parts := make([]string, len(keys))
 	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%s %.0f%%", k, 100*m[k])
+		parts[i] = k + " " + value(m[k])
 	}
 	return strings.Join(parts, ", ")
 }

@@ -31,6 +31,10 @@ behind a plain Go handler, on scratch tables the bench drops after). The bench
 creates its own seats, buyers (tokens signed with BOXOFFICE_JWT_SECRET) and
 sessions on the running stack, prints a progress line on stderr and a table per
 mix on stdout (--json: the same as JSON), and exits 1 if an invariant failed.
+Before each target it waits for the stack to rest (the sale Redis's AOF
+rewritten first when one is due), and it refuses a sale Redis whose maxmemory
+has no room for the target's session: the sessions stay, so run it on a fresh
+stack (make bench does) once a stack is full.
 
 The multi mix needs --cluster-env, the settings of a second stack whose sale
 Redis is a cluster: every grab is of a free seat of one of 6 sessions (on a
