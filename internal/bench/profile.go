@@ -60,8 +60,9 @@ func cpuOf(pids map[string]int) map[string]time.Duration {
 // since is the profile from p to now.
 func (p probe) since(ctx context.Context, rdb goredis.UniversalClient, pids map[string]int) Profile {
 	now := snapshot(ctx, rdb, pids)
-	wall := now.at.Sub(p.at).Seconds() * float64(runtime.NumCPU())
-	out := Profile{Seconds: now.at.Sub(p.at).Seconds(), CPU: map[string]float64{}, EvalshaCalls: now.evalsha.calls - p.evalsha.calls,
+	seconds := now.at.Sub(p.at).Seconds()
+	wall := seconds * float64(runtime.NumCPU())
+	out := Profile{Seconds: seconds, CPU: map[string]float64{}, EvalshaCalls: now.evalsha.calls - p.evalsha.calls,
 		EvalshaFailed: now.evalsha.failed - p.evalsha.failed}
 	for name, t := range now.cpu {
 		if share := (t - p.cpu[name]).Seconds() / wall; share >= 0.005 {

@@ -13,31 +13,30 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"boxoffice/internal/redis"
+	"boxoffice/internal/sale"
 )
 
 // sessionBytes is about what a bench session takes in the sale Redis with
 // every seat held (53 MB measured for 50,000 seats and 200,000 buyers).
 func sessionBytes(seats, buyers int) int64 { return int64(seats)*1024 + int64(buyers)*64 }
 
-// roomFor refuses a sale Redis (any master of a cluster, sharing need
-// evenly) whose maxmemory leaves less than need bytes: the target's grabs
-// would be refused (503) once it is full.
+// roomFor refuses a sale Redis whose maxmemory leaves less than need bytes
+// (of a cluster, its fullest master, the need shared evenly): the target's
+// grabs would be refused (503) once it is full.
 func roomFor(ctx context.Context, rdb goredis.UniversalClient, need int64) error {
 	var masters atomic.Int64
 	_ = redis.ForEachMaster(ctx, rdb, func(context.Context, *goredis.Client) error { masters.Add(1); return nil })
 	share := need / max(masters.Load(), 1)
-	return redis.ForEachMaster(ctx, rdb, func(ctx context.Context, m *goredis.Client) error {
-		p, err := readPersistence(ctx, m)
-		if err != nil {
-			return err
-		}
-		if p.maxMemory > 0 && p.usedMemory+share > p.maxMemory {
-			return fmt.Errorf("the sale Redis %s uses %d MB of its maxmemory of %d MB, and this target needs about %d MB more: "+
-				"run the bench on a fresh stack (make bench does), or with fewer --seats and --buyers",
-				m.Options().Addr, p.usedMemory>>20, p.maxMemory>>20, share>>20)
-		}
-		return nil
-	})
+	m, err := sale.ReadMemory(ctx, rdb)
+	if err != nil {
+		return fmt.Errorf("sale Redis: INFO memory: %w", err)
+	}
+	if m.Max > 0 && m.Used+share > m.Max {
+		return fmt.Errorf("the sale Redis uses %d MB of its maxmemory of %d MB, and this target needs about %d MB more: "+
+			"run the bench on a fresh stack (make bench does), or with fewer --seats and --buyers",
+			m.Used>>20, m.Max>>20, share>>20)
+	}
+	return nil
 }
 
 // settle readies the sale Redis (each master of a cluster) for a load that
@@ -75,9 +74,8 @@ func settle(ctx context.Context, rdb goredis.UniversalClient, room int64, progre
 	})
 }
 
-// persistence is what INFO and CONFIG tell of a Redis's AOF and memory.
+// persistence is what INFO persistence and CONFIG tell of a Redis's AOF.
 type persistence struct {
-	usedMemory, maxMemory   int64 // used_memory, maxmemory (0: none)
 	busy                    bool  // a rewrite or save is running or scheduled
 	aof                     bool  // the AOF is on
 	current, base           int64 // the AOF's size now and after its last rewrite
@@ -87,17 +85,16 @@ type persistence struct {
 var infoField = regexp.MustCompile(`(?m)^(\w+):(\d+)\r?$`)
 
 func readPersistence(ctx context.Context, m *goredis.Client) (persistence, error) {
-	info, err := m.Info(ctx, "persistence", "memory").Result()
+	info, err := m.Info(ctx, "persistence").Result()
 	if err != nil {
-		return persistence{}, fmt.Errorf("sale Redis %s: INFO: %w", m.Options().Addr, err)
+		return persistence{}, fmt.Errorf("sale Redis %s: INFO persistence: %w", m.Options().Addr, err)
 	}
 	f := map[string]int64{}
 	for _, kv := range infoField.FindAllStringSubmatch(info, -1) {
 		f[kv[1]], _ = strconv.ParseInt(kv[2], 10, 64)
 	}
 	p := persistence{busy: f["aof_rewrite_in_progress"]+f["aof_rewrite_scheduled"]+f["rdb_bgsave_in_progress"] > 0,
-		aof: f["aof_enabled"] == 1, current: f["aof_current_size"], base: f["aof_base_size"],
-		usedMemory: f["used_memory"], maxMemory: f["maxmemory"]}
+		aof: f["aof_enabled"] == 1, current: f["aof_current_size"], base: f["aof_base_size"]}
 	// Without CONFIG (renamed away), the AOF is not rewritten here: only
 	// waited for.
 	if cfg, err := m.ConfigGet(ctx, "auto-aof-rewrite-*").Result(); err == nil {
